@@ -1,0 +1,318 @@
+"""Unit tests for the restorative language check and its TOML rules."""
+
+from pathlib import Path
+
+import pytest
+
+from tracker.plans.language import (
+    DEFAULT_RULES_PATH,
+    Finding,
+    LanguageRule,
+    check_text,
+    load_rules,
+)
+
+HERE = Path(__file__).parent
+
+SEED_SCHOOL = (
+    "I am really concerned you haven't been taking Rosie to school every day and this is "
+    "having a huge impact on her education."
+)
+SEED_ENGAGEMENT = (
+    "I am worried your lack of engagement means the children will continue to be at risk"
+)
+
+
+def sentences(name: str) -> list[str]:
+    lines = (HERE / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+NEUTRAL = sentences("language_neutral_sentences.txt")
+FLAGGED = sentences("language_flag_sentences.txt")
+
+
+def phrases(text: str, rules=None) -> list[str]:
+    return [finding.phrase for finding in check_text(text, rules)]
+
+
+def rule(id: str, pattern: str, unless: str | None = None) -> LanguageRule:
+    return LanguageRule(id=id, pattern=pattern, why="w", suggestion="s", unless=unless)
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+# --- the seed's examples ---------------------------------------------------------------
+
+
+def test_seed_school_example_is_flagged_from_the_worry_to_the_negation():
+    assert phrases(SEED_SCHOOL) == ["I am really concerned you haven't been"]
+
+
+def test_seed_engagement_example_flags_the_worry_and_the_lack_of_engagement():
+    assert phrases(SEED_ENGAGEMENT) == ["I am worried your", "lack of engagement"]
+
+
+def test_seed_reframes_are_not_flagged():
+    reframes = [
+        "Tell us what has caused you not to be able to bring Rosie to School on a regular "
+        "basis? What help do you need to ensure Rosie attends every day or what do you think "
+        "needs to happen to change this?",
+        "What could you do that would reduce professionals' concerns to evidence you want "
+        "things to be better?",
+    ]
+    for text in reframes:
+        assert check_text(text) == []
+
+
+# --- the sentence sets -----------------------------------------------------------------
+
+
+def test_sentence_sets_are_big_enough_to_mean_something():
+    assert len(NEUTRAL) >= 60
+    assert len(FLAGGED) >= 40
+
+
+@pytest.mark.parametrize("sentence", FLAGGED)
+def test_every_blaming_sentence_is_flagged(sentence):
+    assert check_text(sentence), sentence
+
+
+def test_neutral_plan_sentences_raise_no_false_flags():
+    false_flags = {s: phrases(s) for s in NEUTRAL if check_text(s)}
+    assert false_flags == {}
+
+
+# --- specific phrases ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mum failed to engage.", "Mum failed to engage"),
+        ("Dad fails to attend.", "Dad fails to attend"),
+        ("The school said the parents are failing to act.", "failing to"),
+        ("Mum did not attend.", "did not attend"),
+        ("Mum DNAs health visits.", "DNAs"),
+        ("She is non compliant.", "non compliant"),
+        ("He is unco-operative.", "unco-operative"),
+        ("Mum refused.", "refused"),
+        ("Dad will not co-operate.", "will not co-operate"),
+        ("This shows poor parenting skills.", "poor parenting skills"),
+        ("Mum cannot prioritise Rosie.", "cannot prioritise"),
+        ("Dad's parenting is inadequate.", "inadequate"),
+        ("You'd better be in.", "You'd better"),
+        ("You could've rung.", "You could've"),
+        ("It's her own fault.", "her own fault"),
+        ("Dad has been blamed.", "blamed"),
+        ("Unless you let us in, we will go to court.", "Unless you let us in, we will"),
+        ("Thresholds have been met.", "Thresholds"),
+        ("Mum is a junkie.", "junkie"),
+    ],
+)
+def test_common_deficit_phrasing_is_flagged_with_inflections(text, expected):
+    assert phrases(text) == [expected]
+
+
+def test_a_question_asking_what_help_you_need_is_not_an_instruction():
+    assert check_text("What help do you need to get Rosie to school?") == []
+    assert phrases("You need to get Rosie to school.") == ["You need to"]
+
+
+def test_matching_ignores_case():
+    assert phrases("MUM IS NON-COMPLIANT") == ["NON-COMPLIANT"]
+
+
+def test_matches_are_word_bounded():
+    assert check_text("Rosie is blameless; Dad is unaggressive; the hostiles film.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rosie is not to blame for what happened.",
+        "We will talk about this without blaming anyone.",
+        "The social worker will arrange a DNA test.",
+        "Dad will go to Alcoholics Anonymous.",
+        "Keep alcoholic drinks out of reach.",
+        "The baby sleeps lying on her back.",
+        "The refuse collection is on Tuesdays.",
+        "Buy a fire-resistant door.",
+        "The infection was resistant to antibiotics.",
+        "Keep the aggressive dog in the garden.",
+        "Mum stood on the threshold of the door.",
+        "Dad will not allow his brother into the house.",
+        "The plan will minimise the risk to Rosie.",
+    ],
+)
+def test_unless_and_narrow_patterns_avoid_false_flags_in_context(text):
+    assert check_text(text) == []
+
+
+def test_unless_only_excuses_the_overlapping_match():
+    text = "Rosie is not to blame. Dad blamed Mum."
+    assert phrases(text) == ["blamed"]
+
+
+# --- findings and offsets --------------------------------------------------------------
+
+
+def test_offsets_index_the_given_text():
+    text = "Notes. 😊 Mum was hostile and   Dad DNA’d twice; you never call back."
+    findings = check_text(text)
+    assert [f.phrase for f in findings] == ["hostile", "DNA’d", "you never"]
+    for finding in findings:
+        assert text[finding.start : finding.end] == finding.phrase
+
+
+def test_findings_are_sorted_by_start_and_never_overlap():
+    findings = check_text(SEED_ENGAGEMENT + " Dad is in denial and uncooperative. " + SEED_SCHOOL)
+    starts = [f.start for f in findings]
+    assert starts == sorted(starts)
+    for before, after in zip(findings, findings[1:], strict=False):
+        assert before.end <= after.start
+
+
+def test_longest_match_wins_when_rules_overlap():
+    rules = [rule("short", "failed to"), rule("long", "mum failed to engage")]
+    findings = check_text("Mum failed to engage.", rules)
+    assert [(f.rule_id, f.phrase) for f in findings] == [("long", "Mum failed to engage")]
+
+
+def test_on_equal_length_the_earlier_match_wins():
+    rules = [rule("right", "to engage"), rule("left", "failed to")]
+    assert [f.phrase for f in check_text("Mum failed to engage", rules)] == ["failed to"]
+
+
+def test_finding_carries_why_and_a_question_or_invitation():
+    (finding,) = check_text("The family did not attend.")
+    assert finding.rule_id == "did_not_attend"
+    assert finding.why
+    assert "?" in finding.suggestion
+
+
+def test_finding_to_dict_gives_offsets_phrase_why_and_suggestion():
+    finding = Finding(start=4, end=11, phrase="hostile", why="w", suggestion="s", rule_id="r")
+    assert finding.to_dict() == {
+        "start": 4,
+        "end": 11,
+        "phrase": "hostile",
+        "why": "w",
+        "suggestion": "s",
+        "rule_id": "r",
+    }
+
+
+def test_empty_text_has_no_findings():
+    assert check_text("") == []
+
+
+# --- the bundled rules -----------------------------------------------------------------
+
+
+def test_bundled_rules_load_with_unique_ids_and_at_least_35_rules():
+    rules = load_rules()
+    assert len(rules) >= 35
+    assert len({r.id for r in rules}) == len(rules)
+    assert load_rules(DEFAULT_RULES_PATH) == rules
+
+
+def test_every_bundled_suggestion_invites_rather_than_instructs():
+    for r in load_rules():
+        starts_inviting = r.suggestion.split()[0] in {
+            "Ask:", "Ask", "Tell", "What", "Describe", "Say", "Start", "Focus", "Record",
+            "Name", "Be",
+        }
+        assert "?" in r.suggestion or starts_inviting, r.id
+
+
+def test_no_bundled_suggestion_uses_a_phrase_it_would_flag():
+    for r in load_rules():
+        assert check_text(r.suggestion) == [], r.id
+
+
+# --- custom and malformed rule files ---------------------------------------------------
+
+
+def test_a_local_authority_rules_file_replaces_the_bundled_rules(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[[rule]]
+id = "feckless"
+pattern = 'feckless(?:ness)?'
+why = "A judgement."
+suggestion = "What happened?"
+unless = 'not feckless'
+""",
+    )
+    rules = load_rules(path)
+    assert [r.id for r in rules] == ["feckless"]
+    assert phrases("Such fecklessness, but Mum is not feckless.", rules) == ["fecklessness"]
+    assert check_text("Dad failed to attend.", rules) == []
+
+
+@pytest.mark.parametrize("missing", ["id", "pattern", "why", "suggestion"])
+def test_a_rule_without_a_required_key_is_refused(tmp_path, missing):
+    fields = {"id": "r1", "pattern": "blame", "why": "w", "suggestion": "s"}
+    del fields[missing]
+    body = "[[rule]]\n" + "".join(f'{k} = "{v}"\n' for k, v in fields.items())
+    with pytest.raises(ValueError, match=f"missing {missing}"):
+        load_rules(write(tmp_path, body))
+
+
+def test_a_rule_with_a_blank_why_is_refused_naming_the_rule(tmp_path):
+    body = '[[rule]]\nid = "r1"\npattern = "x"\nwhy = " "\nsuggestion = "s"\n'
+    with pytest.raises(ValueError, match="'r1' is missing why"):
+        load_rules(write(tmp_path, body))
+
+
+def test_a_rule_whose_regex_does_not_compile_is_refused_naming_the_rule(tmp_path):
+    body = "[[rule]]\nid = \"broken\"\npattern = 'fail(ed'\nwhy = \"w\"\nsuggestion = \"s\"\n"
+    with pytest.raises(ValueError, match="'broken': pattern is not a valid regex"):
+        load_rules(write(tmp_path, body))
+
+
+def test_a_rule_whose_unless_does_not_compile_is_refused(tmp_path):
+    body = (
+        "[[rule]]\nid = \"u\"\npattern = 'x'\nunless = '[x'\nwhy = \"w\"\nsuggestion = \"s\"\n"
+    )
+    with pytest.raises(ValueError, match="'u': unless is not a valid regex"):
+        load_rules(write(tmp_path, body))
+
+
+def test_a_rule_matching_empty_text_is_refused(tmp_path):
+    body = "[[rule]]\nid = \"empty\"\npattern = 'x?'\nwhy = \"w\"\nsuggestion = \"s\"\n"
+    with pytest.raises(ValueError, match="'empty': pattern matches empty text"):
+        load_rules(write(tmp_path, body))
+
+
+def test_a_misspelt_key_is_refused(tmp_path):
+    body = '[[rule]]\nid = "r"\npattern = "x"\nwhy = "w"\nsuggestion = "s"\nunles = "y"\n'
+    with pytest.raises(ValueError, match="unknown keys: unles"):
+        load_rules(write(tmp_path, body))
+
+
+def test_duplicate_rule_ids_are_refused(tmp_path):
+    one = '[[rule]]\nid = "r"\npattern = "x"\nwhy = "w"\nsuggestion = "s"\n'
+    with pytest.raises(ValueError, match="'r' appears more than once"):
+        load_rules(write(tmp_path, one + one))
+
+
+def test_a_file_that_is_not_toml_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_rules(write(tmp_path, "[[rule]\nid = "))
+
+
+def test_a_file_without_rules_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"\[\[rule\]\]"):
+        load_rules(write(tmp_path, 'title = "rules"\n'))
+
+
+def test_a_rule_built_in_code_with_a_bad_regex_is_refused():
+    with pytest.raises(ValueError, match="'bad'"):
+        rule("bad", "(")
