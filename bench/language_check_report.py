@@ -1,0 +1,72 @@
+"""Report the language check's hits, recall, false flags and speed on the bundled sentence sets."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker.plans.language import check_text, load_rules  # noqa: E402
+
+SEED_EXAMPLES = (
+    "I am really concerned you haven't been taking Rosie to school every day and this is "
+    "having a huge impact on her education.",
+    "I am worried your lack of engagement means the children will continue to be at risk",
+)
+RUNS = 10_000
+
+
+def sentences(name: str) -> list[str]:
+    """Non-blank, non-comment lines of a sentence file in tests/unit."""
+    lines = (ROOT / "tests" / "unit" / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def main() -> None:
+    """Print the report."""
+    rules = load_rules()
+    flag_set = sentences("language_flag_sentences.txt")
+    neutral_set = sentences("language_neutral_sentences.txt")
+    print(f"rules loaded: {len(rules)}")
+
+    seed_hits = [s for s in SEED_EXAMPLES if check_text(s, rules)]
+    print(f"seed examples flagged: {len(seed_hits)}/{len(SEED_EXAMPLES)}")
+    for text in SEED_EXAMPLES:
+        print(f"  {[f.phrase for f in check_text(text, rules)]}")
+
+    missed = [s for s in flag_set if not check_text(s, rules)]
+    print(f"recall on flag set: {len(flag_set) - len(missed)}/{len(flag_set)}")
+    for text in missed:
+        print(f"  missed: {text}")
+
+    false_flags = [(s, check_text(s, rules)) for s in neutral_set]
+    false_flags = [(s, f) for s, f in false_flags if f]
+    print(f"false flags on neutral set: {len(false_flags)}/{len(neutral_set)}")
+    for text, findings in false_flags:
+        print(f"  {[f.phrase for f in findings]} in: {text}")
+
+    corpus = list(SEED_EXAMPLES) + flag_set + neutral_set
+    mean_chars = sum(map(len, corpus)) / len(corpus)
+    start = time.perf_counter()
+    for i in range(RUNS):
+        check_text(corpus[i % len(corpus)], rules)
+    elapsed = time.perf_counter() - start
+    print(
+        f"mean time per check: {elapsed / RUNS * 1e6:.1f} µs over {RUNS:,} runs "
+        f"(one sentence each, mean {mean_chars:.0f} chars, {len(rules)} rules)"
+    )
+    long_text = " ".join(corpus)
+    start = time.perf_counter()
+    for _ in range(100):
+        check_text(long_text, rules)
+    print(
+        f"whole corpus as one text ({len(long_text):,} chars): "
+        f"{(time.perf_counter() - start) / 100 * 1e3:.2f} ms per check"
+    )
+
+
+if __name__ == "__main__":
+    main()
