@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PORT ?= 8000
+HOST ?= 127.0.0.1
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: setup run test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/tracker migrate
+	$(VENV)/bin/tracker demo --if-empty
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	PORT=$(PORT) HOST=$(HOST) $(VENV)/bin/tracker serve
+
+# The whole suite on the embedded SQLite database, then the database tests again on
+# PostgreSQL (skipped, with the reason shown, when no PostgreSQL answers).
+test: setup test-sqlite test-postgres
+
+test-sqlite: setup
+	TEST_DB=sqlite $(PY) -m pytest -ra
+
+test-postgres: setup
+	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db
+
+lint: setup
+	$(VENV)/bin/ruff check tracker tests bench
+
+bench: setup
+	$(PY) bench/language_check_report.py
+
+clean:
+	rm -rf $(VENV) var/tracker.db*

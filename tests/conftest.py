@@ -1,0 +1,117 @@
+"""Test set-up: a fresh database (SQLite file, or PostgreSQL with TEST_DB=postgres), migrated once.
+
+The environment is set before `tracker` is imported, because Piccolo binds its engine from
+DATABASE_URL on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+TEST_POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+_TMP = Path(tempfile.mkdtemp(prefix="tracker-test-"))
+POSTGRES_SKIP_REASON: str | None = None
+
+
+def _postgres_database() -> str | None:
+    """Create a fresh PostgreSQL database for this run; None (with a reason) when unreachable."""
+    global POSTGRES_SKIP_REASON
+    import asyncpg
+
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(TEST_POSTGRES_URL, timeout=5)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(create())
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        POSTGRES_SKIP_REASON = f"PostgreSQL at {TEST_POSTGRES_URL} is not reachable: {exc!r}"
+        return None
+    base, _, _ = TEST_POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+if TEST_DB == "postgres":
+    _url = _postgres_database()
+    os.environ["DATABASE_URL"] = _url or f"sqlite:///{_TMP / 'unused.db'}"
+else:
+    os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
+os.environ["TRACKER_ENV"] = "test"
+os.environ["VAR_DIR"] = str(_TMP / "var")
+os.environ["PUBLIC_BASE_URL"] = "http://testserver.local"
+os.environ.setdefault("PICCOLO_CONF", "tracker.piccolo_conf")
+
+from tracker.clock import FixedClock  # noqa: E402
+
+# Tuesday 24 November 2026, 10:00 in London (UTC in winter).
+START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On TEST_DB=postgres with no PostgreSQL, skip everything and say why."""
+    if TEST_DB == "postgres" and POSTGRES_SKIP_REASON:
+        marker = pytest.mark.skip(reason=POSTGRES_SKIP_REASON)
+        for item in items:
+            item.add_marker(marker)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Name the database the run uses."""
+    return f"tracker test database: {TEST_DB} ({os.environ['DATABASE_URL'].split('@')[-1]})"
+
+
+@pytest.fixture(scope="session")
+async def migrated() -> AsyncIterator[None]:
+    """The schema, built from empty by the real migrations, once per run."""
+    from piccolo.engine import engine_finder
+
+    from tracker import db
+    from tracker.cli import run_migrations
+    from tracker.settings import get_settings
+
+    engine = engine_finder()
+    assert await run_migrations()
+    await db.start(engine, get_settings())
+    yield
+    await db.stop(engine)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock fixed at START; tests move it on explicitly."""
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def app(migrated: None, clock: FixedClock):  # type: ignore[no-untyped-def]
+    """The real application, with the test clock."""
+    from tracker.app import create_app
+    from tracker.settings import get_settings
+
+    return create_app(get_settings(), clock=clock)
+
+
+@pytest.fixture
+async def client(app):  # type: ignore[no-untyped-def]
+    """An HTTP client on the same event loop as the app (no lifespan: the pool is shared)."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+        yield c

@@ -1,0 +1,125 @@
+"""The Litestar application factory: routes, error answers, database lifespan, clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from piccolo.engine import engine_finder
+
+from tracker import db
+from tracker.clock import Clock, SystemClock
+from tracker.deps import provide_caller, provide_now, provide_today
+from tracker.errors import FieldErrors, Forbidden, NotFound
+from tracker.plans.routes import ROUTES as PLAN_ROUTES
+from tracker.settings import Settings, get_settings
+
+log = logging.getLogger("tracker")
+
+
+def _field_errors(_: Request, exc: FieldErrors) -> Response[dict[str, Any]]:
+    return Response({"detail": exc.detail, "errors": exc.errors}, status_code=400)
+
+
+def _validation_errors(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    """Litestar's body/parameter validation, reshaped to one message per field."""
+    errors: dict[str, str] = {}
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            errors[key] = str(item.get("message", "This value is not valid."))
+    if not errors:
+        errors["body"] = exc.detail or "The request body is not valid JSON of the expected shape."
+    return Response(
+        {"detail": "Please check the fields named below.", "errors": errors}, status_code=400
+    )
+
+
+def _not_found(_: Request, __: NotFound) -> Response[dict[str, Any]]:
+    # Same body whether the record is missing or hidden from the caller.
+    return Response({"detail": "Not found."}, status_code=404)
+
+
+def _forbidden(_: Request, exc: Forbidden) -> Response[dict[str, Any]]:
+    return Response({"detail": str(exc)}, status_code=403)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, HTTPException):
+        return Response({"detail": exc.detail}, status_code=exc.status_code,
+                        headers=exc.headers)
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return Response({"detail": "Something went wrong on our side. Please try again."},
+                    status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+@get("/health", tags=["ops"], include_in_schema=True)
+async def health() -> Response[dict[str, str]]:
+    """200 when the database answers, 503 when it does not."""
+    ok = await db.ping(engine_finder())
+    return Response({"status": "ok" if ok else "database unreachable"},
+                    status_code=200 if ok else 503)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None,
+    extra_route_handlers: list[Any] | None = None,
+) -> Litestar:
+    """Build the application; tests pass a FixedClock and their own settings."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        engine = engine_finder()
+        await db.start(engine, settings)
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    return Litestar(
+        route_handlers=[health, *PLAN_ROUTES, *(extra_route_handlers or [])],
+        lifespan=[database],
+        state=State({"clock": clock, "settings": settings}),
+        dependencies={
+            "caller": Provide(provide_caller),
+            "now": Provide(provide_now),
+            "today": Provide(provide_today),
+        },
+        exception_handlers={
+            FieldErrors: _field_errors,
+            ValidationException: _validation_errors,
+            NotFound: _not_found,
+            Forbidden: _forbidden,
+            NotAuthorizedException: _unexpected,
+            HTTPException: _unexpected,
+            Exception: _unexpected,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Restorative SMART plan tracker",
+            version="1.0.0",
+            path="/schema",
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer",
+                                         description="An API token from `tracker api-token`."),
+            }),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )
+
+

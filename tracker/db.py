@@ -1,0 +1,72 @@
+"""The database engine chosen by DATABASE_URL: embedded SQLite by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from tracker.settings import PROJECT_ROOT, Settings
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The file behind a sqlite:/// URL; relative paths are taken from the project folder."""
+    raw = database_url.removeprefix("sqlite:///")
+    path = Path(raw)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def engine_for(settings: Settings) -> Engine:
+    """Make the Piccolo engine for the configured database URL."""
+    url = settings.database_url
+    if url.startswith("sqlite:"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A generous busy timeout: several writers (web + dispatcher) share one file.
+        return SQLiteEngine(path=str(path), timeout=30)
+    scheme = urlsplit(url).scheme
+    if scheme in {"postgres", "postgresql", "postgresql+asyncpg"}:
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        return PostgresEngine(config={"dsn": dsn})
+    raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {scheme!r}")
+
+
+async def start(engine: Engine, settings: Settings) -> None:
+    """Open what the engine needs for serving: a small pool on PostgreSQL, WAL on SQLite."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_max)
+    else:
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop(engine: Engine) -> None:
+    """Close the pool, if there is one."""
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def ping(engine: Engine) -> bool:
+    """True when a trivial query succeeds."""
+    try:
+        await engine.run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means unreachable for /health
+        return False
+    return True
+
+
+def atomic():  # type: ignore[no-untyped-def]
+    """One transaction on the configured engine; SQLite takes its write lock up front.
+
+    An IMMEDIATE transaction avoids SQLite's deadlock where two readers both try to
+    upgrade to writers; PostgreSQL gets an ordinary READ COMMITTED transaction.
+    """
+    from piccolo.engine import engine_finder
+    from piccolo.engine.sqlite import TransactionType
+
+    engine = engine_finder()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

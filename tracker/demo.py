@@ -1,0 +1,255 @@
+"""The demo: Rosie's family, modelled on the seed's school-attendance example, with a live plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from tracker.accounts import create_user
+from tracker.clock import LONDON, local_date
+from tracker.plans import service
+from tracker.plans.access import Caller
+from tracker.plans.audit import Actor
+from tracker.plans.schemas import (
+    ActionIn,
+    ChildIn,
+    ConferenceIn,
+    FamilyIn,
+    MemberIn,
+    OutcomeIn,
+    PlanIn,
+)
+from tracker.plans.tables import Family, FamilyMember, StaffUser
+
+DEMO_PASSWORD = "restorative-demo-2026"  # noqa: S105 - demo accounts only, printed on purpose
+DEMO_FAMILY = "Rosie's family (Taylor)"
+
+STAFF = [
+    # email, name, roles, role title, agency
+    ("priya.shah@demo.example", "Priya Shah", ["chair"],
+     "Quality Assurance Reviewing Officer", "Children's Services"),
+    ("sam.okafor@demo.example", "Sam Okafor", ["professional"],
+     "Social worker", "Children's Services"),
+    ("helen.marsh@demo.example", "Helen Marsh", ["professional"],
+     "Attendance officer", "Westfield Primary School"),
+    ("dan.reid@demo.example", "Dan Reid", ["professional"],
+     "Health visitor", "Community health (NHS)"),
+    ("admin@demo.example", "Alex Morgan", ["admin"], "System administrator",
+     "Children's Services"),
+]
+
+
+def _working_day_on_or_after(d: date) -> date:
+    cal = service.working_calendar()
+    while not cal.is_working_day(d):
+        d += timedelta(days=1)
+    return d
+
+
+def _at(d: date, hour: int) -> datetime:
+    return datetime.combine(d, time(hour, 0), LONDON)
+
+
+async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
+    """Create the demo people, family, conferences and plan; a second run changes nothing."""
+    if only_if_empty and await Family.exists():
+        return "The database already has families: demo not added.\n" + sign_in_text()
+    if await Family.exists().where(Family.name == DEMO_FAMILY):
+        return "The demo is already here.\n" + sign_in_text()
+
+    actor = Actor.system("demo")
+    ids: dict[str, int] = {}
+    for email, name, roles, title, agency in STAFF:
+        row = await StaffUser.select(StaffUser.id).where(StaffUser.email == email).first()
+        if row is None:
+            ids[email] = await create_user(
+                email=email, name=name, roles=roles, password=DEMO_PASSWORD, role_title=title,
+                agency=agency, actor=actor, now=now,
+            )
+        else:
+            ids[email] = row["id"]
+    chair, sam, helen, dan = (ids[e] for e, *_ in STAFF[:4])
+    sam_caller = Caller(id=sam, name="Sam Okafor", email="sam.okafor@demo.example",
+                        roles=frozenset({"professional"}))
+
+    today = local_date(now)
+    family_id = await service.create_family(
+        data=FamilyIn(
+            name=DEMO_FAMILY,
+            lead_professional_id=sam,
+            members=[
+                MemberIn(name="Jess Taylor", relationship="Mum", mobile="07700 900123",
+                         email="jess.taylor@demo.example", preferred_channel="sms",
+                         sms_consent=True, safe_to_contact=True),
+                MemberIn(name="Linda Taylor", relationship="Grandmother",
+                         email="linda.taylor@demo.example", preferred_channel="email",
+                         sms_consent=False, safe_to_contact=True),
+                MemberIn(name="Ryan Cole", relationship="Mum's former partner",
+                         mobile="07700 900456", preferred_channel="none", sms_consent=False,
+                         safe_to_contact=False),
+            ],
+            children=[
+                ChildIn(name="Rosie", date_of_birth=date(today.year - 8, 5, 14)),
+                ChildIn(name="Alfie", date_of_birth=date(today.year - 3, 1, 9)),
+            ],
+        ),
+        caller=sam_caller, actor=actor, now=now,
+    )
+    family = await service.family_view(family_id)
+    jess, linda = family["members"][0]["id"], family["members"][1]["id"]
+    rosie, alfie = family["children"][0]["id"], family["children"][1]["id"]
+
+    held_on = _working_day_on_or_after(today - timedelta(days=42))
+    review_on = _working_day_on_or_after(held_on + timedelta(days=84))
+    initial = await service.create_conference(
+        data=ConferenceIn(
+            family_id=family_id, kind="initial_cp", starts_at=_at(held_on, 10), chair_id=chair,
+            invitee_ids=[sam, helen, dan],
+            family_description=(
+                "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
+                "drawing and her friend Maya. Mornings have been hard since Jess started night "
+                "shifts; Alfie wakes early and Rosie is often tired."
+            ),
+            children_views=(
+                "Rosie told her teacher she likes school when she gets there on time, and feels "
+                "embarrassed walking in late. Alfie is too young to say; his health visitor "
+                "shared that he is a happy, curious boy who needs a settled routine."
+            ),
+            worries=(
+                "Rosie's attendance this term is 78%, with 14 late marks. The family has moved "
+                "twice this year. Jess's former partner has been coming to the home; he is not "
+                "part of the plan."
+            ),
+            impact=(
+                "Rosie is missing phonics lessons and is behind in reading. She is anxious on "
+                "Monday mornings. Alfie's 2-year check has not happened yet."
+            ),
+            family_reflections=(
+                "Jess said she had not realised how much Rosie noticed. Linda offered to help "
+                "with school runs twice a week. Jess is good at planning once she has a routine "
+                "and wants to change her shift pattern."
+            ),
+            what_better_looks_like=(
+                "Rosie in school every day, on time, happy to go. Calm mornings. Alfie's health "
+                "reviews up to date."
+            ),
+            support_and_contributions=(
+                "School: weekly check-in call and a breakfast club place. Social worker: "
+                "breakfast club funding and a family support worker. Health visitor: Alfie's "
+                "review at home. Linda: Tuesday and Thursday pick-ups."
+            ),
+            decision="cp_plan", categories=["neglect"], next_review_on=review_on,
+        ),
+        actor=actor, now=now,
+    )
+    for user in (sam, helen, dan):
+        await service.mark_report_submitted(
+            conference_id=initial, user_id=user, actor=actor,
+            now=_at(held_on - timedelta(days=4), 15))
+    plan_id = await service.create_plan(
+        data=PlanIn(conference_id=initial, kind="child_protection"), actor=actor, now=now)
+
+    school = await service.add_outcome(
+        plan_id=plan_id, actor=actor, now=now,
+        data=OutcomeIn(child_ids=[rosie],
+                       statement="Rosie goes to school every day, on time, and feels settled there.",
+                       measure="Rosie's attendance is 95% or more each half-term, from the school "
+                               "register, and Rosie tells her teacher she feels happy at school."))
+    mornings = await service.add_outcome(
+        plan_id=plan_id, actor=actor, now=now,
+        data=OutcomeIn(child_ids=[rosie, alfie],
+                       statement="Rosie and Alfie have calm mornings and enough sleep.",
+                       measure="Jess and Linda say most mornings are calm; Rosie arrives by 8:50."))
+    health = await service.add_outcome(
+        plan_id=plan_id, actor=actor, now=now,
+        data=OutcomeIn(child_ids=[alfie],
+                       statement="Alfie's health and development checks are up to date.",
+                       measure="The health visitor records Alfie's 2½-year review as complete."))
+
+    actions = [
+        (school, dict(owner_member_id=jess, due=14, status="in_progress",
+                      description="Walk Rosie to school so she is in class by 8:50 each day, "
+                                  "with Alfie in the buggy.",
+                      measure="The school register shows Rosie in class by 8:50 every day for "
+                              "four weeks.",
+                      support="Helen calls each Monday to plan the week.", by=helen)),
+        (school, dict(owner_user_id=helen, due=21, status="in_progress",
+                      description="Phone Jess every Monday at 9:15 to agree how Rosie gets to "
+                                  "school that week and share last week's attendance.",
+                      measure="Six Monday calls logged on the school system.")),
+        (school, dict(owner_user_id=sam, due=-3, status="not_started",
+                      description="Apply for a funded breakfast club place for Rosie at "
+                                  "Westfield Primary and confirm the start date with Jess.",
+                      measure="Rosie has a start date for breakfast club, confirmed in writing.")),
+        (mornings, dict(owner_member_id=jess, due=-10, status="done",
+                        description="Set a 7:00 alarm and lay out Rosie's uniform and bag the "
+                                    "night before.",
+                        measure="Jess tells the core group mornings start on time most days.")),
+        (mornings, dict(owner_user_id=sam, due=-20, status="done",
+                        description="Refer Jess to the family support worker for help with a "
+                                    "morning routine that fits her shifts.",
+                        measure="The family support worker has met Jess at home.")),
+        (mornings, dict(owner_member_id=linda, due=30, status="in_progress",
+                        description="Collect Rosie from school on Tuesdays and Thursdays at "
+                                    "3:15 and give her tea.",
+                        measure="Linda collects Rosie on every Tuesday and Thursday this "
+                                "half-term.")),
+        (health, dict(owner_user_id=dan, due=5, status="not_started",
+                      description="Book and complete Alfie's 2½-year health review at home, "
+                                  "at a time that suits Jess.",
+                      measure="The review is recorded as complete in Alfie's health record.")),
+        (health, dict(owner_member_id=jess, due=12, status="not_started",
+                      description="Take Alfie to the dentist at Bridge Street Surgery for a "
+                                  "check-up.",
+                      measure="Alfie has seen the dentist and Jess has the next appointment.",
+                      support="Dan can help book the appointment.", by=dan)),
+    ]
+    for outcome_id, spec in actions:
+        action_id = await service.add_action(
+            plan_id=plan_id, actor=actor, now=now,
+            data=ActionIn(
+                outcome_id=outcome_id, description=spec["description"],
+                owner_user_id=spec.get("owner_user_id"),
+                owner_member_id=spec.get("owner_member_id"),
+                due_on=today + timedelta(days=spec["due"]),
+                success_measure=spec["measure"], support_offered=spec.get("support", ""),
+                support_by_user_id=spec.get("by"),
+            ),
+        )
+        if spec["status"] != "not_started":
+            owner = (Actor.member(spec["owner_member_id"], "family member")
+                     if spec.get("owner_member_id") else Actor.user(
+                         spec["owner_user_id"], "professional", channel="web"))
+            note = {
+                "in_progress": "Started: going well so far.",
+                "done": "Done, and it is helping.",
+            }[spec["status"]]
+            await service.record_progress(
+                action_id=action_id, status=spec["status"], note=note, actor=owner,
+                now=now - timedelta(days=2))
+
+    await service.create_conference(
+        data=ConferenceIn(
+            family_id=family_id, kind="review_cp", starts_at=_at(review_on, 10),
+            chair_id=chair, invitee_ids=[sam, helen, dan],
+        ),
+        actor=actor, now=now,
+    )
+    return f"Added the demo: {DEMO_FAMILY}, plan {plan_id}.\n" + sign_in_text()
+
+
+def sign_in_text() -> str:
+    """How to sign in to the demo, printed by `tracker demo` and `make run`."""
+    lines = ["Demo sign-ins (password for all: " + DEMO_PASSWORD + "):"]
+    for email, name, roles, title, agency in STAFF:
+        lines.append(f"  {email:<28} {name} - {title}, {agency} ({', '.join(roles)})")
+    lines.append("API: `.venv/bin/tracker api-token --email sam.okafor@demo.example` prints a "
+                 "bearer token for /api/v1 (OpenAPI at /schema).")
+    return "\n".join(lines)
+
+
+async def demo_member_ids() -> list[int]:
+    """The demo family's adults who may be contacted (for `tracker family-link`)."""
+    rows = await FamilyMember.select(FamilyMember.id).where(
+        (FamilyMember.family.name == DEMO_FAMILY) & (FamilyMember.safe_to_contact == True)  # noqa: E712
+    )
+    return [r["id"] for r in rows]

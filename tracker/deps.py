@@ -1,0 +1,43 @@
+"""Dependencies every route shares: the clock and the authenticated caller."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+
+from tracker.accounts import caller_for_token
+from tracker.clock import Clock, local_date
+from tracker.plans.access import Caller
+
+
+def clock_of(state: State) -> Clock:
+    """The app's injected clock."""
+    return state["clock"]
+
+
+async def provide_now(state: State) -> datetime:
+    """The current UTC instant from the injected clock."""
+    return clock_of(state).now()
+
+
+async def provide_today(state: State) -> date:
+    """Today's date in Europe/London."""
+    return local_date(clock_of(state).now())
+
+
+async def provide_caller(request: Request) -> Caller:
+    """The professional behind the request's bearer token (or, for pages, its session)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        caller = await caller_for_token(token.strip(), now=clock_of(request.app.state).now())
+        if caller is not None:
+            return caller
+        raise NotAuthorizedException("This API token is not valid.")
+    session_caller = request.scope.get("state", {}).get("caller")
+    if isinstance(session_caller, Caller):
+        return session_caller
+    raise NotAuthorizedException("Sign in, or send an API token as 'Authorization: Bearer …'.")

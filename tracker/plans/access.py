@@ -1,0 +1,147 @@
+"""The one place that answers who may see and change a family's plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.errors import Forbidden, NotFound
+from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family, StaffUser
+
+ROLES = ("professional", "chair", "admin")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in professional, as the access rules see them."""
+
+    id: int
+    name: str
+    email: str
+    roles: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins see every family."""
+        return "admin" in self.roles
+
+    @property
+    def is_chair(self) -> bool:
+        """Chairs (QAROs) run conferences and review plans."""
+        return "chair" in self.roles
+
+    @classmethod
+    def from_row(cls, row: dict) -> Caller:
+        """Build from a staff_user row."""
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            email=row["email"],
+            roles=parse_roles(row["roles"]),
+        )
+
+
+def parse_roles(value: str) -> frozenset[str]:
+    """The stored comma-separated roles as a set."""
+    return frozenset(r.strip() for r in (value or "").split(",") if r.strip() in ROLES)
+
+
+async def visible_family_ids(caller: Caller) -> set[int] | None:
+    """Families the caller may see; None means every family (admins).
+
+    A professional sees a family when they are its lead, are invited to one of its
+    conferences, or own one of its actions; anyone sees families whose conferences they chair.
+    """
+    if caller.is_admin:
+        return None
+    ids: set[int] = set()
+    lead = await Family.select(Family.id).where(Family.lead_professional == caller.id)
+    ids.update(r["id"] for r in lead)
+    invited = await ConferenceInvitee.select(
+        ConferenceInvitee.conference.family.as_alias("family_id")
+    ).where(ConferenceInvitee.user == caller.id)
+    ids.update(r["family_id"] for r in invited)
+    owns = await Action.select(Action.plan.family.as_alias("family_id")).where(
+        Action.owner_user == caller.id
+    )
+    ids.update(r["family_id"] for r in owns)
+    chairs = await Conference.select(Conference.family).where(Conference.chair == caller.id)
+    ids.update(r["family"] for r in chairs)
+    return ids
+
+
+async def can_see_family(caller: Caller, family_id: int) -> bool:
+    """True when the caller may see this family (see visible_family_ids for the rule)."""
+    if caller.is_admin:
+        return await Family.exists().where(Family.id == family_id)
+    if await Family.exists().where(
+        (Family.id == family_id) & (Family.lead_professional == caller.id)
+    ):
+        return True
+    if await ConferenceInvitee.exists().where(
+        (ConferenceInvitee.user == caller.id)
+        & (ConferenceInvitee.conference.family == family_id)
+    ):
+        return True
+    if await Conference.exists().where(
+        (Conference.family == family_id) & (Conference.chair == caller.id)
+    ):
+        return True
+    return await Action.exists().where(
+        (Action.owner_user == caller.id) & (Action.plan.family == family_id)
+    )
+
+
+async def require_family(caller: Caller, family_id: int) -> None:
+    """Raise NotFound unless the caller may see the family: hidden looks like missing."""
+    if not await can_see_family(caller, family_id):
+        raise NotFound(f"family {family_id}")
+
+
+async def can_manage_family(caller: Caller, family_id: int) -> bool:
+    """May change the family, its conferences and its plan: admin, lead, or one of its chairs."""
+    if caller.is_admin:
+        return True
+    if await Family.exists().where(
+        (Family.id == family_id) & (Family.lead_professional == caller.id)
+    ):
+        return True
+    return await Conference.exists().where(
+        (Conference.family == family_id) & (Conference.chair == caller.id)
+    )
+
+
+async def require_manage(caller: Caller, family_id: int) -> None:
+    """NotFound when the family is hidden; Forbidden when visible but not the caller's to change."""
+    await require_family(caller, family_id)
+    if not await can_manage_family(caller, family_id):
+        raise Forbidden(
+            "Only the lead professional, the chair or an admin can change this family's plan."
+        )
+
+
+async def require_action_update(caller: Caller, action_id: int) -> int:
+    """May add a progress update to this action: its owner, or whoever manages the family.
+
+    Returns the action's family id.
+    """
+    row = (
+        await Action.select(Action.owner_user, Action.plan.family.as_alias("family_id"))
+        .where(Action.id == action_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"action {action_id}")
+    family_id = int(row["family_id"])
+    await require_family(caller, family_id)
+    if row["owner_user"] == caller.id or await can_manage_family(caller, family_id):
+        return family_id
+    raise Forbidden("Only the action's owner, the lead professional or the chair can update it.")
+
+
+async def active_user(user_id: int) -> dict | None:
+    """The staff user row when it exists and is active."""
+    return (
+        await StaffUser.select()
+        .where((StaffUser.id == user_id) & (StaffUser.active == True))  # noqa: E712
+        .first()
+    )

@@ -1,0 +1,290 @@
+"""JSON API for plans under /api/v1: thin handlers over the plan services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Controller, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import UNSET as msgspec_unset
+
+from tracker.errors import FieldErrors, Forbidden
+from tracker.plans import service
+from tracker.plans.access import (
+    Caller,
+    can_manage_family,
+    require_action_update,
+    require_family,
+    require_manage,
+)
+from tracker.plans.audit import Actor
+from tracker.plans.schemas import (
+    ActionIn,
+    ActionPatch,
+    ConferenceIn,
+    ConferencePatch,
+    FamilyIn,
+    FamilyPatch,
+    LanguageCheckIn,
+    OutcomeIn,
+    PlanIn,
+    ProgressIn,
+)
+
+
+def api_actor(caller: Caller) -> Actor:
+    """Changes through the JSON API are attributed to the token's owner."""
+    return Actor.user(caller.id, caller.name, channel="api")
+
+
+class MeController(Controller):
+    """Who the caller is."""
+
+    path = "/api/v1/me"
+    tags = ["people"]
+
+    @get()
+    async def me(self, caller: NamedDependency[Caller]) -> dict[str, Any]:
+        """The caller: id, name, email, roles."""
+        return {"id": caller.id, "name": caller.name, "email": caller.email,
+                "roles": sorted(caller.roles)}
+
+
+class FamilyController(Controller):
+    """Families (cases), their adults and children."""
+
+    path = "/api/v1/families"
+    tags = ["families"]
+
+    @get()
+    async def list_families(self, caller: NamedDependency[Caller]) -> list[dict[str, Any]]:
+        """Families the caller may see."""
+        return await service.list_families(caller)
+
+    @post()
+    async def create_family(
+        self, data: JSONBody[FamilyIn], caller: NamedDependency[Caller],
+        now: NamedDependency[datetime],
+    ) -> Response[dict[str, Any]]:
+        """Open a family with its adults and children."""
+        family_id = await service.create_family(
+            data=data, caller=caller, actor=api_actor(caller), now=now)
+        return Response(await service.family_view(family_id), status_code=201)
+
+    @get("/{family_id:int}")
+    async def get_family(
+        self, family_id: FromPath[int], caller: NamedDependency[Caller]
+    ) -> dict[str, Any]:
+        """One family."""
+        await require_family(caller, family_id)
+        return await service.family_view(family_id)
+
+    @patch("/{family_id:int}")
+    async def patch_family(
+        self, family_id: FromPath[int], data: JSONBody[FamilyPatch],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+    ) -> dict[str, Any]:
+        """Change a family, its adults or children."""
+        await require_manage(caller, family_id)
+        await service.update_family(family_id=family_id, patch=data, actor=api_actor(caller),
+                                    now=now)
+        return await service.family_view(family_id)
+
+
+class ConferenceController(Controller):
+    """Conferences: the seven-step record, the decision, who is invited."""
+
+    path = "/api/v1/conferences"
+    tags = ["conferences"]
+
+    @get()
+    async def list_conferences(
+        self, caller: NamedDependency[Caller], family_id: FromQuery[int | None] = None
+    ) -> list[dict[str, Any]]:
+        """Conferences of the families the caller may see."""
+        return await service.list_conferences(caller, family_id=family_id)
+
+    @post()
+    async def create_conference(
+        self, data: JSONBody[ConferenceIn], caller: NamedDependency[Caller],
+        now: NamedDependency[datetime],
+    ) -> Response[dict[str, Any]]:
+        """Schedule or record a conference."""
+        await require_family(caller, data.family_id)
+        chairing = caller.is_chair and getattr(data, "chair_id", None) == caller.id
+        if not chairing and not await can_manage_family(caller, data.family_id):
+            raise Forbidden(
+                "Only the lead professional, the chair or an admin can arrange a conference.")
+        conference_id = await service.create_conference(
+            data=data, actor=api_actor(caller), now=now)
+        return Response(await service.conference_view(conference_id), status_code=201)
+
+    @get("/{conference_id:int}")
+    async def get_conference(
+        self, conference_id: FromPath[int], caller: NamedDependency[Caller]
+    ) -> dict[str, Any]:
+        """One conference."""
+        await require_family(caller, await service.conference_family(conference_id))
+        return await service.conference_view(conference_id)
+
+    @patch("/{conference_id:int}")
+    async def patch_conference(
+        self, conference_id: FromPath[int], data: JSONBody[ConferencePatch],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+    ) -> dict[str, Any]:
+        """Record steps, the decision, or change the date, chair or invitees."""
+        await require_manage(caller, await service.conference_family(conference_id))
+        await service.update_conference(
+            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now)
+        return await service.conference_view(conference_id)
+
+
+class PlanController(Controller):
+    """Plans, their outcomes and actions."""
+
+    path = "/api/v1/plans"
+    tags = ["plans"]
+
+    @post()
+    async def create_plan(
+        self, data: JSONBody[PlanIn], caller: NamedDependency[Caller],
+        now: NamedDependency[datetime], today: NamedDependency[date],
+    ) -> Response[dict[str, Any]]:
+        """Make (or, at a review, revise) the plan a conference decided."""
+        await require_manage(caller, await service.conference_family(data.conference_id))
+        plan_id = await service.create_plan(data=data, actor=api_actor(caller), now=now)
+        return Response(await service.plan_view(plan_id, today=today), status_code=201)
+
+    @get("/{plan_id:int}")
+    async def get_plan(
+        self, plan_id: FromPath[int], caller: NamedDependency[Caller],
+        today: NamedDependency[date],
+    ) -> dict[str, Any]:
+        """A plan with outcomes, actions and SMART results."""
+        await require_family(caller, await service.plan_family(plan_id))
+        return await service.plan_view(plan_id, today=today)
+
+    @post("/{plan_id:int}/outcomes")
+    async def add_outcome(
+        self, plan_id: FromPath[int], data: JSONBody[OutcomeIn],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+    ) -> Response[dict[str, Any]]:
+        """Add an outcome for named children."""
+        await require_manage(caller, await service.plan_family(plan_id))
+        outcome_id = await service.add_outcome(
+            plan_id=plan_id, data=data, actor=api_actor(caller), now=now)
+        return Response({"id": outcome_id, "plan_id": plan_id, "statement": data.statement,
+                         "measure": data.measure, "child_ids": sorted(set(data.child_ids))},
+                        status_code=201)
+
+    @post("/{plan_id:int}/actions")
+    async def add_action(
+        self, plan_id: FromPath[int], data: JSONBody[ActionIn],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+        today: NamedDependency[date],
+    ) -> Response[dict[str, Any]]:
+        """Add an action to an outcome."""
+        await require_manage(caller, await service.plan_family(plan_id))
+        action_id = await service.add_action(
+            plan_id=plan_id, data=data, actor=api_actor(caller), now=now)
+        return Response(await service.action_view(action_id, today=today), status_code=201)
+
+    @get("/{plan_id:int}/progress")
+    async def progress(
+        self, plan_id: FromPath[int], caller: NamedDependency[Caller],
+        today: NamedDependency[date],
+    ) -> dict[str, Any]:
+        """Counts by status, overdue, progress per outcome."""
+        await require_family(caller, await service.plan_family(plan_id))
+        return await service.plan_progress(plan_id, today=today)
+
+    @get("/{plan_id:int}/audit")
+    async def audit_trail(
+        self, plan_id: FromPath[int], caller: NamedDependency[Caller]
+    ) -> list[dict[str, Any]]:
+        """Every change to the plan and its family: who, what, when, through which channel."""
+        await require_family(caller, await service.plan_family(plan_id))
+        return await service.plan_audit(plan_id)
+
+
+class ActionController(Controller):
+    """Actions and their progress updates."""
+
+    path = "/api/v1/actions"
+    tags = ["actions"]
+
+    @get("/{action_id:int}")
+    async def get_action(
+        self, action_id: FromPath[int], caller: NamedDependency[Caller],
+        today: NamedDependency[date],
+    ) -> dict[str, Any]:
+        """One action with its SMART check."""
+        await require_family(caller, await service.action_family(action_id))
+        return await service.action_view(action_id, today=today)
+
+    @patch("/{action_id:int}")
+    async def patch_action(
+        self, action_id: FromPath[int], data: JSONBody[ActionPatch],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+        today: NamedDependency[date],
+    ) -> dict[str, Any]:
+        """Change an action. Its owner may change only status and note."""
+        family_id = await require_action_update(caller, action_id)
+        if not await can_manage_family(caller, family_id):
+            owner_fields = {"status", "note"}
+            given = {f for f in data.__struct_fields__ if getattr(data, f) is not msgspec_unset}
+            if given - owner_fields:
+                raise Forbidden("As the action's owner you can change its status and add a note;"
+                                " ask the lead professional to change the rest.")
+        await service.update_action(action_id=action_id, patch=data, actor=api_actor(caller),
+                                    now=now)
+        return await service.action_view(action_id, today=today)
+
+    @get("/{action_id:int}/updates")
+    async def list_updates(
+        self, action_id: FromPath[int], caller: NamedDependency[Caller]
+    ) -> list[dict[str, Any]]:
+        """The action's progress updates, oldest first."""
+        await require_family(caller, await service.action_family(action_id))
+        return await service.list_updates(action_id)
+
+    @post("/{action_id:int}/updates")
+    async def add_update(
+        self, action_id: FromPath[int], data: JSONBody[ProgressIn],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+    ) -> Response[dict[str, Any]]:
+        """Add a progress update: a status change, a note, or both."""
+        await require_action_update(caller, action_id)
+        update_id = await service.record_progress(
+            action_id=action_id, status=data.status, note=data.note, actor=api_actor(caller),
+            now=now)
+        updates = await service.list_updates(action_id)
+        return Response(next(u for u in updates if u["id"] == update_id), status_code=201)
+
+
+class LanguageController(Controller):
+    """The restorative language check."""
+
+    path = "/api/v1/language"
+    tags = ["language"]
+
+    @post("/check", status_code=200)
+    async def check(
+        self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller]
+    ) -> dict[str, Any]:
+        """Find blaming or deficit phrasing and suggest a restorative reframe."""
+        if len(data.text) > 50_000:
+            raise FieldErrors({"text": "Check at most 50,000 characters at a time."})
+        return {"findings": service.check_language(data.text)}
+
+
+ROUTES = [
+    MeController,
+    FamilyController,
+    ConferenceController,
+    PlanController,
+    ActionController,
+    LanguageController,
+]

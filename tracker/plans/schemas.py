@@ -1,0 +1,163 @@
+"""Typed request bodies for the plan API (msgspec structs: validated, and described in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+PreferredChannel = Literal["sms", "email", "none"]
+ConferenceKind = Literal["initial_cp", "review_cp", "cin_review"]
+Decision = Literal["cp_plan", "cin_plan", "no_plan"]
+Category = Literal["neglect", "physical", "emotional", "sexual"]
+PlanKind = Literal["child_protection", "child_in_need"]
+ActionStatus = Literal["not_started", "in_progress", "done", "not_achieved", "cancelled"]
+
+ACTION_STATUSES: tuple[str, ...] = ActionStatus.__args__  # type: ignore[attr-defined]
+OPEN_STATUSES = frozenset({"not_started", "in_progress"})
+
+# The seven steps of the seed, in the order a conference takes them.
+SEVEN_STEPS: tuple[tuple[str, str], ...] = (
+    ("family_description", "The family describes the children and how things are for them"),
+    ("children_views", "The children's views, directly or through an advocate (and for an unborn baby, what matters)"),
+    ("worries", "The harm or worries the conference needs to address"),
+    ("impact", "The impact on the children: what needs to change"),
+    ("family_reflections", "The family's reflections on what they heard, and the strengths they can use"),
+    ("what_better_looks_like", "What better would look like"),
+    ("support_and_contributions", "The support the family asks for, and what each person will contribute"),
+)
+
+
+class Body(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base for request bodies: unknown fields are refused rather than silently dropped."""
+
+
+class MemberIn(Body):
+    """An adult family member. `id` names an existing member when patching a family."""
+
+    id: int | None = None
+    name: str | UnsetType = UNSET
+    relationship: str | UnsetType = UNSET
+    mobile: str | None | UnsetType = UNSET
+    email: str | None | UnsetType = UNSET
+    preferred_channel: PreferredChannel | UnsetType = UNSET
+    sms_consent: bool | UnsetType = UNSET
+    safe_to_contact: bool | UnsetType = UNSET
+    language: str | UnsetType = UNSET
+
+
+class ChildIn(Body):
+    """A child, or an unborn baby (expected_on instead of date_of_birth)."""
+
+    id: int | None = None
+    name: str | UnsetType = UNSET
+    date_of_birth: date | None | UnsetType = UNSET
+    expected_on: date | None | UnsetType = UNSET
+
+
+class FamilyIn(Body):
+    """A new family (case)."""
+
+    name: str
+    lead_professional_id: int | None = None
+    members: list[MemberIn] = msgspec.field(default_factory=list)
+    children: list[ChildIn] = msgspec.field(default_factory=list)
+
+
+class FamilyPatch(Body):
+    """Changes to a family; members and children with an id are updated, without one added."""
+
+    name: str | UnsetType = UNSET
+    lead_professional_id: int | UnsetType = UNSET
+    status: Literal["open", "closed"] | UnsetType = UNSET
+    members: list[MemberIn] | UnsetType = UNSET
+    children: list[ChildIn] | UnsetType = UNSET
+
+
+class ConferenceFields(Body):
+    """Fields shared by creating and patching a conference."""
+
+    starts_at: datetime | UnsetType = UNSET
+    chair_id: int | None | UnsetType = UNSET
+    invitee_ids: list[int] | UnsetType = UNSET
+    family_description: str | UnsetType = UNSET
+    children_views: str | UnsetType = UNSET
+    worries: str | UnsetType = UNSET
+    impact: str | UnsetType = UNSET
+    family_reflections: str | UnsetType = UNSET
+    what_better_looks_like: str | UnsetType = UNSET
+    support_and_contributions: str | UnsetType = UNSET
+    decision: Decision | None | UnsetType = UNSET
+    categories: list[Category] | UnsetType = UNSET
+    next_review_on: date | None | UnsetType = UNSET
+
+
+class ConferenceIn(ConferenceFields, kw_only=True):
+    """A new conference for a family."""
+
+    family_id: int
+    kind: ConferenceKind
+
+
+class ConferencePatch(ConferenceFields, kw_only=True):
+    """Changes to a conference: the seven-step record, the decision, the invitees."""
+
+    kind: ConferenceKind | UnsetType = UNSET
+
+
+class PlanIn(Body):
+    """A plan made (or revised) by a conference."""
+
+    conference_id: int
+    kind: PlanKind
+
+
+class OutcomeIn(Body):
+    """What better looks like for named children, and how everyone will know."""
+
+    child_ids: list[int]
+    statement: str
+    measure: str = ""
+
+
+class ActionIn(Body):
+    """An owned, dated, measurable action serving one outcome."""
+
+    outcome_id: int
+    description: str
+    owner_user_id: int | None = None
+    owner_member_id: int | None = None
+    due_on: date | None = None
+    success_measure: str = ""
+    support_offered: str = ""
+    support_by_user_id: int | None = None
+
+
+class ActionPatch(Body):
+    """Changes to an action. A status change here is also recorded as a progress update."""
+
+    description: str | UnsetType = UNSET
+    owner_user_id: int | None | UnsetType = UNSET
+    owner_member_id: int | None | UnsetType = UNSET
+    due_on: date | None | UnsetType = UNSET
+    success_measure: str | UnsetType = UNSET
+    support_offered: str | UnsetType = UNSET
+    support_by_user_id: int | None | UnsetType = UNSET
+    outcome_id: int | UnsetType = UNSET
+    status: ActionStatus | UnsetType = UNSET
+    note: str | UnsetType = UNSET
+
+
+class ProgressIn(Body):
+    """A progress update: a status change, a note, or both."""
+
+    status: ActionStatus | None = None
+    note: str = ""
+
+
+class LanguageCheckIn(Body):
+    """Text to check for blaming or deficit phrasing."""
+
+    text: str

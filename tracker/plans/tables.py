@@ -1,0 +1,217 @@
+"""Piccolo tables for the plan domain: families, people, conferences, plans, actions, audit."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LazyTableReference,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class StaffUser(Table, tablename="staff_user"):
+    """A professional who signs in: social worker, health visitor, teacher, chair, admin."""
+
+    name = Varchar(length=200)
+    email = Varchar(length=254, unique=True)
+    role_title = Varchar(length=200, default="")
+    agency = Varchar(length=200, default="")
+    phone = Varchar(length=20, null=True, default=None)
+    # Comma-separated subset of professional, chair, admin (portable across SQLite/PostgreSQL).
+    roles = Varchar(length=100, default="professional")
+    password_hash = Varchar(length=300, null=True, default=None, secret=True)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A bearer token for the JSON API; only its SHA-256 hash is kept."""
+
+    user = ForeignKey(StaffUser)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    label = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Family(Table, tablename="family"):
+    """A case: the family the plan is for."""
+
+    name = Varchar(length=200)
+    lead_professional = ForeignKey(StaffUser, null=True)
+    status = Varchar(length=20, default="open", index=True)  # open, closed
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class FamilyMember(Table, tablename="family_member"):
+    """An adult in the family: parent, carer, relative."""
+
+    family = ForeignKey(Family, index=True)
+    name = Varchar(length=200)
+    relationship = Varchar(length=100, default="")
+    mobile = Varchar(length=20, null=True, default=None, index=True)  # E.164
+    email = Varchar(length=254, null=True, default=None)
+    preferred_channel = Varchar(length=10, default="sms")  # sms, email, none
+    sms_consent = Boolean(default=False)
+    # False for an adult recorded as a risk: never messaged, never shown the plan.
+    safe_to_contact = Boolean(default=True)
+    opted_out_at = Timestamptz(null=True, default=None)
+    language = Varchar(length=10, default="en")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Child(Table, tablename="child"):
+    """A child (or an unborn baby) the plan is for."""
+
+    family = ForeignKey(Family, index=True)
+    name = Varchar(length=100)
+    date_of_birth = Date(null=True, default=None)
+    expected_on = Date(null=True, default=None)
+
+
+class Conference(Table, tablename="conference"):
+    """A child protection or child in need conference, recorded in the seed's seven steps."""
+
+    family = ForeignKey(Family, index=True)
+    kind = Varchar(length=20)  # initial_cp, review_cp, cin_review
+    starts_at = Timestamptz(index=True)
+    chair = ForeignKey(StaffUser, null=True, index=True)
+    # The seven steps, in the order the conference takes them.
+    family_description = Text(default="")
+    children_views = Text(default="")
+    worries = Text(default="")
+    impact = Text(default="")
+    family_reflections = Text(default="")
+    what_better_looks_like = Text(default="")
+    support_and_contributions = Text(default="")
+    # The decision.
+    decision = Varchar(length=20, null=True, default=None)  # cp_plan, cin_plan, no_plan
+    categories = Varchar(length=100, default="")  # comma-separated: neglect, physical, ...
+    next_review_on = Date(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ConferenceInvitee(Table, tablename="conference_invitee"):
+    """A professional invited to a conference, with their report's due date and submission."""
+
+    conference = ForeignKey(Conference, index=True)
+    user = ForeignKey(StaffUser, index=True)
+    report_due_on = Date(null=True, default=None)
+    report_submitted_at = Timestamptz(null=True, default=None)
+    report_file = Varchar(length=300, null=True, default=None)
+
+
+class Plan(Table, tablename="plan"):
+    """A plan made by a conference; each review conference makes the next version."""
+
+    family = ForeignKey(Family, index=True)
+    conference = ForeignKey(Conference, index=True)
+    kind = Varchar(length=20)  # child_protection, child_in_need
+    status = Varchar(length=20, default="active", index=True)  # active, superseded, ended
+    version = Integer(default=1)
+    previous = ForeignKey(LazyTableReference("Plan", module_path=__name__), null=True)
+    started_at = Timestamptz(default=TimestamptzNow())
+    ended_at = Timestamptz(null=True, default=None)
+
+
+class Outcome(Table, tablename="outcome"):
+    """What better looks like for named children, and how everyone will know."""
+
+    plan = ForeignKey(Plan, index=True)
+    statement = Text()
+    measure = Text(default="")
+    position = Integer(default=0)
+    carried_from = ForeignKey(LazyTableReference("Outcome", module_path=__name__), null=True)
+
+
+class OutcomeChild(Table, tablename="outcome_child"):
+    """Which children an outcome is for."""
+
+    outcome = ForeignKey(Outcome, index=True)
+    child = ForeignKey(Child, index=True)
+
+
+class Action(Table, tablename="action"):
+    """One owned, dated, measurable step towards an outcome."""
+
+    plan = ForeignKey(Plan, index=True)
+    outcome = ForeignKey(Outcome, index=True)
+    description = Text()
+    owner_user = ForeignKey(StaffUser, null=True, index=True)
+    owner_member = ForeignKey(FamilyMember, null=True, index=True)
+    support_offered = Text(default="")
+    support_by = ForeignKey(StaffUser, null=True)
+    due_on = Date(null=True, default=None, index=True)
+    success_measure = Text(default="")
+    # not_started, in_progress, done, not_achieved, cancelled
+    status = Varchar(length=20, default="not_started", index=True)
+    carried_from = ForeignKey(LazyTableReference("Action", module_path=__name__), null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProgressUpdate(Table, tablename="progress_update"):
+    """An immutable entry on an action: who, what status change, what note, when."""
+
+    action = ForeignKey(Action, index=True)
+    author_user = ForeignKey(StaffUser, null=True)
+    author_member = ForeignKey(FamilyMember, null=True)
+    from_status = Varchar(length=20, null=True, default=None)
+    to_status = Varchar(length=20, null=True, default=None)
+    note = Text(default="")
+    channel = Varchar(length=20, default="api")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class PlanMessage(Table, tablename="plan_message"):
+    """Words a family member adds to their plan: by the family page or by text reply."""
+
+    family = ForeignKey(Family, index=True)
+    plan = ForeignKey(Plan, null=True, index=True)
+    member = ForeignKey(FamilyMember, null=True)
+    body = Text()
+    channel = Varchar(length=20)  # family_link, sms
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """An append-only record of a change; database triggers refuse updates and deletes."""
+
+    at = Timestamptz(index=True)
+    actor_kind = Varchar(length=10)  # user, member, system
+    actor_user_id = Integer(null=True, default=None)
+    actor_member_id = Integer(null=True, default=None)
+    actor_label = Varchar(length=200, default="")
+    channel = Varchar(length=20)  # web, api, family_link, sms, system
+    record_type = Varchar(length=40)
+    record_id = Integer()
+    action = Varchar(length=10)  # create, update, delete
+    changes = Text(default="{}")  # JSON {field: [old, new]}
+    family_id = Integer(null=True, default=None, index=True)
+    plan_id = Integer(null=True, default=None, index=True)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    StaffUser,
+    ApiToken,
+    Family,
+    FamilyMember,
+    Child,
+    Conference,
+    ConferenceInvitee,
+    Plan,
+    Outcome,
+    OutcomeChild,
+    Action,
+    ProgressUpdate,
+    PlanMessage,
+    AuditEvent,
+)
