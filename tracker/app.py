@@ -22,7 +22,7 @@ from piccolo.engine import engine_finder
 
 from tracker import db
 from tracker.clock import Clock, SystemClock
-from tracker.deps import provide_caller, provide_now, provide_today
+from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
@@ -97,6 +97,7 @@ def create_app(
         state=State({"clock": clock, "settings": settings}),
         dependencies={
             "caller": Provide(provide_caller),
+            "staff": Provide(provide_staff),
             "now": Provide(provide_now),
             "today": Provide(provide_today),
         },

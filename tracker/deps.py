@@ -29,7 +29,7 @@ async def provide_today(state: State) -> date:
 
 
 async def provide_caller(request: Request) -> Caller:
-    """The professional behind the request's bearer token (or, for pages, its session)."""
+    """The professional behind the request's bearer token (the JSON API takes no cookies)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -37,7 +37,12 @@ async def provide_caller(request: Request) -> Caller:
         if caller is not None:
             return caller
         raise NotAuthorizedException("This API token is not valid.")
-    session_caller = request.scope.get("state", {}).get("caller")
-    if isinstance(session_caller, Caller):
-        return session_caller
-    raise NotAuthorizedException("Sign in, or send an API token as 'Authorization: Bearer …'.")
+    raise NotAuthorizedException("Send an API token as 'Authorization: Bearer …'.")
+
+
+async def provide_staff(request: Request) -> Caller:
+    """The signed-in professional behind a page request (set by the staff session middleware)."""
+    caller = request.scope.get("state", {}).get("caller")
+    if isinstance(caller, Caller):
+        return caller
+    raise NotAuthorizedException("Please sign in.")
