@@ -10,5 +10,6 @@ DB = engine_for(get_settings())
 APP_REGISTRY = AppRegistry(
     apps=[
         "tracker.plans.piccolo_app",
+        "tracker.family.piccolo_app",
     ]
 )

@@ -98,6 +98,10 @@ class Settings:
             "doc": "a TOML file of restorative language rules (empty: the bundled file)",
         },
     )
+    family_link_days: int = field(
+        default=45,
+        metadata={"var": "FAMILY_LINK_DAYS", "doc": "a family member's plan link works this many days"},
+    )
     db_pool_max: int = field(
         default=10, metadata={"var": "DB_POOL_MAX", "doc": "PostgreSQL pool size per process"}
     )
