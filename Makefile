@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup run test test-sqlite test-postgres lint bench clean
+.PHONY: setup browser run test test-sqlite test-postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Browser tests drive Debian's Chromium (no browser download is possible here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else echo "Chromium is missing: browser tests will be skipped (apt-get install chromium)"; fi; \
+	fi
+
 run: setup
 	$(VENV)/bin/tracker migrate
 	$(VENV)/bin/tracker demo --if-empty
@@ -26,7 +35,7 @@ run: setup
 
 # The whole suite on the embedded SQLite database, then the database tests again on
 # PostgreSQL (skipped, with the reason shown, when no PostgreSQL answers).
-test: setup test-sqlite test-postgres
+test: setup browser test-sqlite test-postgres
 
 test-sqlite: setup
 	TEST_DB=sqlite $(PY) -m pytest -ra

@@ -115,3 +115,84 @@ async def client(app):  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         yield c
+
+
+# ---------------------------------------------------------------- browser tests
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def live_clock() -> FixedClock:
+    """The clock the live server reads; tests may move it, and it is reset per test."""
+    return FixedClock(START)
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated: None, live_clock: FixedClock):  # type: ignore[no-untyped-def]
+    """The real app served by uvicorn on a free loopback port, in a thread (SQLite only)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from tracker.app import create_app
+    from tracker.settings import get_settings
+
+    if TEST_DB != "sqlite":
+        pytest.skip("browser tests run against the SQLite build (the live server has its own loop)")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    app = create_app(get_settings(), clock=live_clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+async def browser():  # type: ignore[no-untyped-def]
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        await b.close()
+
+
+@pytest.fixture
+async def page(browser, live_clock: FixedClock):  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) and page; the live clock is reset to START."""
+    live_clock.at = START
+    context = await browser.new_context()
+    pg = await context.new_page()
+    yield pg
+    await context.close()
+
+
+@pytest.fixture
+async def phone_page(browser, live_clock: FixedClock):  # type: ignore[no-untyped-def]
+    """A phone-sized page (360x740, touch) in a fresh context."""
+    live_clock.at = START
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True,
+                                        is_mobile=True, device_scale_factor=2)
+    pg = await context.new_page()
+    yield pg
+    await context.close()

@@ -26,6 +26,7 @@ from tracker.deps import provide_caller, provide_now, provide_staff, provide_tod
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
+from tracker.web import csrf_config, security_headers_middleware, static_router, template_config
 
 log = logging.getLogger("tracker")
 
@@ -92,7 +93,7 @@ def create_app(
             await db.stop(engine)
 
     return Litestar(
-        route_handlers=[health, *PLAN_ROUTES, *(extra_route_handlers or [])],
+        route_handlers=[health, static_router(), *PLAN_ROUTES, *(extra_route_handlers or [])],
         lifespan=[database],
         state=State({"clock": clock, "settings": settings}),
         dependencies={
@@ -120,6 +121,9 @@ def create_app(
             }),
             security=[{"bearer": []}],
         ),
+        template_config=template_config(settings),
+        csrf_config=csrf_config(settings),
+        middleware=[security_headers_middleware],
         debug=False,
     )
 

@@ -11,5 +11,6 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "tracker.plans.piccolo_app",
         "tracker.family.piccolo_app",
+        "tracker.security.piccolo_app",
     ]
 )

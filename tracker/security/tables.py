@@ -1,0 +1,17 @@
+"""Piccolo tables for protections that must hold across many instances."""
+
+from __future__ import annotations
+
+from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class RateLimitHit(Table, tablename="rate_limit_hit"):
+    """Attempts counted per (hashed key, fixed window); unique on both via a raw index."""
+
+    key_hash = Varchar(length=64)
+    window_start = Timestamptz()
+    count = Integer(default=0)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (RateLimitHit,)
