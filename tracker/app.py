@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -40,8 +41,15 @@ def _validation_errors(_: Request, exc: ValidationException) -> Response[dict[st
     errors: dict[str, str] = {}
     for item in exc.extra or []:
         if isinstance(item, dict):
+            message = str(item.get("message", "This value is not valid."))
             key = str(item.get("key") or item.get("source") or "body")
-            errors[key] = str(item.get("message", "This value is not valid."))
+            # msgspec names the field inside the message: "... missing required field `text`"
+            # or "... - at `$.members[0].name`"; name the field the caller has to fix.
+            if missing := re.search(r"missing required field `([^`]+)`", message):
+                key = missing.group(1)
+            elif at := re.search(r"at `\$\.([^`]+)`", message):
+                key = at.group(1)
+            errors[key] = message
     if not errors:
         errors["body"] = exc.detail or "The request body is not valid JSON of the expected shape."
     return Response(
