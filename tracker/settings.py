@@ -61,10 +61,6 @@ class Settings:
         default=PROJECT_ROOT / "var",
         metadata={"var": "VAR_DIR", "doc": "where the SQLite file, secret key and uploads live"},
     )
-    timezone: str = field(
-        default="Europe/London",
-        metadata={"var": "TIMEZONE", "doc": "local time for display, quiet hours, working days"},
-    )
     authority_name: str = field(
         default="Demo Children's Services",
         metadata={"var": "AUTHORITY_NAME", "doc": "the local authority's name on pages and emails"},
