@@ -41,7 +41,7 @@ test-sqlite: setup
 	TEST_DB=sqlite $(PY) -m pytest -ra
 
 test-postgres: setup
-	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db
+	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify
 
 lint: setup
 	$(VENV)/bin/ruff check tracker tests bench

@@ -12,5 +12,7 @@ APP_REGISTRY = AppRegistry(
         "tracker.plans.piccolo_app",
         "tracker.family.piccolo_app",
         "tracker.security.piccolo_app",
+        "tracker.staff.piccolo_app",
+        "tracker.notify.piccolo_app",
     ]
 )

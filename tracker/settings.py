@@ -101,6 +101,103 @@ class Settings:
     db_pool_max: int = field(
         default=10, metadata={"var": "DB_POOL_MAX", "doc": "PostgreSQL pool size per process"}
     )
+    # --- nudges (tracker/notify) ---
+    sms_backend: str = field(
+        default="console",
+        metadata={"var": "SMS_BACKEND", "doc": "console (recorded, shown at /dev/messages) or twilio"},
+    )
+    email_backend: str = field(
+        default="console",
+        metadata={"var": "EMAIL_BACKEND", "doc": "console (recorded, shown at /dev/messages) or smtp"},
+    )
+    twilio_account_sid: str = field(
+        default="", metadata={"var": "TWILIO_ACCOUNT_SID", "doc": "Twilio account SID (AC…)"}
+    )
+    twilio_auth_token: str = field(
+        default="", repr=False,
+        metadata={"var": "TWILIO_AUTH_TOKEN", "doc": "Twilio auth token; also verifies webhooks"},
+    )
+    twilio_from: str = field(
+        default="", metadata={"var": "TWILIO_FROM", "doc": "the E.164 number texts come from"}
+    )
+    twilio_messaging_service_sid: str = field(
+        default="",
+        metadata={"var": "TWILIO_MESSAGING_SERVICE_SID", "doc": "send through this service instead"},
+    )
+    twilio_api_base_url: str = field(
+        default="",
+        metadata={"var": "TWILIO_API_BASE_URL",
+                  "doc": "send Twilio API requests here instead (a test server or a proxy)"},
+    )
+    smtp_host: str = field(default="127.0.0.1", metadata={"var": "SMTP_HOST", "doc": "SMTP server"})
+    smtp_port: int = field(default=25, metadata={"var": "SMTP_PORT", "doc": "SMTP port"})
+    smtp_username: str = field(default="", metadata={"var": "SMTP_USERNAME", "doc": "SMTP login"})
+    smtp_password: str = field(
+        default="", repr=False, metadata={"var": "SMTP_PASSWORD", "doc": "SMTP password"}
+    )
+    smtp_starttls: bool = field(
+        default=False, metadata={"var": "SMTP_STARTTLS", "doc": "upgrade the SMTP connection with STARTTLS"}
+    )
+    mail_from: str = field(
+        default="Plan tracker <nudges@tracker.invalid>",
+        metadata={"var": "MAIL_FROM", "doc": "the From address of emails"},
+    )
+    sms_hours: str = field(
+        default="09:00-19:00",
+        metadata={"var": "SMS_HOURS", "doc": "local hours texts may be sent (others wait, never dropped)"},
+    )
+    email_hours: str = field(
+        default="07:00-21:00", metadata={"var": "EMAIL_HOURS", "doc": "local hours emails may be sent"}
+    )
+    sms_on_sundays: bool = field(
+        default=False, metadata={"var": "SMS_ON_SUNDAYS", "doc": "allow texts on Sundays"}
+    )
+    sms_on_bank_holidays: bool = field(
+        default=False, metadata={"var": "SMS_ON_BANK_HOLIDAYS", "doc": "allow texts on bank holidays"}
+    )
+    nudge_time: str = field(
+        default="09:30", metadata={"var": "NUDGE_TIME", "doc": "local time a day's nudges fall due"}
+    )
+    professional_working_days_before: int = field(
+        default=5,
+        metadata={"var": "NUDGE_PROFESSIONAL_WORKING_DAYS_BEFORE",
+                  "doc": "remind professionals this many working days before an action is due"},
+    )
+    member_days_before: int = field(
+        default=2,
+        metadata={"var": "NUDGE_MEMBER_DAYS_BEFORE",
+                  "doc": "remind family members this many days before their step is due"},
+    )
+    report_nudge_working_days: int = field(
+        default=5,
+        metadata={"var": "NUDGE_REPORT_WORKING_DAYS_BEFORE",
+                  "doc": "remind invited professionals this many working days before the report deadline"},
+    )
+    overdue_nudges_max: int = field(
+        default=4, metadata={"var": "NUDGE_OVERDUE_MAX", "doc": "weekly overdue nudges at most"}
+    )
+    send_rate_per_second: float = field(
+        default=1.0,
+        metadata={"var": "SEND_RATE_PER_SECOND", "doc": "messages a second per sender (0: no throttle)"},
+    )
+    dispatch_interval_seconds: int = field(
+        default=30, metadata={"var": "DISPATCH_INTERVAL_SECONDS", "doc": "seconds between dispatcher ticks"}
+    )
+    dispatch_batch_size: int = field(
+        default=50, metadata={"var": "DISPATCH_BATCH_SIZE", "doc": "rows one tick claims at most"}
+    )
+    send_max_attempts: int = field(
+        default=5, metadata={"var": "SEND_MAX_ATTEMPTS", "doc": "tries before a message is failed"}
+    )
+    retry_base_seconds: int = field(
+        default=30,
+        metadata={"var": "RETRY_BASE_SECONDS", "doc": "first retry delay; doubles each try, with jitter"},
+    )
+    send_lease_seconds: int = field(
+        default=300,
+        metadata={"var": "SEND_LEASE_SECONDS",
+                  "doc": "a claimed row not recorded by then is swept (to unknown if it reached the provider)"},
+    )
 
     @property
     def is_production(self) -> bool:
@@ -130,6 +227,8 @@ class Settings:
             try:
                 if f.type in ("int", int):
                     values[f.name] = int(raw)
+                elif f.type in ("float", float):
+                    values[f.name] = float(raw)
                 elif f.type in ("bool", bool):
                     values[f.name] = _bool(raw)
                 elif f.type in ("Path", Path):

@@ -1,0 +1,1 @@
+"""Nudges: a durable outbox of SMS and email messages, the rules that fill it, and its dispatcher."""

@@ -1,0 +1,106 @@
+"""The outbox: persist a message first (one row per unique key), send it later by id."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+from tracker.notify.quiet import SendWindows, parse_hours
+from tracker.notify.tables import Outbox
+from tracker.plans.dates import WorkingCalendar
+from tracker.settings import Settings, get_settings
+
+Channel = Literal["sms", "email"]
+
+
+def send_windows(settings: Settings | None = None) -> SendWindows:
+    """Quiet-hours settings as a SendWindows value."""
+    settings = settings or get_settings()
+    sms_start, sms_end = parse_hours(settings.sms_hours)
+    email_start, email_end = parse_hours(settings.email_hours)
+    return SendWindows(sms_start=sms_start, sms_end=sms_end, email_start=email_start,
+                       email_end=email_end, sms_on_sundays=settings.sms_on_sundays,
+                       sms_on_bank_holidays=settings.sms_on_bank_holidays)
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> WorkingCalendar:
+    return WorkingCalendar.england()
+
+
+def is_bank_holiday(day: date) -> bool:
+    """An England bank holiday on a weekday (weekend substitutes fall on the Monday)."""
+    return day.weekday() < 5 and not _calendar().is_working_day(day)
+
+
+def first_send_at(channel: str, due_at: datetime) -> datetime:
+    """When a message due at `due_at` may first go out: quiet hours defer it, never drop it."""
+    return send_windows().next_allowed(channel, due_at, is_bank_holiday)
+
+
+def dump_context(context: dict[str, Any]) -> str:
+    """JSON for the context column; dates and datetimes become ISO strings."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+    return json.dumps(context, default=plain, sort_keys=True)
+
+
+def outbox_row(
+    *, channel: str, template: str, context: dict[str, Any], due_at: datetime, key: str,
+    now: datetime | None = None, rule: str = "direct", recipient_user_id: int | None = None,
+    recipient_member_id: int | None = None, family_id: int | None = None,
+) -> Outbox:
+    """An unsaved pending outbox row (the rules and enqueue() share this)."""
+    if channel not in ("sms", "email"):
+        raise ValueError(f"channel must be sms or email, not {channel!r}")
+    if (recipient_user_id is None) == (recipient_member_id is None):
+        raise ValueError("give exactly one of recipient_user_id and recipient_member_id")
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be timezone-aware")
+    stamp = now or due_at
+    return Outbox(
+        key=key, rule=rule, channel=channel, template=template, context=dump_context(context),
+        recipient_user=recipient_user_id, recipient_member=recipient_member_id,
+        family_id=family_id, status="pending", due_at=due_at,
+        next_attempt_at=first_send_at(channel, due_at), attempts=0, created_at=stamp,
+        updated_at=stamp,
+    )
+
+
+async def enqueue(
+    *,
+    channel: Channel,
+    template: str,
+    context: dict[str, Any],
+    due_at: datetime,
+    key: str,
+    recipient_user_id: int | None = None,
+    recipient_member_id: int | None = None,
+) -> int | None:
+    """Add a pending message; returns its id, or None when a row with this key already exists.
+
+    One INSERT … ON CONFLICT DO NOTHING, so it joins the caller's `atomic()` transaction when
+    there is one (the message commits, or rolls back, with the change that caused it) and
+    opens none of its own. The key must be unique per intended message, e.g.
+    ``f"password_reset:user:{user_id}:{token_id}"``. Suitability of the recipient (safe to
+    contact, consent, opted out) and quiet hours are applied when it is sent.
+    """
+    family_id = None
+    if recipient_member_id is not None:
+        from tracker.plans.tables import FamilyMember
+
+        member = await FamilyMember.select(FamilyMember.family).where(
+            FamilyMember.id == recipient_member_id).first()
+        family_id = member["family"] if member else None
+    row = outbox_row(channel=channel, template=template, context=context, due_at=due_at, key=key,
+                     recipient_user_id=recipient_user_id, recipient_member_id=recipient_member_id,
+                     family_id=family_id)
+    result = await Outbox.insert(row).on_conflict(target=Outbox.key, action="DO NOTHING").returning(
+        Outbox.id)
+    return int(result[0]["id"]) if result else None
