@@ -91,3 +91,14 @@ async def test_changing_invitees_removes_and_adds_and_lists_conferences(client, 
     # make_world gives the invitee an action, so they still see it).
     still = await client.get(url, headers=world.invitee.headers)
     assert still.status_code == 200
+
+
+async def test_a_conference_shows_its_statutory_dates(client, clock):
+    world = await make_world(clock.now())
+    # An initial conference on Tuesday 1 December 2026.
+    response = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "initial_cp", "starts_at": "2026-12-01T10:00:00Z",
+        "chair_id": world.chair.id}, headers=world.lead.headers)
+    statutory = response.json()["statutory"]
+    assert statutory == {"reports_due_on": "2026-11-27", "latest_next_review_on": "2027-03-01",
+                         "first_core_group_by": "2026-12-15"}

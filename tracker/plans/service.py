@@ -15,7 +15,13 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.plans import audit
 from tracker.plans.access import Caller, active_user, parse_roles, visible_family_ids
 from tracker.plans.audit import Actor
-from tracker.plans.dates import StatutoryRules, WorkingCalendar, latest_review_for, report_due_on
+from tracker.plans.dates import (
+    StatutoryRules,
+    WorkingCalendar,
+    first_core_group_by,
+    latest_review_for,
+    report_due_on,
+)
 from tracker.plans.schemas import (
     OPEN_STATUSES,
     ActionIn,
@@ -619,6 +625,15 @@ async def conference_view(conference_id: int) -> dict[str, Any]:
         ConferenceInvitee.report_submitted_at,
     ).where(ConferenceInvitee.conference == conference_id).order_by(ConferenceInvitee.id)
     plan = await Plan.select(Plan.id).where(Plan.conference == conference_id).first()
+    held_on = local_date(c["starts_at"])
+    rules = statutory_rules()
+    statutory = {
+        "reports_due_on": report_due_on(held_on, working_calendar(), rules),
+        "latest_next_review_on": latest_review_for(c["kind"], held_on, rules),
+        "first_core_group_by": (
+            first_core_group_by(held_on, working_calendar(), rules) if c["kind"] == "initial_cp" else None
+        ),
+    }
     return {
         "id": c["id"],
         "family_id": c["family"],
@@ -633,6 +648,7 @@ async def conference_view(conference_id: int) -> dict[str, Any]:
         "categories": [x for x in (c["categories"] or "").split(",") if x],
         "next_review_on": c["next_review_on"],
         "plan_id": plan["id"] if plan else None,
+        "statutory": statutory,
     }
 
 
