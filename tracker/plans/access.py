@@ -69,26 +69,26 @@ async def visible_family_ids(caller: Caller) -> set[int] | None:
     return ids
 
 
+# One round trip for the whole rule: this runs on every request that names a family.
+_CAN_SEE_SQL = """
+SELECT 1 AS ok FROM family f WHERE f.id = {} AND (
+    f.lead_professional = {}
+    OR EXISTS (SELECT 1 FROM conference c WHERE c.family = f.id AND c.chair = {})
+    OR EXISTS (SELECT 1 FROM conference_invitee ci JOIN conference c ON c.id = ci.conference
+               WHERE c.family = f.id AND ci."user" = {})
+    OR EXISTS (SELECT 1 FROM action a JOIN plan p ON p.id = a.plan
+               WHERE p.family = f.id AND a.owner_user = {})
+)
+"""
+
+
 async def can_see_family(caller: Caller, family_id: int) -> bool:
     """True when the caller may see this family (see visible_family_ids for the rule)."""
     if caller.is_admin:
         return await Family.exists().where(Family.id == family_id)
-    if await Family.exists().where(
-        (Family.id == family_id) & (Family.lead_professional == caller.id)
-    ):
-        return True
-    if await ConferenceInvitee.exists().where(
-        (ConferenceInvitee.user == caller.id)
-        & (ConferenceInvitee.conference.family == family_id)
-    ):
-        return True
-    if await Conference.exists().where(
-        (Conference.family == family_id) & (Conference.chair == caller.id)
-    ):
-        return True
-    return await Action.exists().where(
-        (Action.owner_user == caller.id) & (Action.plan.family == family_id)
-    )
+    uid = caller.id
+    rows = await Family.raw(_CAN_SEE_SQL, family_id, uid, uid, uid, uid)
+    return bool(rows)
 
 
 async def require_family(caller: Caller, family_id: int) -> None:
