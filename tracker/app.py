@@ -27,6 +27,10 @@ from tracker.deps import provide_caller, provide_now, provide_staff, provide_tod
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
+from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
+from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
+from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
+from tracker.staff.sessions import staff_session_middleware
 from tracker.web import csrf_config, security_headers_middleware, static_router, template_config
 
 log = logging.getLogger("tracker")
@@ -101,7 +105,8 @@ def create_app(
             await db.stop(engine)
 
     return Litestar(
-        route_handlers=[health, static_router(), *PLAN_ROUTES, *(extra_route_handlers or [])],
+        route_handlers=[health, static_router(), *PLAN_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
+                        *(extra_route_handlers or [])],
         lifespan=[database],
         state=State({"clock": clock, "settings": settings}),
         dependencies={
@@ -118,6 +123,8 @@ def create_app(
             NotAuthorizedException: _unexpected,
             HTTPException: _unexpected,
             Exception: _unexpected,
+            # Pages: 303 to /signin when signed out, a kind 403 page; the API keeps JSON.
+            **STAFF_EXCEPTION_HANDLERS,
         },
         openapi_config=OpenAPIConfig(
             title="Restorative SMART plan tracker",
@@ -131,7 +138,7 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        middleware=[security_headers_middleware],
+        middleware=[security_headers_middleware, staff_session_middleware],
         debug=False,
     )
 

@@ -85,13 +85,11 @@ def jinja_environment() -> Environment:
 def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     """Litestar's template config over our environment."""
 
-    def configure(engine: JinjaTemplateEngine) -> None:
-        engine.engine.globals["authority_name"] = settings.authority_name
-
-    return TemplateConfig(
-        instance=JinjaTemplateEngine.from_environment(jinja_environment()),
-        engine_callback=configure,
-    )
+    # Litestar calls engine_callback only when it builds the engine itself, never for an
+    # `instance`, so the globals go straight onto our environment.
+    env = jinja_environment()
+    env.globals["authority_name"] = settings.authority_name
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:

@@ -1,0 +1,1 @@
+"""Staff web app: sign-in, server-side sessions, role guards, admin, personal calendar feed."""

@@ -1,0 +1,213 @@
+"""Signing in and resetting a password: rate-limited, same answers whether an account exists.
+
+Limits are fixed windows counted in the database (tracker.security.ratelimit), so they hold
+across every web instance and simply expire: nobody can lock an account for good, and a user
+throttled by someone else's guesses can get straight back in with a reset link (completing a
+reset clears the account's counter).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tracker.accounts import check_password_strength, hash_password, hash_token, verify_password
+from tracker.db import atomic
+from tracker.errors import FieldErrors
+from tracker.plans import audit
+from tracker.plans.access import Caller
+from tracker.plans.audit import Actor
+from tracker.plans.tables import StaffUser
+from tracker.security import ratelimit
+from tracker.security.ratelimit import Limit
+from tracker.staff.sessions import end_user_sessions
+from tracker.staff.tables import PasswordReset
+
+log = logging.getLogger("tracker.staff")
+
+WINDOW = 15 * 60
+# Every attempt on one account counts (so parallel guesses cannot slip past); success clears it.
+ACCOUNT_LIMIT = Limit(attempts=5, window=WINDOW)
+# Only failures count per address: a whole office behind one NAT address signs in at 9am.
+ADDRESS_LIMIT = Limit(attempts=20, window=WINDOW)
+RESET_ACCOUNT_LIMIT = Limit(attempts=3, window=WINDOW)
+RESET_ADDRESS_LIMIT = Limit(attempts=10, window=WINDOW)
+RESET_VALID_FOR = timedelta(minutes=10)
+
+BAD_CREDENTIALS = "Enter a correct email address and password."
+TOO_MANY = (
+    "There have been too many attempts to sign in. Wait 15 minutes and try again, "
+    "or reset your password to sign in now."
+)
+
+
+class SignInRefused(Exception):
+    """Sign-in did not succeed; the message is safe to show (it never says which part was wrong)."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.throttled = throttled
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """Who signed in, and how long the password check took (for the operator's figures)."""
+
+    caller: Caller
+    hash_seconds: float
+
+
+def _normal_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def account_key(email: str) -> str:
+    """Rate-limit key for sign-in attempts on one account (hashed by ratelimit before storing)."""
+    return f"signin:account:{_normal_email(email)}"
+
+
+def address_key(address: str) -> str:
+    """Rate-limit key for failed sign-ins from one client address."""
+    return f"signin:address:{address}"
+
+
+async def sign_in(*, email: str, password: str, address: str, now: datetime) -> SignInResult:
+    """Check an email and password; raises SignInRefused with a message safe to show."""
+    email = _normal_email(email)
+    errors = {}
+    if not email:
+        errors["email"] = "Enter your email address."
+    if not password:
+        errors["password"] = "Enter your password."  # noqa: S105 - a message, not a secret
+    if errors:
+        raise FieldErrors(errors)
+    within_account = await ratelimit.hit(account_key(email), ACCOUNT_LIMIT, now=now)
+    failures_here = await ratelimit.attempts(address_key(address), ADDRESS_LIMIT, now=now)
+    if not within_account or failures_here >= ADDRESS_LIMIT.attempts:
+        log.warning("sign-in throttled (account over: %s, address over: %s)",
+                    not within_account, failures_here >= ADDRESS_LIMIT.attempts)
+        raise SignInRefused(TOO_MANY, throttled=True)
+    row = await StaffUser.select(
+        StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.roles, StaffUser.active,
+        StaffUser.password_hash,
+    ).where(StaffUser.email == email).first()
+    stored = row["password_hash"] if row and row["active"] else None
+    started = time.perf_counter()
+    # Unknown and inactive accounts still pay for one scrypt (verify_password does a dummy
+    # hash for None), so timing does not tell them apart from a wrong password.
+    ok = await verify_password(password, stored)
+    took = time.perf_counter() - started
+    if not ok or row is None:
+        await ratelimit.hit(address_key(address), ADDRESS_LIMIT, now=now)
+        raise SignInRefused(BAD_CREDENTIALS)
+    await ratelimit.reset(account_key(email))
+    return SignInResult(caller=Caller.from_row(row), hash_seconds=took)
+
+
+async def request_reset(*, email: str, address: str, now: datetime, base_url: str) -> str | None:
+    """Email a single-use reset link when the address has an active account.
+
+    Always looks the same to the person asking; returns the raw token (for tests) or None.
+    The link goes into the outbox context because the dispatcher renders the email later;
+    the token in it dies after 10 minutes, on use, or when a newer link is asked for.
+    """
+    email = _normal_email(email)
+    within_address = await ratelimit.hit(f"reset:address:{address}", RESET_ADDRESS_LIMIT, now=now)
+    within_account = await ratelimit.hit(f"reset:account:{email}", RESET_ACCOUNT_LIMIT, now=now)
+    if not (within_address and within_account) or not email:
+        return None
+    user = await StaffUser.select(StaffUser.id, StaffUser.name).where(
+        (StaffUser.email == email) & (StaffUser.active == True)  # noqa: E712
+    ).first()
+    if user is None:
+        return None
+    return await issue_reset(user_id=user["id"], name=user["name"], now=now, base_url=base_url)
+
+
+async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str) -> str:
+    """Make a reset link for a user (newer links replace older ones) and queue its email."""
+    from tracker.notify.outbox import enqueue
+
+    token = secrets.token_urlsafe(32)
+    link = f"{base_url}/reset/{token}"
+    async with atomic():
+        # One live link per user: an older, unused link stops working.
+        await PasswordReset.update({PasswordReset.used_at: now}).where(
+            (PasswordReset.user == user_id) & PasswordReset.used_at.is_null()
+        )
+        reset_id = (
+            await PasswordReset.insert(
+                PasswordReset(user=user_id, token_hash=hash_token(token), created_at=now,
+                              expires_at=now + RESET_VALID_FOR)
+            ).returning(PasswordReset.id)
+        )[0]["id"]
+        # Same transaction: the link row and its email commit (or roll back) together.
+        await enqueue(
+            channel="email", template="password_reset", due_at=now,
+            key=f"password_reset:user:{user_id}:{reset_id}", recipient_user_id=user_id,
+            context={"name": name, "link": link,
+                     "minutes": int(RESET_VALID_FOR.total_seconds() // 60)},
+        )
+    return token
+
+
+async def reset_is_usable(token: str, *, now: datetime) -> bool:
+    """True while a reset link is unused, unexpired and its account active."""
+    return await _usable_reset(token, now=now) is not None
+
+
+async def _usable_reset(token: str, *, now: datetime) -> dict | None:
+    if not token or len(token) > 100:
+        return None
+    row = await PasswordReset.select(
+        PasswordReset.id, PasswordReset.expires_at,
+        PasswordReset.user.id.as_alias("uid"), PasswordReset.user.name.as_alias("name"),
+        PasswordReset.user.email.as_alias("email"), PasswordReset.user.active.as_alias("active"),
+    ).where(
+        (PasswordReset.token_hash == hash_token(token)) & PasswordReset.used_at.is_null()
+    ).first()
+    if row is None or not row["active"] or now >= row["expires_at"]:
+        return None
+    return row
+
+
+async def complete_reset(*, token: str, password: str, confirm: str, now: datetime) -> bool:
+    """Set a new password through a reset link; False when the link no longer works.
+
+    Ends every session of the account (whoever else was signed in is signed out) and clears
+    its sign-in counter. Raises FieldErrors for a weak or mismatched password.
+    """
+    errors: dict[str, str] = {}
+    try:
+        check_password_strength(password)
+    except ValueError as exc:
+        errors["password"] = str(exc)
+    if "password" not in errors and password != confirm:
+        errors["confirm"] = "Enter the same password twice."
+    row = await _usable_reset(token, now=now)
+    if row is None:
+        return False
+    if errors:
+        raise FieldErrors(errors)
+    password_hash = await hash_password(password)
+    async with atomic():
+        # Compare-and-set: of two concurrent uses of one link, only one finds it unused.
+        claimed = await PasswordReset.update({PasswordReset.used_at: now}).where(
+            (PasswordReset.id == row["id"]) & PasswordReset.used_at.is_null()
+        ).returning(PasswordReset.id)
+        if not claimed:
+            return False
+        await StaffUser.update({StaffUser.password_hash: password_hash}).where(
+            StaffUser.id == row["uid"])
+        await end_user_sessions(row["uid"], now=now, reason="password_reset")
+        await audit.record(
+            actor=Actor.user(row["uid"], row["name"], channel="web"), now=now,
+            record_type="staff_user", record_id=row["uid"], action="update",
+            changes={"password": ["(not shown)", "changed by reset link"]},
+        )
+    await ratelimit.reset(account_key(row["email"]))
+    return True

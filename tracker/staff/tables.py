@@ -1,0 +1,48 @@
+"""Piccolo tables for staff sign-in: sessions, password resets, calendar feeds (all hashed)."""
+
+from __future__ import annotations
+
+from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from tracker.plans.tables import StaffUser
+
+
+class StaffSession(Table, tablename="staff_session"):
+    """A signed-in browser; only the SHA-256 of its 256-bit random id is stored.
+
+    Kept in the database (not process memory) so every web instance shares it, and so
+    signing out, a password reset or deactivation ends it everywhere at once.
+    """
+
+    session_hash = Varchar(length=64, unique=True, secret=True)
+    user = ForeignKey(StaffUser, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    ended_reason = Varchar(length=20, null=True, default=None)  # signout, idle, absolute, ...
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    """A single-use emailed link to set a new password; only the token's hash is stored."""
+
+    user = ForeignKey(StaffUser, index=True)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class CalendarFeed(Table, tablename="calendar_feed"):
+    """A personal ICS feed behind a secret URL; revocable, one live feed per user."""
+
+    user = ForeignKey(StaffUser, index=True)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (StaffSession, PasswordReset, CalendarFeed)
