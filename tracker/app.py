@@ -29,6 +29,7 @@ from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
+from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import staff_session_middleware
 from tracker.web import csrf_config, security_headers_middleware, static_router, template_config
@@ -106,6 +107,7 @@ def create_app(
 
     return Litestar(
         route_handlers=[health, static_router(), *PLAN_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
+                        *STAFF_PAGE_ROUTES,
                         *(extra_route_handlers or [])],
         lifespan=[database],
         state=State({"clock": clock, "settings": settings}),

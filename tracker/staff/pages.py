@@ -1,0 +1,9 @@
+"""The professionals' and chairs' pages, gathered for the app: actions, conferences, plans, chair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.staff import pages_actions, pages_chair, pages_plans
+
+ROUTES: list[Any] = [*pages_actions.ROUTES, *pages_plans.ROUTES, *pages_chair.ROUTES]

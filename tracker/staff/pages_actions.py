@@ -1,0 +1,129 @@
+"""Professionals' pages: my actions (update with a note, htmx or plain form), reports, families."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, MultipartBody, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from tracker.clock import local_date
+from tracker.errors import FieldErrors, NotFound
+from tracker.plans import service
+from tracker.plans.access import Caller, require_action_update, require_family
+from tracker.plans.schemas import ACTION_STATUSES
+from tracker.staff import queries, report_files
+from tracker.staff.pages_common import is_htmx, render, see_other, text, web_actor
+
+UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
+"""A little over the 10 MB file limit, so a too-big file gets a kind message, not a 413."""
+
+
+async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[str, Any]:
+    today = local_date(now)
+    invitations = await queries.my_invitations(staff, now)
+    for inv in invitations:
+        inv["file_name"] = report_files.original_name(state["settings"].var_dir,
+                                                      inv["report_file"])
+    return {
+        "today": today,
+        "mine": await queries.my_actions(staff, today),
+        "news": await queries.family_news(staff, now),
+        "invitations": invitations,
+        "statuses": ACTION_STATUSES,
+        "errors": {},
+        "failed_action": None,
+        "failed_report": None,
+        "form": {},
+    }
+
+
+@get("/actions", include_in_schema=False)
+async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                          state: State) -> Template:
+    """My actions: overdue first, then due soon, by family; family news; reports to send."""
+    return render("actions.html", **await _actions_context(staff, now, state))
+
+
+@post("/actions/{action_id:int}/update", include_in_schema=False)
+async def update_action_status(
+    request: Request[Any, Any, Any], action_id: FromPath[int],
+    data: URLEncodedBody[dict[str, Any]], staff: NamedDependency[Caller],
+    now: NamedDependency[datetime], state: State,
+) -> Template | Redirect:
+    """Change an action's status with a note in one step (htmx swaps just its card)."""
+    await require_action_update(staff, action_id)
+    status, note = text(data, "status"), text(data, "note")
+    errors: dict[str, str] = {}
+    if status and status not in ACTION_STATUSES:
+        errors[f"status-{action_id}"] = "Choose one of the statuses shown."
+    if not errors:
+        try:
+            await service.record_progress(action_id=action_id, status=status or None,
+                                          note=note, actor=web_actor(staff), now=now)
+        except FieldErrors as exc:
+            errors = {f"{k}-{action_id}": v for k, v in exc.errors.items()}
+    today = local_date(now)
+    if is_htmx(request):
+        # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
+        return render("partials/action_card.html", action=await queries.action_card(
+            action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
+            form={"status": status, "note": note} if errors else {}, saved=not errors)
+    if not errors:
+        return see_other(f"/actions#action-{action_id}")
+    context = await _actions_context(staff, now, state)
+    context.update(errors=errors, failed_action=action_id,
+                   form={"status": status, "note": note})
+    return render("actions.html", status=400, **context)
+
+
+@post("/conferences/{conference_id:int}/report", include_in_schema=False,
+      request_max_body_size=UPLOAD_BODY_LIMIT)
+async def submit_report(
+    conference_id: FromPath[int], data: MultipartBody[dict[str, Any]],
+    staff: NamedDependency[Caller], now: NamedDependency[datetime], state: State,
+) -> Template | Redirect:
+    """Say my report for a conference is in, optionally attaching it (checked, stored in var/)."""
+    invitation = await queries.invitation(conference_id, staff.id)
+    if invitation is None:
+        raise NotFound(f"invitation to conference {conference_id}")
+    await require_family(staff, invitation["family_id"])
+    upload = data.get("report")
+    stored = None
+    errors: dict[str, str] = {}
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = await upload.read()
+        try:
+            stored = report_files.store(
+                var_dir=state["settings"].var_dir, filename=upload.filename, content=content,
+                conference_id=conference_id, user_id=staff.id, now=now)
+        except report_files.ReportFileError as exc:
+            errors[f"report-{conference_id}"] = str(exc)
+    if not errors:
+        try:
+            await service.mark_report_submitted(
+                conference_id=conference_id, user_id=staff.id, actor=web_actor(staff), now=now,
+                file_path=stored.relative_path if stored else None)
+        except Exception:
+            if stored:
+                report_files.discard(state["settings"].var_dir, stored)
+            raise
+        return see_other(f"/actions#report-{conference_id}")
+    context = await _actions_context(staff, now, state)
+    context.update(errors=errors, failed_report=conference_id)
+    return render("actions.html", status=400, **context)
+
+
+@get("/families/{family_id:int}", include_in_schema=False)
+async def family_page(family_id: FromPath[int], staff: NamedDependency[Caller],
+                      now: NamedDependency[datetime]) -> Template:
+    """A family: adults, children, conferences and plans, with links to each."""
+    await require_family(staff, family_id)
+    return render("family.html", **await queries.family_page(family_id, staff), now=now)
+
+
+ROUTES = [my_actions_page, update_action_status, submit_report, family_page]
