@@ -25,6 +25,7 @@ from tracker import db
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
+from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
@@ -106,7 +107,7 @@ def create_app(
             await db.stop(engine)
 
     return Litestar(
-        route_handlers=[health, static_router(), *PLAN_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
+        route_handlers=[health, static_router(), *PLAN_ROUTES, *FAMILY_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
                         *STAFF_PAGE_ROUTES,
                         *(extra_route_handlers or [])],
         lifespan=[database],

@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from tracker import i18n
 from tracker.clock import LONDON
 from tracker.settings import PROJECT_ROOT, Settings
 
@@ -74,11 +75,14 @@ def jinja_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters.update(
         local_datetime=local_datetime, long_date=long_date, short_date=short_date,
         status_words=status_words,
     )
+    # gettext/ngettext follow the page's `lang` (a family member's language), else English.
+    i18n.install(env)
     return env
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from tracker.accounts import hash_token
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
-from tracker.family.tables import FamilyLink
+from tracker.family.tables import FamilyLink, FamilySession
 from tracker.plans import audit
 from tracker.plans.audit import Actor
 from tracker.plans.tables import FamilyMember, Plan
@@ -26,6 +26,7 @@ class LinkHolder:
     member_id: int
     family_id: int
     plan_id: int
+    expires_at: datetime
 
 
 def link_url(token: str) -> str:
@@ -80,17 +81,31 @@ async def resolve_token(token: str, *, now: datetime) -> LinkHolder | None:
         return None
     plan = await Plan.select(Plan.id).where(
         (Plan.family == row["family"]) & (Plan.status == "active")
+        & (Plan.family.status == "open")
     ).first()
     if plan is None:
         return None
     return LinkHolder(link_id=row["id"], member_id=row["member"], family_id=row["family"],
-                      plan_id=plan["id"])
+                      plan_id=plan["id"], expires_at=row["expires_at"])
+
+
+# A fresh link replacing the old one (a nudge texts a new link) must not sign the member out
+# mid-visit; every other reason (lead's choice, not safe to contact, plan ended) also ends
+# the member's open sessions, so a revoked person loses the page at their next click.
+KEEPS_SESSIONS = frozenset({"replaced"})
 
 
 async def _revoke(*, member_id: int, reason: str, now: datetime, actor: Actor) -> int:
+    """Inside a transaction: revoke the member's live links (and, usually, end their sessions).
+
+    Returns how many links and sessions were ended.
+    """
     live = await FamilyLink.select(FamilyLink.id, FamilyLink.family).where(
         (FamilyLink.member == member_id) & (FamilyLink.revoked_at.is_null())
     )
+    ended = 0
+    if reason not in KEEPS_SESSIONS:
+        ended = await _end_sessions(member_id=member_id, reason=reason, now=now, actor=actor)
     for row in live:
         await FamilyLink.update(
             {FamilyLink.revoked_at: now, FamilyLink.revoked_reason: reason}
@@ -99,17 +114,38 @@ async def _revoke(*, member_id: int, reason: str, now: datetime, actor: Actor) -
             actor=actor, now=now, record_type="family_link", record_id=row["id"],
             action="update", changes={"revoked_reason": [None, reason]}, family_id=row["family"],
         )
-    return len(live)
+    return len(live) + ended
+
+
+async def _end_sessions(*, member_id: int, reason: str, now: datetime, actor: Actor) -> int:
+    """Inside a transaction: end every open family session of the member."""
+    open_sessions = await FamilySession.select(FamilySession.id, FamilySession.family).where(
+        (FamilySession.member == member_id) & (FamilySession.ended_at.is_null())
+    )
+    for row in open_sessions:
+        await FamilySession.update(
+            {FamilySession.ended_at: now, FamilySession.ended_reason: reason}
+        ).where(FamilySession.id == row["id"])
+        await audit.record(
+            actor=actor, now=now, record_type="family_session", record_id=row["id"],
+            action="update", changes={"ended_reason": [None, reason]}, family_id=row["family"],
+        )
+    return len(open_sessions)
 
 
 async def revoke_member_links(*, member_id: int, reason: str, now: datetime, actor: Actor) -> int:
-    """Revoke a member's live links (lead professional's choice, or not safe to contact)."""
+    """Revoke a member's live links and end their sessions (lead's choice, not safe to contact).
+
+    Returns how many links and sessions were ended (0 when there were none: not an error).
+    """
+    if not await FamilyMember.exists().where(FamilyMember.id == member_id):
+        raise NotFound(f"member {member_id}")
     async with atomic():
         return await _revoke(member_id=member_id, reason=reason, now=now, actor=actor)
 
 
 async def revoke_family_links(*, family_id: int, reason: str, now: datetime, actor: Actor) -> int:
-    """Revoke every live link of a family (its plan ended)."""
+    """Revoke every live link of a family and end its sessions (its plan ended)."""
     members = await FamilyMember.select(FamilyMember.id).where(FamilyMember.family == family_id)
     total = 0
     async with atomic():

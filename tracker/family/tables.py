@@ -25,4 +25,21 @@ class FamilyLink(Table, tablename="family_link"):
     last_used_at = Timestamptz(null=True, default=None)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (FamilyLink,)
+class FamilySession(Table, tablename="family_session"):
+    """A family member's browser session, made when they continue from their link.
+
+    The cookie holds a random id; only its SHA-256 is stored, so a database reader cannot
+    sign in as a family member. Kept in the database so every web process shares it.
+    """
+
+    session_hash = Varchar(length=64, unique=True, secret=True)
+    member = ForeignKey(FamilyMember, index=True)
+    family = ForeignKey(Family, index=True)
+    link = ForeignKey(FamilyLink, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    ended_reason = Varchar(length=40, null=True, default=None)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (FamilyLink, FamilySession)

@@ -166,6 +166,16 @@ class PlanController(Controller):
         await require_family(caller, await service.plan_family(plan_id))
         return await service.plan_view(plan_id, today=today)
 
+    @post("/{plan_id:int}/end", status_code=200)
+    async def end_plan(
+        self, plan_id: FromPath[int], caller: NamedDependency[Caller],
+        now: NamedDependency[datetime], today: NamedDependency[date],
+    ) -> dict[str, Any]:
+        """End the current plan; the family's plan links stop working."""
+        await require_manage(caller, await service.plan_family(plan_id))
+        await service.end_plan(plan_id=plan_id, actor=api_actor(caller), now=now)
+        return await service.plan_view(plan_id, today=today)
+
     @post("/{plan_id:int}/outcomes")
     async def add_outcome(
         self, plan_id: FromPath[int], data: JSONBody[OutcomeIn],

@@ -321,6 +321,12 @@ async def update_family(
                     actor=actor, now=now, record_type="family_member", record_id=member_id,
                     action="update", changes=delta, family_id=family_id,
                 )
+            if values.get("safe_to_contact") is False and before.get("safe_to_contact"):
+                # Not safe to contact: their plan link and any open family page stop now.
+                from tracker.family.links import _revoke
+
+                await _revoke(member_id=member_id, reason="not_safe_to_contact", now=now,
+                              actor=actor)
         for child_id, values in child_ops:
             if child_id is None:
                 await _insert_child(family_id, values, actor, now)
@@ -793,6 +799,12 @@ async def end_plan(*, plan_id: int, actor: Actor, now: datetime) -> None:
             actor=actor, now=now, record_type="plan", record_id=plan_id, action="update",
             changes={"status": ["active", "ended"]}, family_id=plan["family"], plan_id=plan_id,
         )
+        # The family's plan links (and open family pages) end with the plan.
+        from tracker.family.links import _revoke
+
+        members = FamilyMember.select(FamilyMember.id).where(FamilyMember.family == plan["family"])
+        for member in await members:
+            await _revoke(member_id=member["id"], reason="plan_ended", now=now, actor=actor)
 
 
 async def _next_review_for_plan(plan: dict[str, Any], today: date) -> date | None:

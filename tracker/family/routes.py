@@ -1,0 +1,298 @@
+"""Family pages: the texted link (/f/{token}), the plan page (/family), and the lead's revoke API.
+
+Thin handlers: they read the form, call one service function and render a page. Every family
+response says `Referrer-Policy: no-referrer` and `Cache-Control: no-store`, so the link's token
+does not leak to other sites or stay in a shared phone's cache, and every error on these paths
+is a plain-English page rather than JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException, PermissionDeniedException, ValidationException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from tracker.errors import FieldErrors, NotFound
+from tracker.family import service
+from tracker.family.links import resolve_token, revoke_member_links
+from tracker.family.sessions import (
+    COOKIE_NAME,
+    COOKIE_PATH,
+    FamilyAccess,
+    end_session,
+    resolve_session,
+    start_session,
+)
+from tracker.i18n import language_used
+from tracker.plans.access import Caller, require_manage
+from tracker.plans.audit import Actor
+from tracker.plans.tables import FamilyMember
+from tracker.security.ratelimit import Limit, hit
+
+log = logging.getLogger("tracker.family")
+
+FAMILY_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+# Opening or continuing a link, per client address: generous for a family sharing a
+# connection, hopeless for guessing 192-bit tokens. Valid and invalid tokens count alike,
+# so the limit's answer says nothing about whether a token exists.
+LINK_LIMIT = Limit(attempts=20, window=15 * 60)
+
+
+class FamilySignedOut(Exception):
+    """No live family session: never signed in, expired, left, or revoked."""
+
+
+def family_headers_middleware(app: ASGIApp) -> ASGIApp:
+    """Set the family pages' privacy headers on every response from these handlers."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in FAMILY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def page(name: str, *, lang: str = "en", status_code: int = 200,
+         cookies: list[Cookie] | None = None, **context: Any) -> Template:
+    """A family page in the reader's language (English when there is no catalogue for it)."""
+    return Template(
+        template_name=name, status_code=status_code, headers=dict(FAMILY_HEADERS),
+        cookies=cookies or [],
+        context={"lang": lang, "lang_used": language_used(lang), **context},
+    )
+
+
+# ---------------------------------------------------------------- error pages
+
+
+def _problem(status_code: int, kind: str) -> Template:
+    return page("family/problem.html", status_code=status_code, kind=kind)
+
+
+def _signed_out(_: Request, __: FamilySignedOut) -> Template:
+    return page("family/signed_out.html", status_code=401)
+
+
+def _not_found(_: Request, __: NotFound) -> Template:
+    # Someone else's step, another family's, or none at all: one answer for all three.
+    return _problem(404, "not_found")
+
+
+def _csrf_refused(_: Request, exc: PermissionDeniedException) -> Template:
+    return _problem(403, "form_expired")
+
+
+def _bad_request(_: Request, __: ValidationException) -> Template:
+    return _problem(400, "bad_request")
+
+
+def _http_error(request: Request, exc: HTTPException) -> Template:
+    if exc.status_code >= 500:
+        log.error("family page error %s on %s %s", exc.status_code, request.method,
+                  request.url.path)
+        return _problem(500, "broken")
+    kinds = {404: "not_found", 403: "form_expired", 405: "not_found"}
+    return _problem(exc.status_code, kinds.get(exc.status_code, "bad_request"))
+
+
+def _unexpected(request: Request, exc: Exception) -> Template:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _problem(500, "broken")
+
+
+FAMILY_EXCEPTION_HANDLERS: dict[Any, Any] = {
+    FamilySignedOut: _signed_out,
+    NotFound: _not_found,
+    PermissionDeniedException: _csrf_refused,
+    ValidationException: _bad_request,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+
+# ---------------------------------------------------------------- the texted link
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _member_language(member_id: int) -> str:
+    row = await FamilyMember.select(FamilyMember.language).where(
+        FamilyMember.id == member_id).first()
+    return (row or {}).get("language") or "en"
+
+
+def _link_not_working() -> Template:
+    # Unknown, expired, revoked, or for a plan that ended: the same page and status for all.
+    return page("family/link_not_working.html", status_code=404)
+
+
+class LinkController(Controller):
+    """The address in the text message: look, then continue (which is what uses the link)."""
+
+    path = "/f"
+    include_in_schema = False
+    exception_handlers = FAMILY_EXCEPTION_HANDLERS
+    middleware = [family_headers_middleware]
+
+    @get("/{token:str}")
+    async def open_link(
+        self, token: FromPath[str], request: Request, now: NamedDependency[datetime],
+    ) -> Template:
+        """A "Continue to your plan" page; changes nothing, so link previews don't use it up."""
+        if not await hit(f"family-link:{_client_address(request)}", LINK_LIMIT, now=now):
+            return page("family/too_many_tries.html", status_code=429)
+        holder = await resolve_token(token, now=now)
+        if holder is None:
+            return _link_not_working()
+        return page("family/continue.html", lang=await _member_language(holder.member_id),
+                    token=token)
+
+    @post("/{token:str}")
+    async def continue_link(
+        self, token: FromPath[str], request: Request, now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        """Swap the link for a session cookie and go to the plan (303, so the token leaves history)."""
+        if not await hit(f"family-link:{_client_address(request)}", LINK_LIMIT, now=now):
+            return page("family/too_many_tries.html", status_code=429)
+        holder = await resolve_token(token, now=now)
+        if holder is None:
+            return _link_not_working()
+        session, _ = await start_session(holder=holder, now=now)
+        settings = request.app.state["settings"]
+        cookie = Cookie(key=COOKIE_NAME, value=session, path=COOKIE_PATH, httponly=True,
+                        secure=settings.secure_cookies, samesite="lax")
+        return Redirect("/family", status_code=303, cookies=[cookie], headers=dict(FAMILY_HEADERS))
+
+
+# ---------------------------------------------------------------- the plan page
+
+
+async def provide_family_access(request: Request) -> FamilyAccess:
+    """The member behind the session cookie, checked on every request."""
+    access = await resolve_session(request.cookies.get(COOKIE_NAME),
+                                   now=request.app.state["clock"].now())
+    if access is None:
+        raise FamilySignedOut()
+    return access
+
+
+SAVED_KINDS = {"done", "started", "help", "message"}
+
+
+async def _plan_page(
+    access: FamilyAccess, *, now: datetime, today: date, status_code: int = 200,
+    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+    saved: str | None = None,
+) -> Template:
+    data = await service.family_page(access, now=now, today=today)
+    errors = errors or {}
+    return page(
+        "family/plan.html", lang=access.language, status_code=status_code, errors=errors,
+        values=values or {}, saved=saved if saved in SAVED_KINDS else None,
+        note_max=service.NOTE_MAX, message_max=service.MESSAGE_MAX, **data,
+    )
+
+
+class FamilyPageController(Controller):
+    """The family's plan page and its forms; a session reaches only its own member's steps."""
+
+    path = "/family"
+    include_in_schema = False
+    exception_handlers = FAMILY_EXCEPTION_HANDLERS
+    middleware = [family_headers_middleware]
+    dependencies = {"access": Provide(provide_family_access)}
+
+    @get()
+    async def plan(
+        self, access: NamedDependency[FamilyAccess], now: NamedDependency[datetime],
+        today: NamedDependency[date], saved: FromQuery[str | None] = None,
+    ) -> Template:
+        """Outcomes, the member's steps, what professionals offered, the next review, contacts."""
+        return await _plan_page(access, now=now, today=today, saved=saved)
+
+    @post("/actions/{action_id:int}")
+    async def update_action(
+        self, action_id: FromPath[int], data: URLEncodedBody[dict[str, str]],
+        access: NamedDependency[FamilyAccess], now: NamedDependency[datetime],
+        today: NamedDependency[date],
+    ) -> Response[Any]:
+        """Done, Started, or I need help with this (with optional words)."""
+        choice = str(data.get("choice", ""))
+        note = str(data.get("note", ""))
+        try:
+            await service.record_family_update(access=access, action_id=action_id,
+                                               choice=choice, note=note, now=now)
+        except FieldErrors as exc:
+            errors = {f"{name}-{action_id}": message for name, message in exc.errors.items()}
+            return await _plan_page(access, now=now, today=today, status_code=400,
+                                    errors=errors, values={f"note-{action_id}": note})
+        return Redirect(f"/family?saved={choice}#action-{action_id}", status_code=303,
+                        headers=dict(FAMILY_HEADERS))
+
+    @post("/messages")
+    async def add_message(
+        self, data: URLEncodedBody[dict[str, str]], access: NamedDependency[FamilyAccess],
+        now: NamedDependency[datetime], today: NamedDependency[date],
+    ) -> Response[Any]:
+        """Words for the plan: how they feel about it, what they have noticed."""
+        body = str(data.get("message", ""))
+        try:
+            await service.add_family_message(access=access, body=body, now=now)
+        except FieldErrors as exc:
+            return await _plan_page(access, now=now, today=today, status_code=400,
+                                    errors=dict(exc.errors), values={"message": body})
+        return Redirect("/family?saved=message#your-words", status_code=303,
+                        headers=dict(FAMILY_HEADERS))
+
+    @post("/leave")
+    async def leave(self, request: Request, now: NamedDependency[datetime]) -> Template:
+        """End the session on this phone (important on a shared phone) and forget the cookie."""
+        await end_session(request.cookies.get(COOKIE_NAME), now=now)
+        response = page("family/left.html")
+        response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH)
+        return response
+
+
+# ---------------------------------------------------------------- the lead professional's API
+
+
+class MemberLinkController(Controller):
+    """Plan links, for the lead professional (JSON API, bearer token)."""
+
+    path = "/api/v1/members"
+    tags = ["families"]
+
+    @post("/{member_id:int}/revoke-link", status_code=200)
+    async def revoke_link(
+        self, member_id: FromPath[int], caller: NamedDependency[Caller],
+        now: NamedDependency[datetime],
+    ) -> dict[str, Any]:
+        """Stop a family member's plan link (and any open family page) working at once."""
+        await require_manage(caller, await service.member_family(member_id))
+        ended = await revoke_member_links(
+            member_id=member_id, reason="revoked_by_lead", now=now,
+            actor=Actor.user(caller.id, caller.name, channel="api"))
+        return {"member_id": member_id, "revoked": ended}
+
+
+ROUTES = [LinkController, FamilyPageController, MemberLinkController]

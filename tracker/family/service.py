@@ -1,0 +1,277 @@
+"""What a family member sees and does on their plan page: reading, updates, messages.
+
+Everything is scoped by a FamilyAccess (one member, their family's current plan). The page
+shows outcomes, the member's own steps, what each professional offered, the next review and
+who to contact; it never shows other families, the conference's record of worries about an
+adult, or anything of an adult recorded as not safe to contact (their name is taken out of
+any text shown, in case a professional wrote it there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from tracker.clock import local_date
+from tracker.db import atomic
+from tracker.errors import FieldErrors, NotFound
+from tracker.family.sessions import FamilyAccess
+from tracker.plans import audit
+from tracker.plans import service as plans
+from tracker.plans.schemas import OPEN_STATUSES
+from tracker.plans.tables import (
+    Action,
+    Child,
+    Conference,
+    Family,
+    FamilyMember,
+    Outcome,
+    OutcomeChild,
+    Plan,
+    PlanMessage,
+    StaffUser,
+)
+
+NOTE_MAX = 500
+MESSAGE_MAX = 1000
+# What a family member can say about one of their steps, and the status each one sets
+# (None: the status stays as it is).
+CHOICES: dict[str, str | None] = {"done": "done", "started": "in_progress", "help": None}
+# The prefix professionals see on a progress update where the family asked for help; it is
+# what the API's updates list and the staff pages show, so keep it stable.
+HELP_PREFIX = "I need help with this"
+REMOVED_NAME = "[name removed]"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel's extractor looks for
+    """Mark a message for translation; the page translates it when it shows it."""
+    return message
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Takes the names of adults who are not safe to contact out of text shown to the family."""
+
+    pattern: re.Pattern[str] | None
+
+    def __call__(self, text: str | None) -> str:
+        """The text with those names replaced."""
+        if not text:
+            return ""
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(REMOVED_NAME, text)
+
+
+def redactor_for(names: list[str]) -> Redactor:
+    """A Redactor for these full names: each full name and its first name.
+
+    Not the surname: the family often shares it, and the page would lose its own names.
+    """
+    parts: set[str] = set()
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        parts.add(name)
+        first = re.split(r"\s+", name)[0]
+        if len(first) >= 2:
+            parts.add(first)
+    if not parts:
+        return Redactor(None)
+    alternatives = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+    return Redactor(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE))
+
+
+async def _redactor(family_id: int) -> Redactor:
+    hidden = await FamilyMember.select(FamilyMember.name).where(
+        (FamilyMember.family == family_id) & (FamilyMember.safe_to_contact == False)  # noqa: E712
+    )
+    return redactor_for([m["name"] for m in hidden])
+
+
+async def _next_review(plan_id: int, now: datetime) -> dict[str, Any]:
+    """The next review conference: its start time when booked, else the date it is due by."""
+    plan = await Plan.select(Plan.family, Plan.conference).where(Plan.id == plan_id).first()
+    booked = await Conference.select(Conference.starts_at).where(
+        (Conference.family == plan["family"]) & (Conference.starts_at >= now)
+        & (Conference.id != plan["conference"])
+    ).order_by(Conference.starts_at).first()
+    if booked:
+        return {"starts_at": booked["starts_at"], "on": local_date(booked["starts_at"])}
+    decided = await Conference.select(Conference.next_review_on).where(
+        Conference.id == plan["conference"]).first()
+    return {"starts_at": None, "on": decided["next_review_on"] if decided else None}
+
+
+async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> dict[str, Any]:
+    """Everything the family page shows, already scoped and redacted."""
+    redact = await _redactor(access.family_id)
+    family = await Family.select(Family.name, Family.lead_professional).where(
+        Family.id == access.family_id).first()
+    children = {
+        c["id"]: c["name"]
+        for c in await Child.select(Child.id, Child.name).where(Child.family == access.family_id)
+    }
+    outcomes = await Outcome.select().where(Outcome.plan == access.plan_id).order_by(
+        Outcome.position, Outcome.id)
+    links = await OutcomeChild.select(OutcomeChild.outcome, OutcomeChild.child).where(
+        OutcomeChild.outcome.is_in([o["id"] for o in outcomes] or [0]))
+    actions = await Action.select(
+        Action.all_columns(),
+        Action.owner_user.name.as_alias("owner_name"),
+        Action.owner_user.role_title.as_alias("owner_role"),
+        Action.support_by.name.as_alias("support_name"),
+    ).where(
+        (Action.plan == access.plan_id) & (Action.status != "cancelled")
+    ).order_by(Action.due_on, Action.id)
+
+    def view(a: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": a["id"],
+            "description": redact(a["description"]),
+            "success_measure": redact(a["success_measure"]),
+            "support_offered": redact(a["support_offered"]),
+            "support_name": a["support_name"] or "",
+            "due_on": a["due_on"],
+            "status": a["status"],
+            "open": a["status"] in OPEN_STATUSES,
+            "overdue": bool(a["due_on"] and a["due_on"] < today
+                            and a["status"] in OPEN_STATUSES),
+            "owner_name": a["owner_name"] or "",
+            "owner_role": a["owner_role"] or "",
+        }
+
+    mine = [view(a) for a in actions if a["owner_member"] == access.member_id]
+    professionals = [view(a) for a in actions if a["owner_user"] is not None]
+    lead = None
+    if family and family["lead_professional"]:
+        lead = await StaffUser.select(
+            StaffUser.name, StaffUser.role_title, StaffUser.phone, StaffUser.email
+        ).where(StaffUser.id == family["lead_professional"]).first()
+    messages = await PlanMessage.select(PlanMessage.body, PlanMessage.created_at).where(
+        (PlanMessage.member == access.member_id) & (PlanMessage.plan == access.plan_id)
+    ).order_by(PlanMessage.created_at, PlanMessage.id)
+    return {
+        "member_first_name": access.member_name.strip().split(" ")[0],
+        "outcomes": [
+            {
+                "id": o["id"],
+                "statement": redact(o["statement"]),
+                "measure": redact(o["measure"]),
+                "children": [children[lk["child"]] for lk in links
+                             if lk["outcome"] == o["id"] and lk["child"] in children],
+            }
+            for o in outcomes
+        ],
+        "my_actions": mine,
+        "professional_actions": professionals,
+        "next_review": await _next_review(access.plan_id, now),
+        "lead": lead,
+        "messages": [{"body": m["body"], "created_at": m["created_at"]} for m in messages[-5:]],
+    }
+
+
+async def _family_context(access: FamilyAccess) -> tuple[int | None, str]:
+    family = await Family.select(Family.name, Family.lead_professional).where(
+        Family.id == access.family_id).first()
+    return family["lead_professional"], family["name"]
+
+
+async def _tell_lead(*, access: FamilyAccess, template: str, key: str, now: datetime,
+                     extra: dict[str, Any]) -> None:
+    """Inside the change's transaction: an email to the lead professional, through the outbox.
+
+    The email says only who did what on which family's plan (it goes to a work address);
+    the words themselves stay in the tracker.
+    """
+    from tracker.notify.outbox import enqueue
+
+    lead_id, family_name = await _family_context(access)
+    if lead_id is None:
+        return
+    await enqueue(
+        channel="email", template=template, due_at=now, key=key, recipient_user_id=lead_id,
+        context={"member_name": access.member_name.strip().split(" ")[0],
+                 "family_name": family_name, "plan_id": access.plan_id, **extra},
+    )
+
+
+async def record_family_update(
+    *, access: FamilyAccess, action_id: int, choice: str, note: str, now: datetime
+) -> int:
+    """A family member says one of their steps is done, started, or that they need help.
+
+    Writes a progress update attributed to the member (and its audit events) and tells the
+    lead professional, in one transaction. Another person's step answers NotFound.
+    """
+    action = await Action.select(Action.id, Action.status).where(
+        (Action.id == action_id) & (Action.plan == access.plan_id)
+        & (Action.owner_member == access.member_id)
+    ).first()
+    if action is None:
+        raise NotFound(f"action {action_id}")
+    errors: dict[str, str] = {}
+    note = (note or "").strip()
+    if choice not in CHOICES:
+        errors["choice"] = N_("Choose Done, Started or I need help with this.")
+    if len(note) > NOTE_MAX:
+        errors["note"] = N_("Your words must be 500 characters or fewer.")
+    if action["status"] not in OPEN_STATUSES:
+        errors["choice"] = N_("This step is closed. Write to your plan below if something "
+                              "has changed.")
+    elif choice == "started" and action["status"] == "in_progress" and not note:
+        errors["choice"] = N_("You have already said you have started this. Choose Done, "
+                              "or ask for help.")
+    if errors:
+        raise FieldErrors(errors)
+    status = CHOICES[choice]
+    if choice == "help":
+        note = f"{HELP_PREFIX}: {note}" if note else f"{HELP_PREFIX}."
+    async with atomic():
+        update_id = await plans.record_progress(
+            action_id=action_id, status=status, note=note, actor=access.actor, now=now)
+        await _tell_lead(access=access, template="family_update_to_lead",
+                         key=f"family_update:{update_id}", now=now,
+                         extra={"asked_for_help": choice == "help", "choice": choice})
+    return update_id
+
+
+async def add_family_message(*, access: FamilyAccess, body: str, now: datetime) -> int:
+    """A family member's words on their plan (how they feel, what they have noticed)."""
+    body = (body or "").strip()
+    errors: dict[str, str] = {}
+    if not body:
+        errors["message"] = N_("Write your message.")
+    elif len(body) > MESSAGE_MAX:
+        errors["message"] = N_("Your message must be 1000 characters or fewer.")
+    if errors:
+        raise FieldErrors(errors)
+    async with atomic():
+        message_id = (
+            await PlanMessage.insert(
+                PlanMessage(family=access.family_id, plan=access.plan_id,
+                            member=access.member_id, body=body, channel="family_link",
+                            created_at=now)
+            ).returning(PlanMessage.id)
+        )[0]["id"]
+        await audit.record(
+            actor=access.actor, now=now, record_type="plan_message", record_id=message_id,
+            action="create", changes=audit.created({"body": body, "channel": "family_link"}),
+            family_id=access.family_id, plan_id=access.plan_id,
+        )
+        await _tell_lead(access=access, template="family_message_to_lead",
+                         key=f"family_message:{message_id}", now=now, extra={})
+    return message_id
+
+
+async def member_family(member_id: int) -> int:
+    """The family a member belongs to (NotFound when there is no such member)."""
+    row = await FamilyMember.select(FamilyMember.family).where(
+        FamilyMember.id == member_id).first()
+    if row is None:
+        raise NotFound(f"member {member_id}")
+    return int(row["family"])
+

@@ -1,0 +1,135 @@
+"""Family sessions: the plan link is swapped for a server-side session behind an HttpOnly cookie.
+
+The cookie carries a random id; the database keeps only its SHA-256 with the member it
+identifies, so sessions work across every web process and end the moment a lead professional
+revokes the member's link (links._revoke ends them in the same transaction).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tracker.accounts import hash_token
+from tracker.db import atomic
+from tracker.family.links import LinkHolder
+from tracker.family.tables import FamilyLink, FamilySession
+from tracker.plans import audit
+from tracker.plans.audit import Actor
+from tracker.plans.tables import Family, FamilyMember, Plan
+
+COOKIE_NAME = "family_session"
+# The cookie only needs to reach the family pages.
+COOKIE_PATH = "/family"
+# Short, because family phones are often shared or watched: after this the member opens
+# the link from their text again (the link itself lasts FAMILY_LINK_DAYS).
+SESSION_HOURS = 12
+SESSION_BYTES = 32
+
+
+@dataclass(frozen=True)
+class FamilyAccess:
+    """Who a live family session belongs to: one member, their family and its current plan."""
+
+    session_id: int
+    member_id: int
+    member_name: str
+    language: str
+    family_id: int
+    plan_id: int
+
+    @property
+    def actor(self) -> Actor:
+        """Changes through the family page are attributed to this member."""
+        return Actor.member(self.member_id, self.member_name, channel="family_link")
+
+
+async def start_session(*, holder: LinkHolder, now: datetime) -> tuple[str, datetime]:
+    """Swap a live link for a new session; returns the cookie value and when it expires."""
+    member = await FamilyMember.select(FamilyMember.name).where(
+        FamilyMember.id == holder.member_id).first()
+    label = member["name"] if member else "family member"
+    actor = Actor.member(holder.member_id, label, channel="family_link")
+    token = secrets.token_urlsafe(SESSION_BYTES)
+    expires_at = min(now + timedelta(hours=SESSION_HOURS), holder.expires_at)
+    async with atomic():
+        session_id = (
+            await FamilySession.insert(
+                FamilySession(session_hash=hash_token(token), member=holder.member_id,
+                              family=holder.family_id, link=holder.link_id, created_at=now,
+                              expires_at=expires_at)
+            ).returning(FamilySession.id)
+        )[0]["id"]
+        await FamilyLink.update({FamilyLink.last_used_at: now}).where(
+            FamilyLink.id == holder.link_id)
+        await audit.record(
+            actor=actor, now=now, record_type="family_session", record_id=session_id,
+            action="create",
+            changes={"member": [None, holder.member_id],
+                     "expires_at": [None, expires_at.isoformat()]},
+            family_id=holder.family_id,
+        )
+    return token, expires_at
+
+
+async def resolve_session(token: str | None, *, now: datetime) -> FamilyAccess | None:
+    """The member behind a session cookie, checked afresh on every request; else None.
+
+    A session works only while it is unexpired and not ended, its member is still safe to
+    contact, its link was not revoked (except by a newer link), and the family has a
+    current plan.
+    """
+    if not token or len(token) > 200:
+        return None
+    row = await FamilySession.select(
+        FamilySession.id, FamilySession.member, FamilySession.family, FamilySession.expires_at,
+        FamilySession.link.revoked_reason.as_alias("link_revoked_reason"),
+        FamilySession.member.name.as_alias("name"),
+        FamilySession.member.language.as_alias("language"),
+        FamilySession.member.safe_to_contact.as_alias("safe"),
+    ).where(
+        (FamilySession.session_hash == hash_token(token)) & (FamilySession.ended_at.is_null())
+    ).first()
+    if row is None or row["expires_at"] <= now or not row["safe"]:
+        return None
+    if row["link_revoked_reason"] not in (None, "replaced"):
+        return None
+    family = await Family.select(Family.status).where(Family.id == row["family"]).first()
+    if family is None or family["status"] != "open":
+        return None
+    plan = await Plan.select(Plan.id).where(
+        (Plan.family == row["family"]) & (Plan.status == "active")
+    ).first()
+    if plan is None:
+        return None
+    return FamilyAccess(session_id=row["id"], member_id=row["member"], member_name=row["name"],
+                        language=row["language"] or "en", family_id=row["family"],
+                        plan_id=plan["id"])
+
+
+async def end_session(token: str | None, *, now: datetime, reason: str = "left") -> None:
+    """End the session behind a cookie (the member chose to leave); unknown ids are ignored."""
+    if not token or len(token) > 200:
+        return
+    async with atomic():
+        await _end(token, reason=reason, now=now, actor=None)
+
+
+async def _end(token: str, *, reason: str, now: datetime, actor: Actor | None) -> None:
+    row = await FamilySession.select(
+        FamilySession.id, FamilySession.member, FamilySession.family,
+        FamilySession.member.name.as_alias("name"),
+    ).where(
+        (FamilySession.session_hash == hash_token(token)) & (FamilySession.ended_at.is_null())
+    ).first()
+    if row is None:
+        return
+    await FamilySession.update(
+        {FamilySession.ended_at: now, FamilySession.ended_reason: reason}
+    ).where(FamilySession.id == row["id"])
+    await audit.record(
+        actor=actor or Actor.member(row["member"], row["name"], channel="family_link"),
+        now=now, record_type="family_session", record_id=row["id"], action="update",
+        changes={"ended_reason": [None, reason]}, family_id=row["family"],
+    )

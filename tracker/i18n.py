@@ -1,0 +1,98 @@
+"""Page text ready for translation: Babel catalogues under locale/, chosen per page by `lang`.
+
+Templates say ``{{ _("Your family's plan") }}`` or ``{% trans %}…{% endtrans %}``. A handler
+puts the reader's language in the template context as ``lang`` (a family member's
+``language``); the catalogue for it is used when one exists, else English. English is the
+source language, so English pages read right even before `make translations` compiles the
+catalogue. Because the language travels in each render's context (not in the shared
+environment), concurrent requests in different languages cannot see each other's words.
+"""
+
+from __future__ import annotations
+
+import gettext as stdlib_gettext
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import format_date, format_time
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+from tracker.clock import LONDON
+from tracker.settings import PROJECT_ROOT
+
+LOCALE_DIR = PROJECT_ROOT / "locale"
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+
+
+@lru_cache(maxsize=32)
+def translations(lang: str) -> NullTranslations:
+    """The catalogue for a language, falling back to English, then to the source text."""
+    return Translations.load(str(LOCALE_DIR), [lang or SOURCE_LANGUAGE, SOURCE_LANGUAGE],
+                             domain=DOMAIN)
+
+
+@lru_cache(maxsize=32)
+def language_used(lang: str) -> str:
+    """The language a page in `lang` is actually shown in (for the html lang attribute)."""
+    if lang and lang != SOURCE_LANGUAGE and stdlib_gettext.find(DOMAIN, str(LOCALE_DIR), [lang]):
+        return lang
+    return SOURCE_LANGUAGE
+
+
+def _lang(context: Context) -> str:
+    value = context.get("lang")
+    return value if isinstance(value, str) and value else SOURCE_LANGUAGE
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(_lang(context)).ugettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(_lang(context)).ungettext(singular, plural, n)
+
+
+@pass_context
+def _day(context: Context, value: date | datetime | None) -> str:
+    """'Tuesday 8 December 2026' in the page's language (Europe/London for instants)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return format_date(value, "EEEE d MMMM y", locale=language_used(_lang(context)))
+
+
+@pass_context
+def _time(context: Context, value: datetime | None) -> str:
+    """'10:00am' (or the language's own way) in Europe/London."""
+    if value is None:
+        return ""
+    lang = language_used(_lang(context))
+    local = value.astimezone(LONDON)
+    if lang == SOURCE_LANGUAGE:
+        return local.strftime("%-I:%M%p").lower()
+    return format_time(local.time(), "short", locale=lang)
+
+
+def install(env: Environment) -> None:
+    """Give an environment with jinja2.ext.i18n gettext/ngettext that follow the page's `lang`.
+
+    This is install_gettext_translations with the translations picked per render: newstyle
+    gettext autoescapes and formats ``%(name)s`` placeholders.
+    """
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    env.filters.update(day_in_language=_day, time_in_language=_time)
+
+
+def gettext_for(lang: str) -> Any:
+    """A plain gettext function for Python code that builds words for a page."""
+    return translations(lang).ugettext
