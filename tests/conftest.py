@@ -104,7 +104,7 @@ async def app(migrated: None, clock: FixedClock):  # type: ignore[no-untyped-def
     from tracker.app import create_app
     from tracker.settings import get_settings
 
-    return create_app(get_settings(), clock=clock)
+    return create_app(get_settings(), clock=clock, scheduler=False)
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def live_server(migrated: None, live_clock: FixedClock):  # type: ignore[no-unty
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    app = create_app(get_settings(), clock=live_clock)
+    app = create_app(get_settings(), clock=live_clock, scheduler=False)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -120,7 +120,7 @@ def _serve(args: argparse.Namespace, clock: Clock) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
     return 0
 
@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--no-scheduler", action="store_true",
+                       help="web only: do not tick the nudge dispatcher in this process")
 
     sub.add_parser("migrate", help="create or update the database schema")
 
@@ -166,13 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
 
 
-def _family_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from tracker.family.cli import add_commands
+def _nudges_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from tracker.notify.cli import add_commands
 
     add_commands(sub, command)
 
 
-EXTENSIONS.append(_family_commands)
+EXTENSIONS.append(_nudges_commands)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,97 @@
+"""Delivery reports: Twilio status callbacks settle rows (never backwards), and failed texts fall back."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from tracker.notify.outbox import enqueue
+from tracker.notify.providers import OPT_OUT_CODE
+from tracker.notify.tables import Outbox
+from tracker.notify.templates import template_exists
+from tracker.plans.tables import Family, FamilyMember
+
+# Twilio's message statuses, as outbox statuses.
+TWILIO_STATUS = {
+    "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
+    "delivered": "delivered", "read": "delivered",
+    "undelivered": "failed", "failed": "failed", "canceled": "failed",
+}
+# How far along a row is; a report only ever moves a row forward. `pending` is included: a
+# report for a row we meant to retry (a timeout hid the provider's acceptance) proves it was
+# sent, and stops the retry.
+RANK = {"pending": 0, "sending": 1, "unknown": 1, "sent": 2, "delivered": 3, "failed": 3}
+
+
+async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,
+                       error_code: str | None, now: datetime) -> str:
+    """Apply one status report; returns what happened (for logs and tests)."""
+    new = TWILIO_STATUS.get(status.lower())
+    if new is None:
+        return f"ignored: status {status!r}"
+    query = Outbox.select()
+    if outbox_id is not None:
+        row = await query.where(Outbox.id == outbox_id).first()
+    else:
+        row = await query.where(Outbox.provider_message_id == message_sid).first()
+    if row is None or row["channel"] != "sms":
+        return "ignored: no such message"
+    if row["provider_message_id"] and message_sid and row["provider_message_id"] != message_sid:
+        return "ignored: message id does not match"
+    current = row["status"]
+    if current not in RANK or RANK[new] <= RANK[current]:
+        return f"ignored: {current} -> {new} would go backwards"
+    values: dict[Any, Any] = {Outbox.status: new, Outbox.updated_at: now,
+                              Outbox.lease_expires_at: None}
+    if message_sid and not row["provider_message_id"]:
+        values[Outbox.provider_message_id] = message_sid
+    if new in ("sent", "delivered") and row["sent_at"] is None:
+        values[Outbox.sent_at] = now
+    if new == "delivered":
+        values[Outbox.delivered_at] = now
+    if new == "failed":
+        values[Outbox.error_code] = error_code or status
+        values[Outbox.error_text] = f"Twilio reported {status}"
+    # Compare-and-set on the status we read: two reports racing cannot both apply.
+    changed = await Outbox.update(values).where(
+        (Outbox.id == row["id"]) & (Outbox.status == current)).returning(Outbox.id)
+    if not changed:
+        return "ignored: changed meanwhile"
+    if new == "failed" and row["recipient_member"] is not None:
+        if error_code == str(OPT_OUT_CODE):
+            from tracker.notify.dispatcher import SYSTEM, opt_out_member
+
+            await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM,
+                                 why="Twilio 21610: the number has unsubscribed")
+        else:
+            await after_text_failed(row["id"], reason=f"{status} {error_code or ''}".strip(), now=now)
+    return f"{current} -> {new}"
+
+
+async def after_text_failed(row_id: int, *, reason: str, now: datetime) -> dict[str, Any]:
+    """A text to a family member did not arrive: email it instead where we can, and tell the lead."""
+    row = await Outbox.select().where(Outbox.id == row_id).first()
+    if row is None or row["recipient_member"] is None:
+        return {}
+    member = await FamilyMember.select().where(FamilyMember.id == row["recipient_member"]).first()
+    if member is None:
+        return {}
+    family = await Family.select(Family.name, Family.lead_professional).where(
+        Family.id == member["family"]).first()
+    emailed = False
+    if (member["email"] and member["safe_to_contact"] and member["opted_out_at"] is None
+            and template_exists("email", row["template"])):
+        await enqueue(channel="email", template=row["template"],
+                      context=json.loads(row["context"] or "{}"), due_at=now,
+                      key=f"{row['key']}:email_fallback", recipient_member_id=member["id"])
+        emailed = True
+    lead = family["lead_professional"] if family else None
+    if lead is not None:
+        await enqueue(
+            channel="email", template="text_undelivered", due_at=now,
+            key=f"text_undelivered:outbox:{row_id}:user:{lead}", recipient_user_id=lead,
+            context={"member_name": member["name"], "family_name": family["name"] if family else "",
+                     "family_id": member["family"], "reason": reason, "emailed": emailed},
+        )
+    return {"emailed": emailed, "lead_told": lead is not None}

@@ -1,0 +1,461 @@
+"""The dispatcher: one tick materialises the rules, claims due rows, sends them, records the result.
+
+Why this shape (the transactional outbox): a message is a row before it is anything else, so a
+crash loses nothing; a row is claimed in a short transaction of its own and that transaction
+commits before the provider is called, so no database lock or connection is held across a slow
+network call and another instance can never claim the same row; the result is recorded with a
+guarded update (only a row still `sending` changes). A row is marked as handed to the provider
+(committed) just before the call: if the process dies after that point we cannot know whether
+the provider accepted it, so a lapsed lease makes it `unknown` (settled later by Twilio's status
+callback), never a blind resend. A lapsed lease on a row that was never handed over is simply
+released back to `pending`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+from tracker.clock import Clock, local_date
+from tracker.db import atomic
+from tracker.errors import FieldErrors, NotFound
+from tracker.notify import outbox
+from tracker.notify.providers import (
+    OPT_OUT_CODE,
+    PermanentError,
+    ProviderError,
+    ProviderReceipt,
+    Providers,
+    RetryableError,
+)
+from tracker.notify.rules import RULES, Nudge, nudges_due
+from tracker.notify.segments import segments
+from tracker.notify.state import load_state, rule_settings
+from tracker.notify.tables import Outbox
+from tracker.notify.templates import render
+from tracker.plans import audit
+from tracker.plans.audit import Actor
+from tracker.plans.dates import WorkingCalendar
+from tracker.plans.tables import FamilyMember, StaffUser
+from tracker.settings import Settings
+
+log = logging.getLogger("tracker.notify")
+SYSTEM = Actor.system("nudges")
+CHUNK = 500
+MAX_BACKOFF = timedelta(hours=6)
+
+_CLAIM = (
+    "UPDATE notify_outbox SET status = 'sending', lease_expires_at = {}, updated_at = {} "
+    "WHERE status = 'pending' AND id IN ("
+    "SELECT id FROM notify_outbox WHERE status = 'pending' AND next_attempt_at <= {} "
+    "ORDER BY next_attempt_at, id LIMIT {} %s) RETURNING id"
+)
+CLAIM_POSTGRES = _CLAIM % "FOR UPDATE SKIP LOCKED"
+CLAIM_SQLITE = _CLAIM % ""
+
+LinkIssuer = Callable[..., Awaitable[str]]
+Sleeper = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs and `tracker nudges dispatch --once`."""
+
+    now: datetime
+    materialised: int = 0
+    cancelled: int = 0
+    released: int = 0
+    unknown: int = 0
+    claimed: int = 0
+    sent: int = 0
+    deferred: int = 0
+    retrying: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line of counts."""
+        return (f"tick at {self.now.isoformat()}: {self.materialised} new, {self.cancelled} cancelled, "
+                f"{self.claimed} claimed, {self.sent} sent, {self.deferred} deferred (quiet hours), "
+                f"{self.retrying} to retry, {self.failed} failed, {self.suppressed} suppressed, "
+                f"{self.unknown} unknown, {self.released} released")
+
+
+class Throttle:
+    """At most `rate` sends a second per sender, timed by the injected clock and sleeper.
+
+    Per process: with several dispatcher instances the provider's own limit (HTTP 429) is the
+    backstop, and a 429 is retried with backoff.
+    """
+
+    def __init__(self, rate: float, clock: Clock, sleep: Sleeper) -> None:
+        self.interval = timedelta(seconds=1 / rate) if rate > 0 else timedelta(0)
+        self.clock = clock
+        self.sleep = sleep
+        self._next: dict[str, datetime] = {}
+
+    async def wait(self, sender: str) -> None:
+        """Sleep until this sender may send again, then book its next slot."""
+        if not self.interval:
+            return
+        now = self.clock.now()
+        ready = self._next.get(sender, now)
+        if ready > now:
+            await self.sleep((ready - now).total_seconds())
+            now = max(self.clock.now(), ready)
+        self._next[sender] = now + self.interval
+
+
+def backoff(attempts: int, base_seconds: float, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter: base × 2^(attempts-1), scaled by a random 0.5–1.5."""
+    delay = timedelta(seconds=base_seconds * (2 ** max(attempts - 1, 0)))
+    return min(delay, MAX_BACKOFF) * (0.5 + rng.random())
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a message goes, once the recipient has been found suitable."""
+
+    address: str
+    name: str
+    member: dict[str, Any] | None = None
+
+
+class Suppressed(Exception):
+    """This recipient must not get this message; the reason is recorded on the row."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def recipient_for(row: dict[str, Any]) -> Recipient:
+    """The address to use, or Suppressed with why (checked at send time: things change)."""
+    channel = row["channel"]
+    if row["recipient_member"] is not None:
+        m = await FamilyMember.select().where(FamilyMember.id == row["recipient_member"]).first()
+        if m is None:
+            raise Suppressed("recipient_gone")
+        if not m["safe_to_contact"]:
+            raise Suppressed("not_safe_to_contact")
+        if m["opted_out_at"] is not None:
+            raise Suppressed("opted_out")
+        if m["preferred_channel"] == "none":
+            raise Suppressed("prefers_no_messages")
+        if channel == "sms":
+            if not m["sms_consent"]:
+                raise Suppressed("no_sms_consent")
+            if not m["mobile"]:
+                raise Suppressed("no_mobile")
+            return Recipient(m["mobile"], m["name"], m)
+        if not m["email"]:
+            raise Suppressed("no_email")
+        return Recipient(m["email"], m["name"], m)
+    u = await StaffUser.select().where(StaffUser.id == row["recipient_user"]).first()
+    if u is None or not u["active"]:
+        raise Suppressed("inactive_user")
+    if channel == "sms":
+        if not u["phone"]:
+            raise Suppressed("no_mobile")
+        return Recipient(u["phone"], u["name"])
+    if not u["email"]:
+        raise Suppressed("no_email")
+    return Recipient(u["email"], u["name"])
+
+
+def mask_links(text: str, base_url: str) -> str:
+    """The text with family link tokens hidden, so the outbox never stores a usable link."""
+    import re
+
+    return re.sub(re.escape(base_url) + r"/f/[A-Za-z0-9_\-]+", base_url + "/f/…", text)
+
+
+async def default_link_issuer(*, member_id: int, now: datetime, actor: Actor) -> str:
+    """A fresh family plan link (tracker.family.links), made at send time, never stored here."""
+    from tracker.family.links import issue_link
+
+    return await issue_link(member_id=member_id, now=now, actor=actor)
+
+
+async def _guarded(row_id: int, values: dict[Any, Any], status: str = "sending") -> bool:
+    """Update the row only if it is still in `status`; True when it was."""
+    done = await Outbox.update(values).where(
+        (Outbox.id == row_id) & (Outbox.status == status)).returning(Outbox.id)
+    return bool(done)
+
+
+class Dispatcher:
+    """Ticks of the outbox; one instance per process keeps the throttle's state."""
+
+    def __init__(
+        self, *, settings: Settings, providers: Providers, clock: Clock,
+        rng: random.Random | None = None, sleep: Sleeper = asyncio.sleep,
+        link_issuer: LinkIssuer = default_link_issuer, calendar: WorkingCalendar | None = None,
+        after_send: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.providers = providers
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.throttle = Throttle(settings.send_rate_per_second, clock, sleep)
+        self.link_issuer = link_issuer
+        self.calendar = calendar or outbox._calendar()
+        # A test hook between the steps of a send ("handed", "accepted", "recorded").
+        self.after_send = after_send
+        rate = settings.send_rate_per_second
+        min_lease = settings.dispatch_batch_size / rate * 2 + 60 if rate > 0 else 60
+        self.lease = timedelta(seconds=max(settings.send_lease_seconds, min_lease))
+
+    # ---------------------------------------------------------------- the tick
+
+    async def tick(self, *, materialise: bool = True) -> TickReport:
+        """Materialise, sweep lapsed leases, claim a batch, send each row, record."""
+        now = self.clock.now()
+        report = TickReport(now=now)
+        if materialise:
+            await self.materialise(now, report)
+        await self.sweep(now, report)
+        claimed = await self.claim(now, self.settings.dispatch_batch_size)
+        report.claimed = len(claimed)
+        for row_id in claimed:
+            await self.send_one(row_id, report)
+        return report
+
+    async def materialise(self, now: datetime, report: TickReport) -> list[Nudge]:
+        """Insert the rules' due nudges that have no row yet; cancel pending ones no longer due."""
+        state = await load_state(now)
+        wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings))
+        by_key = {n.key: n for n in wanted}
+        keys = list(by_key)
+        existing: set[str] = set()
+        for chunk in _chunks(keys):
+            existing.update(r["key"] for r in await Outbox.select(Outbox.key).where(
+                Outbox.key.is_in(chunk)))
+        new = [by_key[k] for k in keys if k not in existing]
+        for chunk in _chunks(new):
+            rows = [outbox.outbox_row(
+                channel=n.channel, template=n.template, context=n.context, due_at=n.due_at,
+                key=n.key, now=now, rule=n.rule, recipient_user_id=n.recipient_user_id,
+                recipient_member_id=n.recipient_member_id, family_id=n.family_id) for n in chunk]
+            inserted = await Outbox.insert(*rows).on_conflict(
+                target=Outbox.key, action="DO NOTHING").returning(Outbox.id)
+            report.materialised += len(inserted)
+            for n in chunk:
+                report.lines.append(f"new {n.channel} {n.template} ({n.key})")
+        live_series = {n.series for n in wanted}
+        pending = await Outbox.select(Outbox.id, Outbox.key).where(
+            (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
+        stale = [r for r in pending if r["key"] not in by_key]
+        for row in stale:
+            series = row["key"].rsplit(":", 2)[0]
+            reason = "rescheduled" if series in live_series else "no_longer_due"
+            if await _guarded(row["id"], {Outbox.status: "cancelled", Outbox.reason: reason,
+                                          Outbox.updated_at: now}, status="pending"):
+                report.cancelled += 1
+                report.lines.append(f"cancelled #{row['id']} ({reason}): {row['key']}")
+        return wanted
+
+    async def sweep(self, now: datetime, report: TickReport) -> None:
+        """Settle rows whose sender vanished (crashed) while they were `sending`."""
+        lapsed = (Outbox.status == "sending") & (Outbox.lease_expires_at < now)
+        unknown = await Outbox.update({
+            Outbox.status: "unknown", Outbox.lease_expires_at: None, Outbox.updated_at: now,
+            Outbox.error_text: "the sender stopped after handing this to the provider; "
+                               "waiting for the provider's status report",
+        }).where(lapsed & Outbox.handed_at.is_not_null()).returning(Outbox.id)
+        released = await Outbox.update({
+            Outbox.status: "pending", Outbox.lease_expires_at: None, Outbox.updated_at: now,
+        }).where(lapsed & Outbox.handed_at.is_null()).returning(Outbox.id)
+        report.unknown += len(unknown)
+        report.released += len(released)
+        for r in unknown:
+            report.lines.append(f"unknown #{r['id']}: never resent; the status callback settles it")
+
+    async def claim(self, now: datetime, limit: int) -> list[int]:
+        """Take up to `limit` due pending rows for this process, in one short transaction.
+
+        PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without
+        waiting. SQLite (one writer at a time): the same UPDATE guarded by status = 'pending'.
+        The statement commits on its own: nothing is held open while we send.
+        """
+        sql = CLAIM_POSTGRES if isinstance(engine_finder(), PostgresEngine) else CLAIM_SQLITE
+        rows = await Outbox.raw(sql, now + self.lease, now, now, int(limit))
+        return sorted(int(r["id"]) for r in rows)
+
+    # ---------------------------------------------------------------- one message
+
+    async def send_one(self, row_id: int, report: TickReport) -> None:
+        """Send one claimed row and record what happened."""
+        row = await Outbox.select().where(Outbox.id == row_id).first()
+        if row is None or row["status"] != "sending":
+            return
+        now = self.clock.now()
+        label = f"{row['channel']} #{row_id} {row['template']}"
+        try:
+            recipient = await recipient_for(row)
+        except Suppressed as exc:
+            await self._suppress(row_id, exc.reason, now, report, label)
+            return
+        windows = outbox.send_windows(self.settings)
+        allowed_at = windows.next_allowed(row["channel"], now, outbox.is_bank_holiday)
+        if allowed_at > now:
+            await _guarded(row_id, {Outbox.status: "pending", Outbox.next_attempt_at: allowed_at,
+                                    Outbox.lease_expires_at: None, Outbox.updated_at: now})
+            report.deferred += 1
+            report.lines.append(f"deferred {label} until {allowed_at.isoformat()} (quiet hours)")
+            return
+
+        context = json.loads(row["context"] or "{}")
+        # Wording such as "due today" is decided when the message goes, not when it was queued.
+        context["today"] = local_date(now).isoformat()
+        if context.get("needs_link") and row["recipient_member"] is not None:
+            try:
+                context["link"] = await self.link_issuer(
+                    member_id=row["recipient_member"], now=now, actor=SYSTEM)
+            except (FieldErrors, NotFound):
+                await self._suppress(row_id, "no_current_plan", now, report, label)
+                return
+        try:
+            message = render(row["channel"], row["template"], context)
+        except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the tick
+            log.exception("cannot render %s", label)
+            await self._fail(row, "template", f"cannot render the message: {exc}", now, report, label)
+            return
+        provider = self.providers.sms if row["channel"] == "sms" else self.providers.email
+        count = segments(message.text) if row["channel"] == "sms" else None
+        # Committed before the call: if we die after this, the row becomes unknown, not resent.
+        if not await _guarded(row_id, {
+            Outbox.handed_at: now, Outbox.attempts: Outbox.attempts + 1,
+            Outbox.to_address: recipient.address, Outbox.sender: provider.sender,
+            Outbox.segments: count, Outbox.subject: message.subject, Outbox.updated_at: now,
+            Outbox.body_preview: mask_links(message.text, self.settings.public_base_url),
+        }):
+            return
+        await self._hook("handed", row)
+        await self.throttle.wait(provider.sender)
+        try:
+            if row["channel"] == "sms":
+                receipt: ProviderReceipt = await self.providers.sms.send_sms(
+                    to=recipient.address, body=message.text, outbox_id=row_id,
+                    status_callback=f"{self.settings.public_base_url}/webhooks/twilio/status?outbox={row_id}")
+            else:
+                receipt = await self.providers.email.send_email(
+                    to=recipient.address, subject=message.subject, text=message.text,
+                    html=message.html, outbox_id=row_id)
+        except RetryableError as exc:
+            await self._retry(row, exc, report, label)
+            return
+        except PermanentError as exc:
+            await self._fail(row, exc.code or "permanent", exc.text, self.clock.now(), report, label)
+            if exc.code == str(OPT_OUT_CODE) and recipient.member is not None:
+                await opt_out_member(recipient.member["id"], now=self.clock.now(), actor=SYSTEM,
+                                     why="Twilio 21610: the number has unsubscribed")
+            elif row["channel"] == "sms" and row["recipient_member"] is not None:
+                from tracker.notify.delivery import after_text_failed
+
+                await after_text_failed(row_id, reason=exc.text, now=self.clock.now())
+            return
+        await self._hook("accepted", row)
+        sent_at = self.clock.now()
+        recorded = await _guarded(row_id, {
+            Outbox.status: "sent", Outbox.provider_message_id: receipt.provider_message_id,
+            Outbox.sent_at: sent_at, Outbox.lease_expires_at: None, Outbox.updated_at: sent_at,
+            Outbox.error_code: None, Outbox.error_text: "",
+        })
+        if not recorded:
+            # A status callback got here first (it settles the row); just keep the provider id.
+            await Outbox.update({Outbox.provider_message_id: receipt.provider_message_id}).where(
+                (Outbox.id == row_id) & Outbox.provider_message_id.is_null())
+        report.sent += 1
+        seg = f", {count} segment{'s' if count != 1 else ''}" if count else ""
+        report.lines.append(f"sent {label} to {recipient.address}{seg}")
+        await self._hook("recorded", row)
+
+    async def _hook(self, step: str, row: dict[str, Any]) -> None:
+        if self.after_send is not None:
+            await self.after_send(step, row)
+
+    async def _suppress(self, row_id: int, reason: str, now: datetime, report: TickReport,
+                        label: str) -> None:
+        if await _guarded(row_id, {Outbox.status: "suppressed", Outbox.reason: reason,
+                                   Outbox.lease_expires_at: None, Outbox.updated_at: now}):
+            report.suppressed += 1
+            report.lines.append(f"suppressed {label}: {reason}")
+
+    async def _fail(self, row: dict[str, Any], code: str, text: str, now: datetime,
+                    report: TickReport, label: str) -> None:
+        if await _guarded(row["id"], {Outbox.status: "failed", Outbox.error_code: code,
+                                      Outbox.error_text: text[:2000], Outbox.lease_expires_at: None,
+                                      Outbox.updated_at: now}):
+            report.failed += 1
+            report.lines.append(f"failed {label}: {code} {text}")
+
+    async def _retry(self, row: dict[str, Any], exc: ProviderError, report: TickReport,
+                     label: str) -> None:
+        now = self.clock.now()
+        attempts = int(row["attempts"]) + 1
+        if attempts >= self.settings.send_max_attempts:
+            await self._fail(row, exc.code or "retry", f"gave up after {attempts} tries: {exc.text}",
+                             now, report, label)
+            return
+        at = now + backoff(attempts, self.settings.retry_base_seconds, self.rng)
+        # The provider refused it, so it is safe to send again: clear handed_at.
+        if await _guarded(row["id"], {
+            Outbox.status: "pending", Outbox.next_attempt_at: at, Outbox.handed_at: None,
+            Outbox.lease_expires_at: None, Outbox.error_code: exc.code,
+            Outbox.error_text: exc.text[:2000], Outbox.updated_at: now,
+        }):
+            report.retrying += 1
+            report.lines.append(f"retry {label} at {at.isoformat()} (try {attempts}): {exc.code} {exc.text}")
+
+
+async def opt_out_member(member_id: int, *, now: datetime, actor: Actor, why: str) -> bool:
+    """Record that a member no longer wants messages (audited); False if already opted out."""
+    async with atomic():
+        m = await FamilyMember.select(FamilyMember.family, FamilyMember.opted_out_at).where(
+            FamilyMember.id == member_id).first()
+        if m is None or m["opted_out_at"] is not None:
+            return False
+        await FamilyMember.update({FamilyMember.opted_out_at: now}).where(FamilyMember.id == member_id)
+        await audit.record(actor=actor, now=now, record_type="family_member", record_id=member_id,
+                           action="update", changes={"opted_out_at": [None, now.isoformat()],
+                                                     "why": [None, why]},
+                           family_id=m["family"])
+    return True
+
+
+async def opt_in_member(member_id: int, *, now: datetime, actor: Actor, why: str) -> bool:
+    """Clear a member's opt-out (audited); False if they were not opted out."""
+    async with atomic():
+        m = await FamilyMember.select(FamilyMember.family, FamilyMember.opted_out_at).where(
+            FamilyMember.id == member_id).first()
+        if m is None or m["opted_out_at"] is None:
+            return False
+        await FamilyMember.update({FamilyMember.opted_out_at: None}).where(FamilyMember.id == member_id)
+        await audit.record(actor=actor, now=now, record_type="family_member", record_id=member_id,
+                           action="update",
+                           changes={"opted_out_at": [m["opted_out_at"].isoformat(), None],
+                                    "why": [None, why]},
+                           family_id=m["family"])
+    return True
+
+
+def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,106 @@
+"""Texts families send us: STOP/START keywords, HELP, and replies saved on their plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.db import atomic
+from tracker.notify.dispatcher import opt_in_member, opt_out_member
+from tracker.notify.outbox import enqueue
+from tracker.notify.templates import first_name
+from tracker.plans import audit
+from tracker.plans.audit import Actor
+from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage, StaffUser
+from tracker.settings import get_settings
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+HELP_WORDS = frozenset({"HELP"})
+MAX_BODY = 1600  # Twilio's longest concatenated message
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    """What we did with a text, and the reply to send back (None: no reply)."""
+
+    outcome: str
+    reply: str | None = None
+
+
+def keyword(body: str) -> str:
+    """The message as a keyword: one word, upper case, without trailing punctuation."""
+    return body.strip().strip(".!").strip().upper()
+
+
+async def handle_inbound(*, from_number: str, body: str, now: datetime) -> InboundResult:
+    """Act on a text from `from_number` (E.164, as Twilio sends it)."""
+    settings = get_settings()
+    members = await FamilyMember.select(
+        FamilyMember.id, FamilyMember.name, FamilyMember.family, FamilyMember.safe_to_contact,
+        FamilyMember.family.status.as_alias("family_status"),
+        FamilyMember.family.lead_professional.as_alias("lead"),
+    ).where(FamilyMember.mobile == from_number.strip()).order_by(FamilyMember.id, ascending=False)
+    if not members:
+        # Nothing is stored about a number we don't know.
+        return InboundResult("unknown_number", (
+            f"Sorry, we don't recognise this number. If you are part of a family plan with "
+            f"{settings.authority_name}, please contact your lead professional."))
+    word = keyword(body)
+    if word in STOP_WORDS:
+        for m in members:
+            await opt_out_member(m["id"], now=now, why=f"texted {word}",
+                                 actor=Actor.member(m["id"], m["name"], channel="sms"))
+        return InboundResult("opted_out")  # Twilio sends its own confirmation
+    if word in START_WORDS:
+        for m in members:
+            await opt_in_member(m["id"], now=now, why=f"texted {word}",
+                                actor=Actor.member(m["id"], m["name"], channel="sms"))
+        return InboundResult("opted_in")
+    safe = [m for m in members if m["safe_to_contact"]]
+    if not safe:
+        # An adult recorded as not safe to contact is never messaged and never shown the plan.
+        return InboundResult("not_safe_to_contact")
+    open_members = [m for m in safe if m["family_status"] == "open"] or safe
+    member = open_members[0]
+    lead = None
+    if member["lead"] is not None:
+        lead = await StaffUser.select(StaffUser.id, StaffUser.name, StaffUser.phone).where(
+            StaffUser.id == member["lead"]).first()
+    if word in HELP_WORDS:
+        if lead:
+            contact = f"{lead['name']}" + (f" on {lead['phone']}" if lead["phone"] else "")
+        else:
+            contact = "your lead professional"
+        return InboundResult("help", (
+            f"This number sends reminders about your family's plan from {settings.authority_name}. "
+            f"For help, please contact {contact}. Reply STOP to stop these texts."))
+    return await _save_reply(member, lead, body, now)
+
+
+async def _save_reply(member: dict, lead: dict | None, body: str, now: datetime) -> InboundResult:
+    text = body.strip()[:MAX_BODY]
+    plan = await Plan.select(Plan.id).where(
+        (Plan.family == member["family"]) & (Plan.status == "active")).first()
+    plan_id = plan["id"] if plan else None
+    family = await Family.select(Family.name).where(Family.id == member["family"]).first()
+    actor = Actor.member(member["id"], member["name"], channel="sms")
+    async with atomic():
+        message_id = (await PlanMessage.insert(PlanMessage(
+            family=member["family"], plan=plan_id, member=member["id"], body=text, channel="sms",
+            created_at=now)).returning(PlanMessage.id))[0]["id"]
+        await audit.record(actor=actor, now=now, record_type="plan_message", record_id=message_id,
+                           action="create", changes=audit.created({"body": text, "channel": "sms"}),
+                           family_id=member["family"], plan_id=plan_id)
+        if lead is not None:
+            await enqueue(
+                channel="email", template="family_replied", due_at=now,
+                key=f"family_replied:plan_message:{message_id}:user:{lead['id']}",
+                recipient_user_id=lead["id"],
+                context={"member_name": member["name"], "family_name": family["name"] if family else "",
+                         "body": text, "plan_id": plan_id, "family_id": member["family"]},
+            )
+    who = first_name(lead["name"]) if lead else "your lead professional"
+    return InboundResult("saved", (
+        f"Thank you, {first_name(member['name'])}. Your message has been added to your plan "
+        f"and {who} will see it."))

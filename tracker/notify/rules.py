@@ -1,0 +1,314 @@
+"""Nudge rules (pure): plan state and `now` in, the messages that should exist by now out.
+
+The dispatcher re-runs these on every tick. Each intended message has a unique key
+(rule, subject, recipient, occasion), so re-running never makes a second row; the occasion
+includes the date the nudge is about, so a changed due date or conference date gives new keys
+and the old pending row is cancelled. A nudge is only intended inside its window (from
+`due_at` until `until`); a pending row that is no longer intended — the action was updated,
+done or cancelled, the report submitted, the window passed — is cancelled by the dispatcher.
+
+Only the standard library and the working calendar (data it is given) are used here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+OPEN_STATUSES = frozenset({"not_started", "in_progress"})
+REVIEW_KINDS = frozenset({"review_cp", "cin_review"})
+RULES = ("action_before", "action_due", "action_overdue", "report_due", "chair_summary",
+         "review_coming", "weekly_digest")
+
+
+class Calendar(Protocol):
+    """What the rules need of tracker.plans.dates.WorkingCalendar."""
+
+    def add_working_days(self, d: date, n: int) -> date: ...
+
+    def next_working_day(self, d: date) -> date: ...
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """A family member as the rules see them (suitability is checked when sending)."""
+
+    id: int
+    family_id: int
+    name: str
+    preferred_channel: str  # sms, email, none
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    """An open or closed action on a current plan."""
+
+    id: int
+    plan_id: int
+    family_id: int
+    family_name: str
+    description: str
+    due_on: date | None
+    status: str
+    owner_user_id: int | None = None
+    owner_member_id: int | None = None
+    updated_on: date | None = None  # local date of the last change or progress update
+
+
+@dataclass(frozen=True)
+class InviteeFacts:
+    """An invited professional and their report."""
+
+    user_id: int
+    report_due_on: date | None
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class ConferenceFacts:
+    """A conference still to come (or just held)."""
+
+    id: int
+    family_id: int
+    family_name: str
+    kind: str
+    starts_at: datetime
+    chair_id: int | None
+    plan_id: int | None  # the family's current plan
+    invitees: tuple[InviteeFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """Everything the rules read."""
+
+    actions: tuple[ActionFacts, ...] = ()
+    conferences: tuple[ConferenceFacts, ...] = ()
+    members: tuple[MemberFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Timings, from settings (defaults from the issue)."""
+
+    nudge_time: time = time(9, 30)
+    professional_working_days_before: int = 5
+    member_days_before: int = 2
+    report_working_days_before_deadline: int = 5
+    report_deadline_working_days: int = 2  # the seed: reports 2 working days before
+    overdue_max: int = 4
+    review_days_before: tuple[int, ...] = (7, 1)
+    digest_weekday: int = 0  # Monday
+    digest_time: time = time(8, 0)
+    tz: ZoneInfo = LONDON
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One intended message."""
+
+    key: str
+    rule: str
+    channel: str
+    template: str
+    context: dict[str, Any] = field(compare=False)
+    due_at: datetime
+    until: datetime
+    family_id: int | None = None
+    recipient_user_id: int | None = None
+    recipient_member_id: int | None = None
+
+    @property
+    def series(self) -> str:
+        """The key without its occasion: the same nudge, whatever date it is about."""
+        return self.key.rsplit(":", 2)[0]
+
+
+def _at(day: date, at: time, cfg: RuleSettings) -> datetime:
+    return datetime.combine(day, at, cfg.tz).astimezone(UTC)
+
+
+def _member_channel(member: MemberFacts) -> str:
+    # "none" still makes a row (on SMS) so the dispatcher records it as suppressed, with why.
+    return "email" if member.preferred_channel == "email" else "sms"
+
+
+def _open(action: ActionFacts) -> bool:
+    return action.status in OPEN_STATUSES and action.due_on is not None
+
+
+def action_nudges(action: ActionFacts, members: dict[int, MemberFacts], cal: Calendar,
+                  cfg: RuleSettings) -> list[Nudge]:
+    """Every nudge about one action to its owner, whatever the time: before, on and after the due date."""
+    if not _open(action):
+        return []
+    due = action.due_on
+    assert due is not None
+    if action.owner_user_id is not None:
+        recipient, channel, member_id, user_id = f"user:{action.owner_user_id}", "email", None, \
+            action.owner_user_id
+        prefix = ""
+        before_day = cal.add_working_days(due, -cfg.professional_working_days_before)
+        context: dict[str, Any] = {"action_id": action.id, "plan_id": action.plan_id,
+                                   "description": action.description,
+                                   "family_name": action.family_name, "due_on": due}
+    elif action.owner_member_id is not None and action.owner_member_id in members:
+        member = members[action.owner_member_id]
+        recipient, channel, member_id, user_id = f"member:{member.id}", _member_channel(member), \
+            member.id, None
+        prefix = "member_"
+        before_day = due - timedelta(days=cfg.member_days_before)
+        # No description: it may name a child, and a text must not.
+        context = {"name": member.name, "due_on": due, "needs_link": True}
+    else:
+        return []
+
+    def nudge(rule: str, template: str, occasion: str, day: date, until: datetime,
+              extra: dict[str, Any] | None = None) -> Nudge:
+        return Nudge(
+            key=f"{rule}:action:{action.id}:{recipient}:{due.isoformat()}:{occasion}", rule=rule,
+            channel=channel, template=prefix + template, context={**context, **(extra or {})},
+            due_at=_at(day, cfg.nudge_time, cfg), until=until, family_id=action.family_id,
+            recipient_user_id=user_id, recipient_member_id=member_id,
+        )
+
+    due_at = _at(due, cfg.nudge_time, cfg)
+    first_overdue = cal.next_working_day(due)
+    overdue_days = [first_overdue + timedelta(days=7 * n) for n in range(cfg.overdue_max)]
+    found = [
+        nudge("action_before", "action_before", "before", before_day, due_at),
+        nudge("action_due", "action_due", "due", due, _at(first_overdue, cfg.nudge_time, cfg)),
+    ]
+    for n, day in enumerate(overdue_days, start=1):
+        # "Weekly until the action is updated": an update on or after the due date ends them.
+        if action.updated_on is not None and action.updated_on >= due and day > action.updated_on:
+            break
+        ends = overdue_days[n] if n < len(overdue_days) else day + timedelta(days=7)
+        found.append(nudge("action_overdue", "action_overdue", f"n{n}", day,
+                           _at(ends, cfg.nudge_time, cfg), {"times": n}))
+    return found
+
+
+def report_nudges(conf: ConferenceFacts, cal: Calendar, cfg: RuleSettings) -> list[Nudge]:
+    """Invited professionals: report due (some working days before the deadline, and on the day)."""
+    found: list[Nudge] = []
+    conf_day = conf.starts_at.astimezone(cfg.tz).date()
+    default_deadline = cal.add_working_days(conf_day, -cfg.report_deadline_working_days)
+    for inv in conf.invitees:
+        if inv.submitted:
+            continue
+        deadline = inv.report_due_on or default_deadline
+        early = cal.add_working_days(deadline, -cfg.report_working_days_before_deadline)
+        context = {"conference_id": conf.id, "family_name": conf.family_name,
+                   "conference_at": conf.starts_at, "deadline": deadline, "kind": conf.kind}
+        for occasion, day, until in (
+            ("early", early, _at(deadline, cfg.nudge_time, cfg)),
+            ("deadline", deadline, _at(deadline + timedelta(days=1), time(0), cfg)),
+        ):
+            found.append(Nudge(
+                key=f"report_due:conference:{conf.id}:user:{inv.user_id}:{deadline.isoformat()}:{occasion}",
+                rule="report_due", channel="email", template="report_due",
+                context={**context, "on_the_day": occasion == "deadline"},
+                due_at=_at(day, cfg.nudge_time, cfg), until=until, family_id=conf.family_id,
+                recipient_user_id=inv.user_id,
+            ))
+    return found
+
+
+def chair_nudges(conf: ConferenceFacts, cal: Calendar, cfg: RuleSettings) -> list[Nudge]:
+    """The chair: the pre-review summary is ready once the report deadline has passed."""
+    if conf.kind not in REVIEW_KINDS or conf.chair_id is None or conf.plan_id is None:
+        return []
+    conf_day = conf.starts_at.astimezone(cfg.tz).date()
+    deadline = cal.add_working_days(conf_day, -cfg.report_deadline_working_days)
+    submitted = sum(1 for i in conf.invitees if i.submitted)
+    return [Nudge(
+        key=f"chair_summary:conference:{conf.id}:user:{conf.chair_id}:{conf_day.isoformat()}:ready",
+        rule="chair_summary", channel="email", template="chair_summary",
+        context={"conference_id": conf.id, "plan_id": conf.plan_id, "family_name": conf.family_name,
+                 "conference_at": conf.starts_at, "deadline": deadline,
+                 "reports_in": submitted, "reports_expected": len(conf.invitees)},
+        due_at=_at(deadline + timedelta(days=1), time(0), cfg), until=conf.starts_at,
+        family_id=conf.family_id, recipient_user_id=conf.chair_id,
+    )]
+
+
+def review_nudges(conf: ConferenceFacts, members: Iterable[MemberFacts],
+                  cfg: RuleSettings) -> list[Nudge]:
+    """Family members: a review conference is coming up (7 days and 1 day before)."""
+    if conf.kind not in REVIEW_KINDS:
+        return []
+    conf_day = conf.starts_at.astimezone(cfg.tz).date()
+    days = sorted(cfg.review_days_before, reverse=True)
+    found: list[Nudge] = []
+    for member in members:
+        if member.family_id != conf.family_id:
+            continue
+        for i, before in enumerate(days):
+            until = (_at(conf_day - timedelta(days=days[i + 1]), cfg.nudge_time, cfg)
+                     if i + 1 < len(days) else conf.starts_at)
+            found.append(Nudge(
+                key=f"review_coming:conference:{conf.id}:member:{member.id}:{conf_day.isoformat()}:d{before}",
+                rule="review_coming", channel=_member_channel(member), template="review_coming",
+                context={"name": member.name, "conference_at": conf.starts_at,
+                         "days_before": before, "needs_link": True},
+                due_at=_at(conf_day - timedelta(days=before), cfg.nudge_time, cfg), until=until,
+                family_id=conf.family_id, recipient_member_id=member.id,
+            ))
+    return found
+
+
+def digest_nudges(actions: Iterable[ActionFacts], now: datetime, cfg: RuleSettings) -> list[Nudge]:
+    """Professionals: a weekly email of their open and overdue actions, Monday 08:00 local time."""
+    local = now.astimezone(cfg.tz)
+    monday = local.date() - timedelta(days=(local.weekday() - cfg.digest_weekday) % 7)
+    due_at = _at(monday, cfg.digest_time, cfg)
+    if not due_at <= now < due_at + timedelta(days=1):
+        return []
+    by_owner: dict[int, list[ActionFacts]] = {}
+    for a in actions:
+        if _open(a) and a.owner_user_id is not None:
+            by_owner.setdefault(a.owner_user_id, []).append(a)
+    today = local.date()
+    year, week, _ = monday.isocalendar()
+    found = []
+    for user_id, owned in sorted(by_owner.items()):
+        owned.sort(key=lambda a: (a.due_on or date.max, a.id))
+        items = [{"action_id": a.id, "plan_id": a.plan_id, "description": a.description,
+                  "family_name": a.family_name, "due_on": a.due_on,
+                  "overdue": a.due_on is not None and a.due_on < today} for a in owned]
+        found.append(Nudge(
+            key=f"weekly_digest:user:{user_id}:{year}-W{week:02d}:digest", rule="weekly_digest",
+            channel="email", template="weekly_digest",
+            context={"actions": items, "overdue_count": sum(1 for i in items if i["overdue"]),
+                     "week_of": monday},
+            due_at=due_at, until=due_at + timedelta(days=1), recipient_user_id=user_id,
+        ))
+    return found
+
+
+def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings) -> list[Nudge]:
+    """Every nudge the plan state implies around `now`, whether or not its window is open."""
+    members = {m.id: m for m in state.members}
+    found: list[Nudge] = []
+    for action in state.actions:
+        found += action_nudges(action, members, cal, cfg)
+    for conf in state.conferences:
+        if conf.starts_at <= now:
+            continue
+        found += report_nudges(conf, cal, cfg)
+        found += chair_nudges(conf, cal, cfg)
+        found += review_nudges(conf, state.members, cfg)
+    found += digest_nudges(state.actions, now, cfg)
+    return found
+
+
+def nudges_due(state: PlanState, now: datetime, cal: Calendar,
+               cfg: RuleSettings | None = None) -> list[Nudge]:
+    """The nudges whose window is open at `now`: these should exist in the outbox."""
+    cfg = cfg or RuleSettings()
+    return [n for n in all_nudges(state, now, cal, cfg) if n.due_at <= now < n.until]
