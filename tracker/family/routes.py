@@ -246,7 +246,7 @@ class FamilyPageController(Controller):
             errors = {f"{name}-{action_id}": message for name, message in exc.errors.items()}
             return await _plan_page(access, now=now, today=today, status_code=400,
                                     errors=errors, values={f"note-{action_id}": note})
-        return Redirect(f"/family?saved={choice}#action-{action_id}", status_code=303,
+        return Redirect(f"/family?saved={choice}", status_code=303,
                         headers=dict(FAMILY_HEADERS))
 
     @post("/messages")
@@ -261,7 +261,7 @@ class FamilyPageController(Controller):
         except FieldErrors as exc:
             return await _plan_page(access, now=now, today=today, status_code=400,
                                     errors=dict(exc.errors), values={"message": body})
-        return Redirect("/family?saved=message#your-words", status_code=303,
+        return Redirect("/family?saved=message", status_code=303,
                         headers=dict(FAMILY_HEADERS))
 
     @post("/leave")
