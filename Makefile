@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup browser run test test-sqlite test-postgres lint bench clean
+.PHONY: setup browser run test test-sqlite test-postgres lint bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,12 @@ test-sqlite: setup
 	TEST_DB=sqlite $(PY) -m pytest -ra
 
 test-postgres: setup
-	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify
+	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify tests/family
+
+# Family page text (Babel): extract to locale/messages.pot, update each language's catalogue
+# (English filled from the source text), compile the .mo files. Commit the results.
+translations: setup
+	$(PY) -m tracker.i18n
 
 lint: setup
 	$(VENV)/bin/ruff check tracker tests bench

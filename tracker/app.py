@@ -29,6 +29,7 @@ from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
 from tracker.notify.scheduler import dispatcher_lifespan
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
+from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
@@ -111,6 +112,7 @@ def create_app(
 
     return Litestar(
         route_handlers=[health, static_router(), *PLAN_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
+                        *STAFF_ADMIN_ROUTES,
                         *NOTIFY_ROUTES, *(extra_route_handlers or [])],
         lifespan=[database, *([dispatcher_lifespan(settings, clock)] if scheduler else [])],
         state=State({"clock": clock, "settings": settings}),

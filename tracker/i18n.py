@@ -96,3 +96,51 @@ def install(env: Environment) -> None:
 def gettext_for(lang: str) -> Any:
     """A plain gettext function for Python code that builds words for a page."""
     return translations(lang).ugettext
+
+
+def refresh_catalogues(locale_dir: Any = None) -> list[str]:
+    """Extract the family pages' text, update every catalogue, fill English, compile.
+
+    The steps `make translations` runs: ``pybabel extract`` (babel.cfg) into messages.pot,
+    ``pybabel init``/``update`` for each language under locale/ (English always), English
+    msgstrs set to the source text, then ``pybabel compile``. Returns the languages done.
+    """
+    from babel.messages.frontend import CommandLineInterface
+    from babel.messages.pofile import read_po, write_po
+
+    root = PROJECT_ROOT
+    target = LOCALE_DIR if locale_dir is None else locale_dir
+    pot = target / f"{DOMAIN}.pot"
+    target.mkdir(parents=True, exist_ok=True)
+
+    def pybabel(*args: str) -> None:
+        CommandLineInterface().run(["pybabel", "-q", *args])
+
+    pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "N_", "--no-location",
+            "--sort-output", "--project", "tracker", "--copyright-holder", "the tracker authors",
+            "-o", str(pot), str(root))
+    languages = sorted({p.name for p in target.iterdir() if (p / "LC_MESSAGES").is_dir()}
+                       | {SOURCE_LANGUAGE})
+    for lang in languages:
+        po = target / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if po.exists():
+            pybabel("update", "-i", str(pot), "-d", str(target), "-l", lang, "--no-fuzzy-matching",
+                    "--ignore-obsolete")
+        else:
+            pybabel("init", "-i", str(pot), "-d", str(target), "-l", lang)
+        if lang == SOURCE_LANGUAGE:
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+            for message in catalog:
+                if message.id and not message.string:
+                    message.string = message.id
+            with po.open("wb") as fh:
+                write_po(fh, catalog, no_location=True, sort_output=True)
+    pybabel("compile", "-d", str(target), "--statistics")
+    translations.cache_clear()
+    language_used.cache_clear()
+    return languages
+
+
+if __name__ == "__main__":
+    print("Catalogues refreshed:", ", ".join(refresh_catalogues()))

@@ -36,6 +36,8 @@ ADDRESS_LIMIT = Limit(attempts=20, window=WINDOW)
 RESET_ACCOUNT_LIMIT = Limit(attempts=3, window=WINDOW)
 RESET_ADDRESS_LIMIT = Limit(attempts=10, window=WINDOW)
 RESET_VALID_FOR = timedelta(minutes=10)
+# A new account's first link: the person may not read their email for a while.
+INVITE_VALID_FOR = timedelta(hours=24)
 
 BAD_CREDENTIALS = "Enter a correct email address and password."
 TOO_MANY = (
@@ -128,10 +130,15 @@ async def request_reset(*, email: str, address: str, now: datetime, base_url: st
     return await issue_reset(user_id=user["id"], name=user["name"], now=now, base_url=base_url)
 
 
-async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str) -> str:
-    """Make a reset link for a user (newer links replace older ones) and queue its email."""
+async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str,
+                      invite: bool = False) -> str:
+    """Make a reset link for a user (newer links replace older ones) and queue its email.
+
+    An invite (a new account choosing its first password) lasts 24 hours, a reset 10 minutes.
+    """
     from tracker.notify.outbox import enqueue
 
+    valid_for = INVITE_VALID_FOR if invite else RESET_VALID_FOR
     token = secrets.token_urlsafe(32)
     link = f"{base_url}/reset/{token}"
     async with atomic():
@@ -142,15 +149,17 @@ async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str) 
         reset_id = (
             await PasswordReset.insert(
                 PasswordReset(user=user_id, token_hash=hash_token(token), created_at=now,
-                              expires_at=now + RESET_VALID_FOR)
+                              expires_at=now + valid_for)
             ).returning(PasswordReset.id)
         )[0]["id"]
         # Same transaction: the link row and its email commit (or roll back) together.
         await enqueue(
-            channel="email", template="password_reset", due_at=now,
-            key=f"password_reset:user:{user_id}:{reset_id}", recipient_user_id=user_id,
+            channel="email", template="account_invite" if invite else "password_reset",
+            due_at=now, key=f"password_reset:user:{user_id}:{reset_id}",
+            recipient_user_id=user_id,
             context={"name": name, "link": link,
-                     "minutes": int(RESET_VALID_FOR.total_seconds() // 60)},
+                     "minutes": int(valid_for.total_seconds() // 60),
+                     "hours": int(valid_for.total_seconds() // 3600)},
         )
     return token
 
