@@ -6,6 +6,8 @@ backend for each that records the message in the database for /dev/messages.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import secrets
 import ssl
 from dataclasses import dataclass
@@ -120,24 +122,32 @@ class ConsoleEmail:
 # -------------------------------------------------------------------------------- twilio
 
 
-def _rebased_http_client(base_url: str, timeout: float) -> Any:
-    """Twilio's async HTTP client, sending every request to `base_url`'s scheme and host.
+def _twilio_http_client(base_url: str, timeout: float) -> Any:
+    """Twilio's async HTTP client, optionally sending every request to `base_url`'s scheme and host.
 
     Twilio's `edge`/`region` options only choose among Twilio's own hosts, so a test server
-    or a regional proxy needs the URL itself rewritten.
+    or a regional proxy needs the URL itself rewritten. Basic auth is sent as a header:
+    aiohttp deprecates the `auth=` parameter the stock client uses.
     """
     from twilio.http.async_http_client import AsyncTwilioHttpClient
 
-    target = urlsplit(base_url)
+    target = urlsplit(base_url) if base_url else None
 
     class RebasedAsyncTwilioHttpClient(AsyncTwilioHttpClient):
-        async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            if target.netloc:
+        async def request(self, method: str, url: str, params: Any = None, data: Any = None,
+                          headers: Any = None, auth: Any = None, timeout: Any = None,  # noqa: ASYNC109
+                          allow_redirects: bool = False) -> Any:
+            if target is not None and target.netloc:
                 parts = urlsplit(url)
                 prefix = target.path.rstrip("/")
                 url = urlunsplit((target.scheme, target.netloc, prefix + parts.path, parts.query,
                                   parts.fragment))
-            return await super().request(method, url, *args, **kwargs)
+            headers = dict(headers or {})
+            if auth is not None:
+                pair = f"{auth[0]}:{auth[1]}".encode()
+                headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            return await super().request(method, url, params=params, data=data, headers=headers,
+                                         auth=None, timeout=timeout, allow_redirects=allow_redirects)
 
     return RebasedAsyncTwilioHttpClient(timeout=timeout)
 
@@ -159,12 +169,10 @@ class TwilioSms:
     def _client_for_loop(self) -> Any:
         # The aiohttp session inside must be made on the running loop, so build lazily.
         if self._client is None:
-            from twilio.http.async_http_client import AsyncTwilioHttpClient
             from twilio.rest import Client
 
             s = self._settings
-            self._http = (_rebased_http_client(s.twilio_api_base_url, self._timeout)
-                          if s.twilio_api_base_url else AsyncTwilioHttpClient(timeout=self._timeout))
+            self._http = _twilio_http_client(s.twilio_api_base_url, self._timeout)
             self._client = Client(s.twilio_account_sid, s.twilio_auth_token, http_client=self._http)
         return self._client
 
@@ -189,7 +197,11 @@ class TwilioSms:
         if status_callback:
             kwargs["status_callback"] = status_callback
         try:
-            message = await client.messages.create_async(**kwargs)
+            # The stock async client ignores its own timeout, so bound the call here. A timeout
+            # is ambiguous (Twilio may have accepted it): it is retried, and a status callback
+            # arriving for the row first marks it sent, which stops the retry.
+            async with asyncio.timeout(self._timeout):
+                message = await client.messages.create_async(**kwargs)
         except TwilioRestException as exc:
             raise classify_twilio(exc.status, exc.code, exc.msg) from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
