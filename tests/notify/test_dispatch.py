@@ -76,7 +76,7 @@ async def test_due_nudges_arrive_as_a_text_at_twilio_and_an_email_over_smtp(
     assert text_row["status"] == "sent" and text_row["template"] == "member_action_before"
     [sent] = [m for m in twilio_server.messages if m["sid"] == text_row["provider_message_id"]]
     assert sent["to"] == "+447700900123" and sent["from"] == "+447700900999"
-    assert sent["body"].startswith("Hi Jess, one of your plan steps is due on Fri 4 Dec.")
+    assert sent["body"].startswith("Hi Jess, a step in your plan is due Fri 4 Dec. Need a hand?")
     assert sent["status_callback"] == f"http://testserver.local/webhooks/twilio/status?outbox={text_row['id']}"
     assert text_row["segments"] == 1 and text_row["attempts"] == 1
     # The link in the text works for Jess, and the outbox never stored it.
