@@ -183,3 +183,10 @@ async def test_the_family_page_without_a_session_says_how_to_get_in(client, migr
 async def test_a_cookie_that_was_never_issued_opens_nothing(client, migrated):
     client.cookies.set("family_session", "made-up-value", domain="testserver.local", path="/family")
     assert (await client.get("/family")).status_code == 401
+
+
+async def test_any_other_family_address_gets_a_kind_page_not_json(signed_in):
+    page = await signed_in.client.get("/family/not-a-page")
+    assert page.status_code == 404
+    assert "We cannot find that page" in page.text
+    assert page.headers["content-type"].startswith("text/html")

@@ -230,6 +230,11 @@ class FamilyPageController(Controller):
         """Outcomes, the member's steps, what professionals offered, the next review, contacts."""
         return await _plan_page(access, now=now, today=today, saved=saved)
 
+    @get("/{rest:path}")
+    async def elsewhere(self, rest: FromPath[str]) -> Template:
+        """Any other address under /family: the same kind page as someone else's step."""
+        raise NotFound(rest)
+
     @post("/actions/{action_id:int}")
     async def update_action(
         self, action_id: FromPath[int], data: URLEncodedBody[dict[str, str]],
