@@ -53,14 +53,21 @@ SYSTEM = Actor.system("nudges")
 CHUNK = 500
 MAX_BACKOFF = timedelta(hours=6)
 
-_CLAIM = (
+# PostgreSQL: the CTE is evaluated once, so LIMIT holds (an `id IN (subquery … LIMIT n FOR
+# UPDATE SKIP LOCKED)` may be re-run by the planner and take more rows than asked).
+CLAIM_POSTGRES = (
+    "WITH picked AS (SELECT id FROM notify_outbox WHERE status = 'pending' AND next_attempt_at <= {} "
+    "ORDER BY next_attempt_at, id LIMIT {} FOR UPDATE SKIP LOCKED) "
+    "UPDATE notify_outbox AS o SET status = 'sending', lease_expires_at = {}, updated_at = {} "
+    "FROM picked WHERE o.id = picked.id AND o.status = 'pending' RETURNING o.id"
+)
+# SQLite has one writer at a time: the guarded UPDATE is the compare-and-set.
+CLAIM_SQLITE = (
     "UPDATE notify_outbox SET status = 'sending', lease_expires_at = {}, updated_at = {} "
     "WHERE status = 'pending' AND id IN ("
     "SELECT id FROM notify_outbox WHERE status = 'pending' AND next_attempt_at <= {} "
-    "ORDER BY next_attempt_at, id LIMIT {} %s) RETURNING id"
+    "ORDER BY next_attempt_at, id LIMIT {}) RETURNING id"
 )
-CLAIM_POSTGRES = _CLAIM % "FOR UPDATE SKIP LOCKED"
-CLAIM_SQLITE = _CLAIM % ""
 
 LinkIssuer = Callable[..., Awaitable[str]]
 Sleeper = Callable[[float], Awaitable[None]]
@@ -288,8 +295,10 @@ class Dispatcher:
         waiting. SQLite (one writer at a time): the same UPDATE guarded by status = 'pending'.
         The statement commits on its own: nothing is held open while we send.
         """
-        sql = CLAIM_POSTGRES if isinstance(engine_finder(), PostgresEngine) else CLAIM_SQLITE
-        rows = await Outbox.raw(sql, now + self.lease, now, now, int(limit))
+        if isinstance(engine_finder(), PostgresEngine):
+            rows = await Outbox.raw(CLAIM_POSTGRES, now, int(limit), now + self.lease, now)
+        else:
+            rows = await Outbox.raw(CLAIM_SQLITE, now + self.lease, now, now, int(limit))
         return sorted(int(r["id"]) for r in rows)
 
     # ---------------------------------------------------------------- one message

@@ -1,0 +1,126 @@
+"""Claiming due rows: never the same row twice, on SQLite (guarded update) and PostgreSQL (SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import make_user, make_world
+from tracker.notify.dispatcher import CLAIM_POSTGRES, Dispatcher
+from tracker.notify.outbox import enqueue
+from tracker.notify.providers import providers_for
+from tracker.notify.tables import Outbox
+from tracker.settings import PROJECT_ROOT, get_settings
+
+pytestmark = pytest.mark.usefixtures("clean_outbox")
+ON_POSTGRES = os.environ.get("TEST_DB") == "postgres"
+
+
+async def _due_rows(clock, n: int) -> set[int]:  # type: ignore[no-untyped-def]
+    user = await make_user(clock.now())
+    ids = set()
+    for i in range(n):
+        ids.add(await enqueue(channel="email", template="action_due", due_at=clock.now() - timedelta(minutes=1),
+                              key=f"test:claim:{user.id}:{i}", recipient_user_id=user.id, context={}))
+    return ids
+
+
+def _dispatcher(clock) -> Dispatcher:  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
+    return Dispatcher(settings=settings, providers=providers_for(settings), clock=clock)
+
+
+async def test_concurrent_claimers_never_get_the_same_row(clock):
+    ids = await _due_rows(clock, 120)
+    claimers = [_dispatcher(clock) for _ in range(4)]
+    batches = await asyncio.gather(*(c.claim(clock.now(), 40) for c in claimers))
+    claimed = [row for batch in batches for row in batch]
+    assert len(claimed) == len(set(claimed)) == 120
+    assert set(claimed) == ids
+    rows = await Outbox.select(Outbox.status, Outbox.lease_expires_at).where(Outbox.id.is_in(list(ids)))
+    assert {r["status"] for r in rows} == {"sending"} and all(r["lease_expires_at"] for r in rows)
+    # Nothing left to claim, and a second round claims nothing twice.
+    assert await claimers[0].claim(clock.now(), 40) == []
+
+
+async def test_a_claim_takes_no_more_than_its_limit(clock):
+    ids = await _due_rows(clock, 30)
+    first = await _dispatcher(clock).claim(clock.now(), 10)
+    assert len(first) == 10 and set(first) <= ids
+    assert len(await _dispatcher(clock).claim(clock.now(), 100)) == 20
+
+
+async def test_only_due_pending_rows_are_claimed_in_due_order(clock):
+    ids = sorted(await _due_rows(clock, 3))
+    await Outbox.update({Outbox.next_attempt_at: clock.now() + timedelta(hours=1)}).where(Outbox.id == ids[0])
+    await Outbox.update({Outbox.status: "cancelled"}).where(Outbox.id == ids[1])
+    assert await _dispatcher(clock).claim(clock.now(), 10) == [ids[2]]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="FOR UPDATE SKIP LOCKED is PostgreSQL's (run with TEST_DB=postgres)")
+async def test_postgres_claim_skips_rows_another_transaction_holds_without_waiting(clock):
+    import asyncpg
+
+    ids = await _due_rows(clock, 30)
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        held = conn.transaction()
+        await held.start()
+        # Another instance's claim, not yet committed: it holds 10 rows' locks.
+        sql = CLAIM_POSTGRES.replace("{}", "$1", 1).replace("{}", "$2", 1).replace("{}", "$3", 1).replace(
+            "{}", "$4", 1)
+        theirs = {r["id"] for r in await conn.fetch(sql, clock.now(), 10, clock.now() + timedelta(minutes=5),
+                                                   clock.now())}
+        assert len(theirs) == 10
+        ours = await asyncio.wait_for(_dispatcher(clock).claim(clock.now(), 100), timeout=5)
+        assert set(ours) == ids - theirs
+        await held.rollback()
+    finally:
+        await conn.close()
+    # Their transaction died: those rows are pending again, and claimable once.
+    again = await _dispatcher(clock).claim(clock.now(), 100)
+    assert set(again) == theirs
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (run with TEST_DB=postgres)")
+def test_claim_uses_the_partial_index_on_postgres():
+    import asyncpg
+
+    async def plan() -> str:
+        conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+        try:
+            await conn.execute("SET enable_seqscan = off")
+            rows = await conn.fetch(
+                "EXPLAIN SELECT id FROM notify_outbox WHERE status = 'pending' AND next_attempt_at <= now() "
+                "ORDER BY next_attempt_at, id LIMIT 50 FOR UPDATE SKIP LOCKED")
+            return "\n".join(r[0] for r in rows)
+        finally:
+            await conn.close()
+
+    assert "notify_outbox_claim" in asyncio.run(plan())
+
+
+async def test_cli_dispatch_once_runs_one_tick_and_says_what_it_did(clock):
+    world = await make_world(clock.now())
+    env = {**os.environ, "SEND_RATE_PER_SECOND": "0", "SMS_BACKEND": "console", "EMAIL_BACKEND": "console"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tracker.cli", *args], cwd=PROJECT_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    done = await asyncio.to_thread(run, "--now", "2026-12-02T09:30", "nudges", "dispatch", "--once")
+    assert done.returncode == 0, done.stderr
+    assert "tick at 2026-12-02T09:30:00+00:00" in done.stdout
+    assert "sent sms" in done.stdout and "member_action_before to +447700900123, 1 segment" in done.stdout
+    jess = world.family["members"][0]["id"]
+    assert await Outbox.exists().where((Outbox.recipient_member == jess) & (Outbox.status == "sent"))
+    # --now after the sub-command works too; nothing is sent twice.
+    again = await asyncio.to_thread(run, "nudges", "dispatch", "--once", "--now", "2026-12-02T09:35")
+    assert again.returncode == 0, again.stderr
+    assert "tick at 2026-12-02T09:35:00+00:00: 0 new" in again.stdout and "sent " not in again.stdout
