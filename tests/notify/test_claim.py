@@ -20,6 +20,8 @@ from tracker.settings import PROJECT_ROOT, get_settings
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 ON_POSTGRES = os.environ.get("TEST_DB") == "postgres"
+CONTEXT = {"family_name": "Family", "description": "Phone Jess.", "due_on": "2026-11-24", "plan_id": 1,
+           "action_id": 1}
 
 
 async def _due_rows(clock, n: int) -> set[int]:  # type: ignore[no-untyped-def]
@@ -27,7 +29,7 @@ async def _due_rows(clock, n: int) -> set[int]:  # type: ignore[no-untyped-def]
     ids = set()
     for i in range(n):
         ids.add(await enqueue(channel="email", template="action_due", due_at=clock.now() - timedelta(minutes=1),
-                              key=f"test:claim:{user.id}:{i}", recipient_user_id=user.id, context={}))
+                              key=f"test:claim:{user.id}:{i}", recipient_user_id=user.id, context=CONTEXT))
     return ids
 
 
@@ -124,3 +126,47 @@ async def test_cli_dispatch_once_runs_one_tick_and_says_what_it_did(clock):
     again = await asyncio.to_thread(run, "nudges", "dispatch", "--once", "--now", "2026-12-02T09:35")
     assert again.returncode == 0, again.stderr
     assert "tick at 2026-12-02T09:35:00+00:00: 0 new" in again.stdout and "sent " not in again.stdout
+
+
+async def test_the_app_lifespan_clock_ticks_the_dispatcher(clock):
+    from tracker.notify.scheduler import dispatcher_lifespan
+    from tracker.notify.tables import ConsoleMessage
+
+    [row_id] = await _due_rows(clock, 1)
+    settings = dataclasses.replace(get_settings(), send_rate_per_second=0, sms_backend="console",
+                                   email_backend="console")
+    async with dispatcher_lifespan(settings, clock)(None):
+        for _ in range(100):
+            if await ConsoleMessage.exists().where(ConsoleMessage.outbox_id == row_id):
+                break
+            await asyncio.sleep(0.05)
+    assert (await Outbox.select(Outbox.status).where(Outbox.id == row_id).first())["status"] == "sent"
+
+
+async def test_three_dispatcher_processes_send_every_nudge_exactly_once(clock):
+    from tracker.notify.tables import ConsoleMessage
+
+    ids = await _due_rows(clock, 150)
+    env = {**os.environ, "SEND_RATE_PER_SECOND": "0", "SMS_BACKEND": "console", "EMAIL_BACKEND": "console",
+           "DISPATCH_BATCH_SIZE": "20"}
+
+    async def one_process() -> int:
+        done = 0
+        while done < 10:  # each process keeps ticking until nothing is left
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tracker.cli", "--now", "2026-11-24T10:00", "nudges", "dispatch",
+                "--once", "--quiet", cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE)
+            out, err = await proc.communicate()
+            assert proc.returncode == 0, err.decode()
+            done += 1
+            if " 0 claimed" in out.decode():
+                return done
+        return done
+
+    await asyncio.gather(one_process(), one_process(), one_process())
+    messages = await ConsoleMessage.select(ConsoleMessage.outbox_id).where(
+        ConsoleMessage.outbox_id.is_in(sorted(ids)))
+    sent = [m["outbox_id"] for m in messages]
+    assert sorted(sent) == sorted(ids)  # every one, once
+    assert not await Outbox.exists().where(Outbox.id.is_in(sorted(ids)) & (Outbox.status != "sent"))

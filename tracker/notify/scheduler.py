@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tracker.clock import Clock
+from tracker.clock import Clock, SystemClock
 from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.providers import providers_for
 from tracker.settings import Settings
@@ -50,9 +50,12 @@ def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any
         providers = providers_for(settings)
         dispatcher = Dispatcher(settings=settings, providers=providers, clock=clock)
         scheduler = AsyncIOScheduler(timezone="UTC")
+        # The first tick runs as soon as the app is up, then every interval (scheduler time).
+        first = SystemClock().now()
         for job_id, fn, every in JOBS:
             scheduler.add_job(fn, "interval", seconds=every(settings), args=[dispatcher],
-                              id=job_id, coalesce=True, max_instances=1, misfire_grace_time=None)
+                              id=job_id, coalesce=True, max_instances=1, misfire_grace_time=None,
+                              next_run_time=first)
         scheduler.start()
         try:
             yield
