@@ -50,6 +50,9 @@ class FakeTwilio:
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
+        # Accept (record) the next message, then hold the response this long: a provider
+        # that has the message while the sender is still waiting for its answer.
+        self.hang_after_accept = 0.0
 
     def fail_next(self, status: int, code: int | None = None, message: str = "error", *,
                   times: int = 1, delay: float = 0.0) -> None:
@@ -90,12 +93,14 @@ class FakeTwilio:
             "status_callback": form.get("StatusCallback"),
         }
         self.messages.append(message)
+        if self.hang_after_accept:
+            await asyncio.sleep(self.hang_after_accept)
         return web.json_response(message, status=201)
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", free_port())
         await site.start()
