@@ -53,6 +53,11 @@ class FakeTwilio:
         # Accept (record) the next message, then hold the response this long: a provider
         # that has the message while the sender is still waiting for its answer.
         self.hang_after_accept = 0.0
+        self.hang_to: str | None = None  # only for texts to this number (None: any)
+
+    def to(self, number: str) -> list[dict[str, Any]]:
+        """Messages accepted for one number."""
+        return [m for m in self.messages if m["to"] == number]
 
     def fail_next(self, status: int, code: int | None = None, message: str = "error", *,
                   times: int = 1, delay: float = 0.0) -> None:
@@ -93,7 +98,7 @@ class FakeTwilio:
             "status_callback": form.get("StatusCallback"),
         }
         self.messages.append(message)
-        if self.hang_after_accept:
+        if self.hang_after_accept and self.hang_to in (None, form["To"]):
             await asyncio.sleep(self.hang_after_accept)
         return web.json_response(message, status=201)
 

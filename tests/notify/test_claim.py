@@ -110,7 +110,8 @@ def test_claim_uses_the_partial_index_on_postgres():
 
 async def test_cli_dispatch_once_runs_one_tick_and_says_what_it_did(clock):
     world = await make_world(clock.now())
-    env = {**os.environ, "SEND_RATE_PER_SECOND": "0", "SMS_BACKEND": "console", "EMAIL_BACKEND": "console"}
+    env = {**os.environ, "SEND_RATE_PER_SECOND": "0", "SMS_BACKEND": "console", "EMAIL_BACKEND": "console",
+           "DISPATCH_BATCH_SIZE": "5000"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "tracker.cli", *args], cwd=PROJECT_ROOT, env=env,
@@ -148,11 +149,11 @@ async def test_three_dispatcher_processes_send_every_nudge_exactly_once(clock):
 
     ids = await _due_rows(clock, 150)
     env = {**os.environ, "SEND_RATE_PER_SECOND": "0", "SMS_BACKEND": "console", "EMAIL_BACKEND": "console",
-           "DISPATCH_BATCH_SIZE": "20"}
+           "DISPATCH_BATCH_SIZE": "40"}
 
     async def one_process() -> int:
         done = 0
-        while done < 10:  # each process keeps ticking until nothing is left
+        while done < 40:  # each process keeps ticking until nothing is left
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "tracker.cli", "--now", "2026-11-24T10:00", "nudges", "dispatch",
                 "--once", "--quiet", cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE,

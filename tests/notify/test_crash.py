@@ -20,6 +20,7 @@ pytestmark = pytest.mark.usefixtures("clean_outbox")
 ACCOUNT_SID = "AC" + "0" * 30 + "12"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # as in conftest.py
 NOW = "2026-11-24T10:00"
+NUMBER = "+447700900777"
 
 
 def env_for(twilio_url: str) -> dict[str, str]:
@@ -38,7 +39,7 @@ async def dispatch(env: dict[str, str], now: str) -> asyncio.subprocess.Process:
 async def a_text(clock) -> int:  # type: ignore[no-untyped-def]
     world = await make_world(clock.now())
     jess = world.family["members"][0]["id"]
-    await FamilyMember.update({FamilyMember.mobile: "+447700900777"}).where(FamilyMember.id == jess)
+    await FamilyMember.update({FamilyMember.mobile: NUMBER}).where(FamilyMember.id == jess)
     row_id = await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
                            key=f"test:sigkill:{jess}", recipient_member_id=jess,
                            context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
@@ -58,11 +59,11 @@ async def test_sigkill_after_twilio_accepted_is_never_resent_and_the_callback_se
         clock, real_settings, twilio_server):
     row_id = await a_text(clock)
     env = env_for(twilio_server.url)
-    twilio_server.hang_after_accept = 60
+    twilio_server.hang_after_accept, twilio_server.hang_to = 60, NUMBER
     proc = await dispatch(env, NOW)
 
     async def accepted() -> bool:
-        return len(twilio_server.messages) == 1
+        return len(twilio_server.to(NUMBER)) == 1
 
     await until(accepted)
     proc.kill()  # SIGKILL: no cleanup, no except/finally
@@ -77,23 +78,23 @@ async def test_sigkill_after_twilio_accepted_is_never_resent_and_the_callback_se
     assert later.returncode == 0, err.decode()
     assert "unknown #" in out.decode()
     row = await Outbox.select().where(Outbox.id == row_id).first()
-    assert row["status"] == "unknown" and len(twilio_server.messages) == 1
+    assert row["status"] == "unknown" and len(twilio_server.to(NUMBER)) == 1
 
     # Twilio's delivery report settles it.
     from tracker.app import create_app
 
     app = create_app(real_settings, clock=clock, scheduler=False)
     path = f"/webhooks/twilio/status?outbox={row_id}"
-    params = {"MessageSid": twilio_server.messages[0]["sid"], "MessageStatus": "delivered"}
+    params = {"MessageSid": twilio_server.to(NUMBER)[0]["sid"], "MessageStatus": "delivered"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature("http://testserver.local" + path, params)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as c:
         assert (await c.post(path, data=params, headers={"X-Twilio-Signature": signature})).status_code == 200
     row = await Outbox.select().where(Outbox.id == row_id).first()
-    assert row["status"] == "delivered" and row["provider_message_id"] == twilio_server.messages[0]["sid"]
+    assert row["status"] == "delivered" and row["provider_message_id"] == twilio_server.to(NUMBER)[0]["sid"]
 
     again = await dispatch(env, "2026-11-24T11:00")
     await again.communicate()
-    assert len(twilio_server.messages) == 1
+    assert len(twilio_server.to(NUMBER)) == 1
 
 
 async def test_a_claim_left_by_a_dead_process_before_sending_is_released_and_sent_once(clock, twilio_server):
@@ -108,7 +109,7 @@ async def test_a_claim_left_by_a_dead_process_before_sending_is_released_and_sen
     out, err = await later.communicate()
     assert later.returncode == 0, err.decode()
     row = await Outbox.select().where(Outbox.id == row_id).first()
-    assert row["status"] == "sent" and len(twilio_server.messages) == 1
+    assert row["status"] == "sent" and len(twilio_server.to(NUMBER)) == 1
 
 
 async def test_sigkill_after_recording_changes_nothing(clock, twilio_server):
@@ -125,5 +126,5 @@ async def test_sigkill_after_recording_changes_nothing(clock, twilio_server):
     await first.wait()
     later = await dispatch(env, "2026-11-24T10:10")
     await later.communicate()
-    assert len(twilio_server.messages) == 1
+    assert len(twilio_server.to(NUMBER)) == 1
     assert (await Outbox.select(Outbox.status).where(Outbox.id == row_id).first())["status"] == "sent"
