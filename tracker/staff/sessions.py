@@ -8,6 +8,7 @@ memory) so every web instance shares them and ending one ends it everywhere.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -40,6 +41,11 @@ TOUCH_EVERY = timedelta(minutes=1)
 # Callers of these paths are not browsers holding our cookie: they are CSRF-exempt, so a
 # session cookie must never authenticate them (else a cross-site form could use it).
 COOKIELESS_PREFIXES = ("/api/", "/webhooks/", "/static/")
+# Deny by default: every other page needs a signed-in staff member before its handler (or
+# its body parsing) runs. These are the exceptions, each with its own credential or none.
+PUBLIC_PAGES = re.compile(
+    r"^/(signin|reset(/[^/]*)?|health|family(/.*)?|f/.*|calendar/[^/]+\.ics|schema(/.*)?)$"
+)
 
 
 def new_session_id() -> str:
@@ -158,6 +164,9 @@ def staff_session_middleware(app: ASGIApp) -> ASGIApp:
                 state["caller"] = caller
             else:
                 stale = True
+        if "caller" not in state and not PUBLIC_PAGES.match(scope["path"]):
+            # Raised here, the route's exception handlers answer (a 303 to /signin).
+            raise NotAuthorizedException("Please sign in.")
         if not stale:
             await app(scope, receive, send)
             return
@@ -250,6 +259,10 @@ def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     detail = exc.detail if isinstance(exc, PermissionDeniedException) else str(exc)
     if not is_page_path(request.url.path):
         return _json(detail, 403)
+    if "csrf" in (detail or "").lower():
+        # A form older than its token (or sent from another site): nothing was saved.
+        detail = ("Nothing was saved: the form had expired, or came from another website. "
+                  "Go back, reload the page and try again.")
     return Template(
         template_name="staff/forbidden.html",
         context={"message": detail or "Your account cannot open this page."},
