@@ -34,7 +34,7 @@ def test_outcome_chart_is_valid_svg_with_role_title_and_desc():
 def test_outcome_bar_segments_are_proportional_to_counts():
     root = _parse(outcome_progress_svg(
         [OutcomeBar("A", done=3, in_progress=1), OutcomeBar("B", done=1, not_started=3)],
-        width=470))  # bar width 400
+        width=510))  # bar width 400
     widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")
               if (r.get("class") or "").startswith("seg-")]
     assert widths == [300.0, 100.0, 100.0, 300.0]  # 3:1 of a 400-wide bar, then 1:3

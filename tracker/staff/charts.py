@@ -88,7 +88,7 @@ def outcome_progress_svg(bars: Sequence[OutcomeBar], *, title: str = "Progress b
     Each segment's width is proportional to its share of the outcome's actions.
     """
     label_h, bar_h, gap, top, legend_h = 20, 22, 18, 8, 28
-    bar_w = width - 70
+    bar_w = width - 110
     row_h = label_h + bar_h + gap
     height = top + max(len(bars), 1) * row_h + legend_h
     summary = outcome_progress_summary(bars)
@@ -126,7 +126,7 @@ def outcome_progress_svg(bars: Sequence[OutcomeBar], *, title: str = "Progress b
             x += w
         out.append(
             f'<text x="{bar_w + 8}" y="{by + 16}" font-size="15" fill="{TEXT_COLOUR}">'
-            f"{bar.done}/{bar.total}</text>"
+            f"{bar.done} of {bar.total} done</text>"
         )
     out.append(_legend(0, height - legend_h + 6))
     out.append("</svg>")
