@@ -68,7 +68,7 @@ def outbox_row(
         key=key, rule=rule, channel=channel, template=template, context=dump_context(context),
         recipient_user=recipient_user_id, recipient_member=recipient_member_id,
         family_id=family_id, status="pending", due_at=due_at,
-        next_attempt_at=first_send_at(channel, due_at), attempts=0, created_at=stamp,
+        next_attempt_at=first_send_at(channel, max(due_at, stamp)), attempts=0, created_at=stamp,
         updated_at=stamp,
     )
 
