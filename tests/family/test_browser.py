@@ -198,7 +198,6 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     from pathlib import Path
 
     from tracker.demo import seed_demo
-    from tracker.plans.tables import FamilyMember
 
     await seed_demo(now=live_clock.now())
     command = await asyncio.create_subprocess_exec(
@@ -212,11 +211,9 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     await page.get_by_role("button", name="Continue to your plan").click()
     await page.wait_for_url(f"{live_server}/family")
     assert await page.get_by_role("heading", name="Hello Jess").is_visible()
-    jess = (await FamilyMember.select(FamilyMember.id).where(FamilyMember.name == "Jess Taylor").first())["id"]
-    open_steps = await Action.select(Action.id).where(
-        (Action.owner_member == jess) & Action.status.is_in(["not_started", "in_progress"])
-        & (Action.plan.status == "active"))
-    step = open_steps[0]["id"]
+    # The first of her steps still open (other tests may have moved some of the demo's on).
+    done_button = page.locator("button[id^=choice-]").first
+    step = int((await done_button.get_attribute("id")).removeprefix("choice-"))
     await page.locator(f"#action-{step}").get_by_role("button", name="Done").click()
     await page.wait_for_url(f"{live_server}/family?saved=done")
     assert (await Action.select(Action.status).where(Action.id == step).first())["status"] == "done"

@@ -190,3 +190,20 @@ async def test_any_other_family_address_gets_a_kind_page_not_json(signed_in):
     assert page.status_code == 404
     assert "We cannot find that page" in page.text
     assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_every_family_answer_keeps_the_link_out_of_referrers_and_caches(signed_in, clock):
+    client = signed_in.client
+    answers = {
+        "continue": await client.get("/f/" + token_of(await texted_link(signed_in.member_id, clock.now()))),
+        "not working": await client.get("/f/unknown-token-xxxxxxxxxxxxxxxxxxxxxx"),
+        "plan": await signed_in.plan_page(),
+        "plan with an error": await signed_in.post_form("/family/messages", {"message": ""}),
+        "not found": await client.get("/family/not-a-page"),
+        "left": await signed_in.post_form("/family/leave", {}),
+        "signed out": await client.get("/family"),
+    }
+    for name, answer in answers.items():
+        assert answer.headers["referrer-policy"] == "no-referrer", name
+        assert answer.headers["cache-control"] == "no-store", name
+        assert "default-src 'self'" in answer.headers["content-security-policy"], name
