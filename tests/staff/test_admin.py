@@ -173,3 +173,11 @@ async def test_send_a_password_link_from_admin(client, clock):
     assert response.status_code == 303
     assert await Outbox.exists().where(
         (Outbox.recipient_user == user.id) & (Outbox.template == "account_invite"))
+
+
+async def test_missing_records_get_a_kind_page_not_json(client, clock):
+    await _admin(client, clock)
+    response = await client.get("/admin/users/999999")
+    assert response.status_code == 404 and "Page not found" in response.text
+    assert "text/html" in response.headers["content-type"]
+    assert (await client.get("/api/v1/families/999999")).status_code == 401  # API: no cookie auth

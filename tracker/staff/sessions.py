@@ -24,7 +24,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.accounts import hash_token
-from tracker.errors import Forbidden
+from tracker.errors import Forbidden, NotFound
 from tracker.plans.access import Caller, parse_roles
 from tracker.settings import Settings
 from tracker.staff.tables import StaffSession
@@ -270,8 +270,17 @@ def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The same answer for missing and hidden records: JSON for the API, a kind page for staff."""
+    path = request.url.path
+    if not is_page_path(path) or path.startswith(("/f/", "/family")):
+        return _json("Not found.", 404)
+    return Template(template_name="staff/not_found.html", context={}, status_code=404)
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     NotAuthorizedException: not_signed_in,
     PermissionDeniedException: forbidden,
     Forbidden: forbidden,
+    NotFound: not_found,
 }
