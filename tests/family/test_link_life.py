@@ -207,3 +207,17 @@ async def test_every_family_answer_keeps_the_link_out_of_referrers_and_caches(si
         assert answer.headers["referrer-policy"] == "no-referrer", name
         assert answer.headers["cache-control"] == "no-store", name
         assert "default-src 'self'" in answer.headers["content-security-policy"], name
+
+
+async def test_a_failure_on_our_side_shows_a_kind_page_not_a_stack_trace(signed_in, monkeypatch):
+    from tracker.family import service
+
+    async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database fell over")
+
+    monkeypatch.setattr(service, "family_page", broken)
+    page = await signed_in.plan_page()
+    assert page.status_code == 500
+    assert "This is our fault, not yours." in page.text
+    assert "database fell over" not in page.text and "Traceback" not in page.text
+    assert page.headers["cache-control"] == "no-store"
