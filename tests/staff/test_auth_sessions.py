@@ -178,3 +178,29 @@ async def test_sign_in_never_redirects_off_site(client, clock):
     response = await post_form(client, "/signin", {"email": user.email, "password": PASSWORD,
                                                    "next": "//evil.example/x"})
     assert response.headers["location"] == "/"
+
+
+def test_session_cookie_is_secure_behind_https():
+    from dataclasses import replace
+
+    from tracker.settings import get_settings
+    from tracker.staff.sessions import session_cookie
+
+    https = replace(get_settings(), public_base_url="https://tracker.example.gov.uk")
+    header = session_cookie("abc", https).to_header(header="")
+    assert "Secure" in header and "HttpOnly" in header and "SameSite=lax" in header.replace("Lax", "lax")
+    assert "Max-Age" not in header  # ends with the browser; the server enforces 12 hours
+
+
+async def test_old_sessions_are_pruned_but_live_ones_kept(client, clock):
+    from datetime import timedelta
+
+    from tracker.staff.sessions import prune_sessions
+
+    user = await make_user(clock.now(), password=PASSWORD)
+    await sign_in(client, user.email, PASSWORD)
+    live = client.cookies[SESSION_COOKIE]
+    await prune_sessions(now=clock.now())
+    assert await _session_row(live) is not None
+    assert await prune_sessions(now=clock.now() + timedelta(days=31, hours=12)) >= 1
+    assert await _session_row(live) is None

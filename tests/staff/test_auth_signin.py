@@ -218,3 +218,26 @@ async def test_reset_email_is_due_now_and_says_how_long_the_link_works(client, c
     context = {**json.loads(row["context"]), "authority_name": "Demo", "base_url": "http://x"}
     rendered = render_email("password_reset", context)
     assert "10 minutes" in str(rendered)
+
+
+async def test_password_hashing_leaves_the_event_loop_free():
+    import asyncio
+
+    from tracker.accounts import hash_password_sync, verify_password
+
+    stored = hash_password_sync(PASSWORD)
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.002)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    assert await verify_password(PASSWORD, stored)
+    took = time.perf_counter() - started
+    task.cancel()
+    # The loop kept ticking while scrypt ran in a thread (a blocking hash would allow ~0).
+    assert ticks >= max(2, int(took / 0.002 * 0.3))

@@ -120,6 +120,19 @@ async def caller_for_session(raw: str, *, now: datetime) -> Caller | None:
                   roles=parse_roles(row["roles"]))
 
 
+async def prune_sessions(*, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions that ended or expired more than `keep` ago; returns how many went.
+
+    Meant for the scheduler's daily housekeeping: rows past their absolute expiry can never
+    open again, and a month of ended ones is enough to answer "who was signed in when".
+    """
+    gone = await StaffSession.delete().where(
+        (StaffSession.expires_at < now - keep)
+        | (StaffSession.ended_at.is_not_null() & (StaffSession.ended_at < now - keep))
+    ).returning(StaffSession.id)
+    return len(gone)
+
+
 def session_cookie(raw: str, settings: Settings) -> Cookie:
     """The session cookie: HttpOnly, SameSite=Lax, Secure behind https, ends with the browser."""
     return Cookie(key=COOKIE_NAME, value=raw, path="/", httponly=True, samesite="lax",
