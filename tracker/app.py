@@ -27,6 +27,7 @@ from tracker.deps import provide_caller, provide_now, provide_staff, provide_tod
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
 from tracker.notify.scheduler import dispatcher_lifespan
+from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
@@ -111,7 +112,7 @@ def create_app(
             await db.stop(engine)
 
     return Litestar(
-        route_handlers=[health, static_router(), *PLAN_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
+        route_handlers=[health, static_router(), *PLAN_ROUTES, *FAMILY_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
                         *STAFF_ADMIN_ROUTES,
                         *NOTIFY_ROUTES, *(extra_route_handlers or [])],
         lifespan=[database, *([dispatcher_lifespan(settings, clock)] if scheduler else [])],

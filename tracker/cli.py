@@ -177,6 +177,15 @@ def _nudges_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 EXTENSIONS.append(_nudges_commands)
 
 
+def _family_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from tracker.family.cli import add_commands
+
+    add_commands(sub, command)
+
+
+EXTENSIONS.append(_family_commands)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tracker` console script."""
     parser = build_parser()
