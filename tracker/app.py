@@ -25,14 +25,15 @@ from tracker import db
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
+from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
 from tracker.notify.scheduler import dispatcher_lifespan
-from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
+from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import staff_session_middleware
 from tracker.web import csrf_config, security_headers_middleware, static_router, template_config
@@ -112,9 +113,18 @@ def create_app(
             await db.stop(engine)
 
     return Litestar(
-        route_handlers=[health, static_router(), *PLAN_ROUTES, *FAMILY_ROUTES, *STAFF_AUTH_ROUTES, *STAFF_CALENDAR_ROUTES,
-                        *STAFF_ADMIN_ROUTES,
-                        *NOTIFY_ROUTES, *(extra_route_handlers or [])],
+        route_handlers=[
+            health,
+            static_router(),
+            *PLAN_ROUTES,
+            *FAMILY_ROUTES,
+            *STAFF_AUTH_ROUTES,
+            *STAFF_CALENDAR_ROUTES,
+            *STAFF_ADMIN_ROUTES,
+            *STAFF_PAGE_ROUTES,
+            *NOTIFY_ROUTES,
+            *(extra_route_handlers or []),
+        ],
         lifespan=[database, *([dispatcher_lifespan(settings, clock)] if scheduler else [])],
         state=State({"clock": clock, "settings": settings}),
         dependencies={
