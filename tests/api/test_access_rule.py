@@ -54,8 +54,10 @@ async def test_an_outsider_gets_404_on_every_record_of_the_family(client, clock,
 async def test_outsiders_cannot_write_to_the_family_either(client, clock):
     world = await make_world(clock.now())
     h = world.outsider.headers
-    assert (await client.patch(f"/api/v1/families/{world.family['id']}", json={"name": "X"}, headers=h)).status_code == 404
-    assert (await client.post(f"/api/v1/actions/{world.action_id}/updates", json={"note": "hi"}, headers=h)).status_code == 404
+    family_url = f"/api/v1/families/{world.family['id']}"
+    assert (await client.patch(family_url, json={"name": "X"}, headers=h)).status_code == 404
+    updates_url = f"/api/v1/actions/{world.action_id}/updates"
+    assert (await client.post(updates_url, json={"note": "hi"}, headers=h)).status_code == 404
     assert (await client.post(f"/api/v1/plans/{world.plan_id}/outcomes",
                               json={"child_ids": [], "statement": "x"}, headers=h)).status_code == 404
     assert (await client.post("/api/v1/conferences", json={
