@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_POSTGRES_URL
 from tracker.plans.tables import AuditEvent
+
+# Read the setting directly: importing tests.conftest would run it again as a second module.
+TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 EXPECTED = {"staff_user", "family", "family_member", "child", "conference", "conference_invitee",
             "plan", "outcome", "outcome_child", "action", "progress_update", "plan_message",

@@ -133,3 +133,12 @@ async def _end(token: str, *, reason: str, now: datetime, actor: Actor | None) -
         now=now, record_type="family_session", record_id=row["id"], action="update",
         changes={"ended_reason": [None, reason]}, family_id=row["family"],
     )
+
+
+async def prune_sessions(*, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Delete family sessions that expired or ended more than `keep` ago; returns how many went."""
+    gone = await FamilySession.delete().where(
+        (FamilySession.expires_at < now - keep)
+        | (FamilySession.ended_at.is_not_null() & (FamilySession.ended_at < now - keep))
+    ).returning(FamilySession.id)
+    return len(gone)

@@ -194,6 +194,17 @@ async def default_link_issuer(*, member_id: int, now: datetime, actor: Actor) ->
     return await issue_link(member_id=member_id, now=now, actor=actor)
 
 
+async def _forget_secrets(row: dict[str, Any]) -> None:
+    """Blank live secrets (a reset link) from a sent row's stored context: the email has them now."""
+    context = json.loads(row["context"] or "{}")
+    if not any(key in context for key in outbox.SECRET_CONTEXT_KEYS):
+        return
+    for key in outbox.SECRET_CONTEXT_KEYS:
+        if key in context:
+            context[key] = "(sent)"
+    await Outbox.update({Outbox.context: outbox.dump_context(context)}).where(Outbox.id == row["id"])
+
+
 async def _guarded(row_id: int, values: dict[Any, Any], status: str = "sending") -> bool:
     """Update the row only if it is still in `status`; True when it was."""
     done = await Outbox.update(values).where(
@@ -317,7 +328,7 @@ class Dispatcher:
             return
         windows = outbox.send_windows(self.settings)
         allowed_at = windows.next_allowed(row["channel"], now, outbox.is_bank_holiday)
-        if allowed_at > now:
+        if allowed_at > now and not outbox.ignores_quiet_hours(row["channel"], row["template"]):
             await _guarded(row_id, {Outbox.status: "pending", Outbox.next_attempt_at: allowed_at,
                                     Outbox.lease_expires_at: None, Outbox.updated_at: now})
             report.deferred += 1
@@ -385,6 +396,7 @@ class Dispatcher:
             # A status callback got here first (it settles the row); just keep the provider id.
             await Outbox.update({Outbox.provider_message_id: receipt.provider_message_id}).where(
                 (Outbox.id == row_id) & Outbox.provider_message_id.is_null())
+        await _forget_secrets(row)
         report.sent += 1
         seg = f", {count} segment{'s' if count != 1 else ''}" if count else ""
         report.lines.append(f"sent {label} to {recipient.address}{seg}")

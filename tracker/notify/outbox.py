@@ -35,8 +35,23 @@ def is_bank_holiday(day: date) -> bool:
     return day.weekday() < 5 and not _calendar().is_working_day(day)
 
 
-def first_send_at(channel: str, due_at: datetime) -> datetime:
+# Emails a person has just asked for and is waiting on: their links expire in minutes (a reset)
+# or hours (an invitation), so quiet hours must not hold them back. Texts always wait.
+IMMEDIATE_EMAIL_TEMPLATES = frozenset({"password_reset", "account_invite"})
+
+# Context keys that carry a live secret (a reset link); blanked once the message has gone.
+SECRET_CONTEXT_KEYS = ("link",)
+
+
+def ignores_quiet_hours(channel: str, template: str) -> bool:
+    """True for an email the recipient is waiting for right now (see IMMEDIATE_EMAIL_TEMPLATES)."""
+    return channel == "email" and template in IMMEDIATE_EMAIL_TEMPLATES
+
+
+def first_send_at(channel: str, due_at: datetime, template: str = "") -> datetime:
     """When a message due at `due_at` may first go out: quiet hours defer it, never drop it."""
+    if ignores_quiet_hours(channel, template):
+        return due_at
     return send_windows().next_allowed(channel, due_at, is_bank_holiday)
 
 
@@ -68,7 +83,7 @@ def outbox_row(
         key=key, rule=rule, channel=channel, template=template, context=dump_context(context),
         recipient_user=recipient_user_id, recipient_member=recipient_member_id,
         family_id=family_id, status="pending", due_at=due_at,
-        next_attempt_at=first_send_at(channel, max(due_at, stamp)), attempts=0, created_at=stamp,
+        next_attempt_at=first_send_at(channel, max(due_at, stamp), template), attempts=0, created_at=stamp,
         updated_at=stamp,
     )
 

@@ -34,9 +34,29 @@ async def dispatch_tick(dispatcher: Dispatcher) -> None:
         log.info(report.summary())
 
 
+async def housekeeping(dispatcher: Dispatcher) -> None:
+    """Delete what can never be used again: old staff and family sessions, spent rate limits."""
+    from tracker.family.sessions import prune_sessions as prune_family_sessions
+    from tracker.security.ratelimit import prune as prune_rate_limits
+    from tracker.staff.sessions import prune_sessions as prune_staff_sessions
+
+    now = dispatcher.clock.now()
+    try:
+        staff = await prune_staff_sessions(now=now)
+        family = await prune_family_sessions(now=now)
+        limits = await prune_rate_limits(now=now)
+    except Exception:
+        log.exception("housekeeping failed")
+        return
+    if staff or family or limits:
+        log.info("housekeeping: %d staff sessions, %d family sessions, %d rate-limit windows deleted",
+                 staff, family, limits)
+
+
 # (job id, function, seconds between runs from settings)
 JOBS: list[tuple[str, Callable[[Dispatcher], Awaitable[None]], Callable[[Settings], float]]] = [
     ("nudges-dispatch", dispatch_tick, lambda s: s.dispatch_interval_seconds),
+    ("housekeeping", housekeeping, lambda s: 3600.0),
 ]
 
 
