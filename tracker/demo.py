@@ -210,7 +210,7 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
                 outcome_id=outcome_id, description=spec["description"],
                 owner_user_id=spec.get("owner_user_id"),
                 owner_member_id=spec.get("owner_member_id"),
-                due_on=today + timedelta(days=spec["due"]),
+                due_on=_working_day_on_or_after(today + timedelta(days=spec["due"])),
                 success_measure=spec["measure"], support_offered=spec.get("support", ""),
                 support_by_user_id=spec.get("by"),
             ),
