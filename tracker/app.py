@@ -36,7 +36,14 @@ from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
 from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import staff_session_middleware
-from tracker.web import csrf_config, security_headers_middleware, static_router, template_config
+from tracker.web import (
+    access_log_middleware,
+    csrf_config,
+    redact_path,
+    security_headers_middleware,
+    static_router,
+    template_config,
+)
 
 log = logging.getLogger("tracker")
 
@@ -79,7 +86,7 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, HTTPException):
         return Response({"detail": exc.detail}, status_code=exc.status_code,
                         headers=exc.headers)
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return Response({"detail": "Something went wrong on our side. Please try again."},
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
@@ -156,7 +163,7 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        middleware=[security_headers_middleware, staff_session_middleware],
+        middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
         debug=False,
     )
 

@@ -121,7 +121,8 @@ def _serve(args: argparse.Namespace, clock: Clock) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # uvicorn's own access log would write secret tokens in paths; ours redacts them.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=False)
     return 0
 
 

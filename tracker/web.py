@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,45 @@ def csrf_config(settings: Settings) -> CSRFConfig:
 def static_router() -> Any:
     """Vendored GOV.UK Frontend, htmx and our own small scripts, served from /static."""
     return create_static_files_router(path="/static", directories=[Path(STATIC_DIR)])
+
+
+# Paths that carry a secret (a family link, a reset link, a calendar feed): never logged whole.
+_SECRET_PATHS = re.compile(r"^/(f|reset|calendar)/[^/]+")
+
+
+def redact_path(path: str) -> str:
+    """A request path safe for logs: secret tokens in it are replaced."""
+    return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
+
+
+def access_log_middleware(app: ASGIApp) -> ASGIApp:
+    """Log each request (method, redacted path, status, time) instead of uvicorn's access log,
+    which would write family-link, reset and calendar tokens to the log in full."""
+    import logging
+    import time
+
+    log = logging.getLogger("tracker.access")
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, record_status)
+        finally:
+            log.info("%s %s %s %.0fms", scope["method"], redact_path(scope["path"]), status,
+                     (time.perf_counter() - started) * 1000)
+
+    return middleware
 
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:

@@ -36,6 +36,7 @@ from tracker.plans.access import Caller, require_manage
 from tracker.plans.audit import Actor
 from tracker.plans.tables import FamilyMember
 from tracker.security.ratelimit import Limit, hit
+from tracker.web import redact_path
 
 log = logging.getLogger("tracker.family")
 
@@ -107,14 +108,14 @@ def _bad_request(_: Request, __: ValidationException) -> Template:
 def _http_error(request: Request, exc: HTTPException) -> Template:
     if exc.status_code >= 500:
         log.error("family page error %s on %s %s", exc.status_code, request.method,
-                  request.url.path)
+                  redact_path(request.url.path))
         return _problem(500, "broken")
     kinds = {404: "not_found", 403: "form_expired", 405: "not_found"}
     return _problem(exc.status_code, kinds.get(exc.status_code, "bad_request"))
 
 
 def _unexpected(request: Request, exc: Exception) -> Template:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return _problem(500, "broken")
 
 
