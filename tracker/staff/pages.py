@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.staff import pages_actions, pages_chair, pages_plans
+from tracker.staff import (
+    pages_actions,
+    pages_chair,
+    pages_family_links,
+    pages_plans,
+    pages_reports,
+)
 
-ROUTES: list[Any] = [*pages_actions.ROUTES, *pages_plans.ROUTES, *pages_chair.ROUTES]
+ROUTES: list[Any] = [*pages_actions.ROUTES, *pages_plans.ROUTES, *pages_chair.ROUTES,
+                     *pages_family_links.ROUTES, *pages_reports.ROUTES]

@@ -263,6 +263,14 @@ async def invitation(conference_id: int, user_id: int) -> dict[str, Any] | None:
             & (ConferenceInvitee.user == user_id)).first()
 
 
+async def report_file(conference_id: int, user_id: int) -> str | None:
+    """Where a professional's attached report for a conference is kept (None when no file)."""
+    row = await ConferenceInvitee.select(ConferenceInvitee.report_file).where(
+        (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == user_id)
+    ).first()
+    return row["report_file"] if row else None
+
+
 # ---------------------------------------------------------------- conferences and plans
 
 
@@ -303,8 +311,10 @@ async def conference_page(conference_id: int, now: datetime) -> dict[str, Any]:
     findings = {field: service.check_language(conference[field])
                 for field in service.STEP_FIELDS}
     today = local_date(now)
+    files = {r["user_id"]: r["report_file"] for r in await reports_for(conference_id, today)}
     for i in conference["invitees"]:
         i["state"] = report_state(i["report_due_on"], i["report_submitted_at"], today)
+        i["report_file"] = files.get(i["user_id"])
     return {
         "conference": conference, "family": family, "chair_name": chair,
         "kind_words": CONFERENCE_KIND_WORDS.get(conference["kind"], conference["kind"]),

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
+from urllib.parse import quote
 
 MAX_BYTES = 10 * 1024 * 1024
 """Largest report accepted: 10 MB."""
@@ -123,3 +124,57 @@ def original_name(var_dir: Path, relative_path: str | None) -> str | None:
         return str(json.loads(meta.read_text(encoding="utf-8"))["original_name"])
     except (OSError, ValueError, KeyError):
         return None
+
+
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+}
+"""What each allowed kind of report is sent back as."""
+
+
+@dataclass(frozen=True)
+class ReportDownload:
+    """A stored report found on disk, ready to send back."""
+
+    path: Path
+    download_name: str
+    media_type: str
+
+
+def download_name(original: str | None, suffix: str) -> str:
+    """A safe file name for Content-Disposition: no path, quotes or control characters.
+
+    The stored name came from a browser, so it is treated as untrusted text here too.
+    """
+    name = PurePath((original or "").replace("\\", "/")).name
+    name = "".join(ch if ch.isprintable() and ch not in '"/\\;:*?<>|' else " " for ch in name)
+    name = " ".join(name.split()).strip(". ")[:150]
+    if not name:
+        name = "report"
+    if PurePath(name).suffix.lower() != suffix:
+        name = f"{name}{suffix}"
+    return name
+
+
+def find_download(var_dir: Path, relative_path: str | None) -> ReportDownload | None:
+    """The stored file for a report, or None when there is none (or it is not where it should be)."""
+    if not relative_path:
+        return None
+    folder = (var_dir / "reports").resolve()
+    path = (var_dir / relative_path).resolve()
+    suffix = path.suffix.lower()
+    # Only our own random names inside var/reports/: a stored path never leads elsewhere.
+    if path.parent != folder or suffix not in MEDIA_TYPES or not path.is_file():
+        return None
+    return ReportDownload(path=path, media_type=MEDIA_TYPES[suffix],
+                          download_name=download_name(original_name(var_dir, relative_path),
+                                                      suffix))
+
+
+def content_disposition(name: str) -> str:
+    """attachment, with an ASCII fallback name and the full name per RFC 6266 / RFC 5987."""
+    fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -1,0 +1,35 @@
+"""Conference reports: download a stored report file, for anyone who may see the family."""
+
+from __future__ import annotations
+
+import anyio
+from litestar import Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from tracker.errors import NotFound
+from tracker.plans import service
+from tracker.plans.access import Caller, require_family
+from tracker.staff import queries, report_files
+
+
+@get("/conferences/{conference_id:int}/reports/{user_id:int}", include_in_schema=False)
+async def download_report(conference_id: FromPath[int], user_id: FromPath[int],
+                          staff: NamedDependency[Caller], state: State) -> Response[bytes]:
+    """A professional's report for a conference, as the file they attached (404 when none)."""
+    await require_family(staff, await service.conference_family(conference_id))
+    var_dir = state["settings"].var_dir
+    found = report_files.find_download(var_dir, await queries.report_file(conference_id, user_id))
+    if found is None:
+        raise NotFound(f"report for conference {conference_id}")
+    # Reports are at most 10 MB (checked on upload), so reading one whole is fine.
+    content = await anyio.Path(found.path).read_bytes()
+    return Response(content=content, media_type=found.media_type, headers={
+        "Content-Disposition": report_files.content_disposition(found.download_name),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    })
+
+
+ROUTES = [download_report]
