@@ -6,6 +6,7 @@ from typing import Any
 
 from tracker.staff import (
     pages_actions,
+    pages_arrange,
     pages_chair,
     pages_family_links,
     pages_plans,
@@ -13,4 +14,4 @@ from tracker.staff import (
 )
 
 ROUTES: list[Any] = [*pages_actions.ROUTES, *pages_plans.ROUTES, *pages_chair.ROUTES,
-                     *pages_family_links.ROUTES, *pages_reports.ROUTES]
+                     *pages_family_links.ROUTES, *pages_reports.ROUTES, *pages_arrange.ROUTES]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from litestar import Request
@@ -81,3 +81,18 @@ def date_parts(value: date | None) -> dict[str, str]:
     if value is None:
         return {"day": "", "month": "", "year": ""}
     return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+
+
+def parse_time(raw: str, *, label: str) -> tuple[time | None, str | None]:
+    """A 24-hour time typed as 14:30, 14.30 or 9:00, or a plain-English error."""
+    raw = raw.strip().replace(".", ":")
+    if not raw:
+        return None, f"Enter {label}"
+    hours, _, minutes = raw.partition(":")
+    minutes = minutes or "00"
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        return None, f"{label[0].upper()}{label[1:]} must be a real time, like 10:00 or 14:30"
+    try:
+        return time(int(hours), int(minutes)), None
+    except ValueError:
+        return None, f"{label[0].upper()}{label[1:]} must be a real time, like 10:00 or 14:30"

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from tracker.clock import LONDON
 from tracker.errors import FieldErrors
 from tracker.plans import service
 from tracker.plans.access import Caller, can_manage_family, require_family, require_manage
@@ -60,14 +61,25 @@ async def conference_page(conference_id: FromPath[int], staff: NamedDependency[C
                           now: NamedDependency[datetime]) -> Template:
     """A conference as recorded: the seven steps with wording hints, the decision, the plan."""
     await require_family(staff, await service.conference_family(conference_id))
-    return render("conference.html", **await _conference_context(conference_id, staff, now))
+    return render("conference.html", **await conference_context(conference_id, staff, now))
 
 
-async def _conference_context(conference_id: int, staff: Caller, now: datetime,
+async def conference_context(conference_id: int, staff: Caller, now: datetime,
                               **extra: Any) -> dict[str, Any]:
+    """The conference page's context; managers also get the form to change when and who."""
     context = await queries.conference_page(conference_id, now)
-    context.update(steps=SEVEN_STEPS, decisions=dict(DECISIONS), errors={},
-                   can_manage=await can_manage_family(staff, context["conference"]["family_id"]))
+    conference = context["conference"]
+    can_manage = await can_manage_family(staff, conference["family_id"])
+    context.update(steps=SEVEN_STEPS, decisions=dict(DECISIONS), errors={}, can_manage=can_manage,
+                   arrangement=None)
+    if can_manage and not context["held"]:
+        starts = conference["starts_at"].astimezone(LONDON)
+        context.update(await queries.arranging_people())
+        context["arrangement"] = {
+            "starts_on": date_parts(starts.date()), "starts_time": f"{starts:%H:%M}",
+            "chair": str(conference["chair_id"] or ""),
+            "invitees": [str(i) for i in conference["invitee_ids"]],
+        }
     context.update(extra)
     return context
 
@@ -165,7 +177,7 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
         except FieldErrors as exc:
             errors["make-plan"] = " ".join(exc.errors.values())
     return render("conference.html", status=400,
-                  **await _conference_context(conference_id, staff, now, errors=errors))
+                  **await conference_context(conference_id, staff, now, errors=errors))
 
 
 # ---------------------------------------------------------------- plan
@@ -209,7 +221,8 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
     return see_other(f"/plans/{plan_id}#outcome-{outcome_id}")
 
 
-def _owner(raw: str) -> tuple[int | None, int | None]:
+def owner_from(raw: str) -> tuple[int | None, int | None]:
+    """The owner picker's value (user:ID or member:ID) as (user id, member id)."""
     kind, _, ident = raw.partition(":")
     number = int_or_none(ident)
     if kind == "user":
@@ -232,7 +245,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
     due_on, problem = parse_date(form["due"], label="the due date", required=True)
     if problem:
         errors["action-due"] = problem
-    owner_user, owner_member = _owner(form["owner"])
+    owner_user, owner_member = owner_from(form["owner"])
     if owner_user is None and owner_member is None:
         errors["action-owner"] = "Choose who will do this: a professional or a family member."
     outcome_id = int_or_none(form["outcome_id"])
@@ -274,17 +287,22 @@ async def action_hint(data: URLEncodedBody[dict[str, Any]], staff: NamedDependen
     """The SMART check and the language check on an action being typed."""
     await require_family(staff, await service.plan_family(plan_id))
     plan = await service.plan_view(plan_id, today=today)
-    owner_user, owner_member = _owner(text(data, "owner"))
+    return render("partials/action_hint.html", **action_coach(data, plan["next_review_on"]))
+
+
+def action_coach(data: Any, next_review_on: date | None) -> dict[str, Any]:
+    """The SMART check and language check on an action form as typed (add or edit)."""
+    owner_user, owner_member = owner_from(text(data, "owner"))
     due_on, _ = parse_date(date_fields(data, "action-due"), label="the due date")
     description = text(data, "description")[:5000]
     smart = check_action(ActionFacts(
         description=description, has_owner=owner_user is not None or owner_member is not None,
         success_measure=text(data, "success_measure"),
         has_outcome=int_or_none(text(data, "outcome_id")) is not None, due_on=due_on,
-        next_review_on=plan["next_review_on"], support_offered=text(data, "support_offered"),
+        next_review_on=next_review_on, support_offered=text(data, "support_offered"),
     )).to_dict()
-    return render("partials/action_hint.html", smart=smart,
-                  findings=service.check_language(description), typed=bool(description.strip()))
+    return {"smart": smart, "findings": service.check_language(description),
+            "typed": bool(description.strip())}
 
 
 ROUTES = [conference_page, record_form, save_record, make_plan, plan_page, add_outcome,

@@ -16,7 +16,7 @@ from piccolo.query.functions.aggregate import Max
 from tracker.clock import LONDON, local_date
 from tracker.errors import NotFound
 from tracker.plans import service
-from tracker.plans.access import Caller, can_manage_family, visible_family_ids
+from tracker.plans.access import Caller, can_manage_family, parse_roles, visible_family_ids
 from tracker.plans.schemas import OPEN_STATUSES
 from tracker.plans.tables import (
     Action,
@@ -522,4 +522,44 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
         "messages": messages,
         "pictures": await plan_pictures(plan, today),
         "now": now,
+    }
+
+
+# ---------------------------------------------------------------- arranging and editing
+
+
+async def arranging_people() -> dict[str, list[dict[str, Any]]]:
+    """Active chairs, and every active professional who could be invited."""
+    people = await service.staff_directory()
+    return {"chairs": [p for p in people if "chair" in parse_roles(p["roles"])],
+            "professionals": people}
+
+
+async def arrange_choices(family_id: int) -> dict[str, Any]:
+    """What the arrange-a-conference form offers: chairs, professionals, the statutory hint."""
+    plan = await Plan.select(Plan.id, Plan.conference).where(
+        (Plan.family == family_id) & (Plan.status == "active")).first()
+    current = await service.conference_view(plan["conference"]) if plan else None
+    return {
+        "family": await family_row(family_id),
+        **await arranging_people(),
+        "kinds": list(CONFERENCE_KIND_WORDS.items()),
+        "report_days": service.statutory_rules().report_working_days_before,
+        "current_plan": plan,
+        "agreed_review_on": current["next_review_on"] if current else None,
+        "latest_review_on": current["statutory"]["latest_next_review_on"] if current else None,
+    }
+
+
+async def action_edit(action_id: int, today: date) -> dict[str, Any]:
+    """An action with its plan, family and the people who could own it, for the edit page."""
+    action = await service.action_view(action_id, today=today)
+    plan = await service.plan_view(action["plan_id"], today=today)
+    return {
+        "action": action,
+        "plan": {"id": plan["id"], "status": plan["status"],
+                 "next_review_on": plan["next_review_on"]},
+        "family": await family_row(plan["family_id"]),
+        "owners": await owner_choices(plan["family_id"]),
+        "kind_words": PLAN_KIND_WORDS.get(plan["kind"], plan["kind"]),
     }
