@@ -182,3 +182,20 @@ async def test_every_change_is_in_the_audit_trail_with_who_and_channel(client, c
     last = events[-1]
     assert last["channel"] == "api" and last["actor"]["user_id"] == world.invitee.id
     assert await AuditEvent.count() >= len(events)
+
+
+async def test_actions_on_a_superseded_plan_are_history_and_cannot_change(client, clock):
+    world = await make_world(clock.now())
+    review = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp", "starts_at": "2027-01-12T10:00:00Z",
+        "chair_id": world.chair.id}, headers=world.chair.headers)
+    await client.post("/api/v1/plans", json={"conference_id": review.json()["id"], "kind": "child_protection"},
+                      headers=world.chair.headers)
+    update = await client.post(f"/api/v1/actions/{world.action_id}/updates", json={"status": "done"},
+                               headers=world.invitee.headers)
+    assert update.status_code == 400 and "history" in update.json()["errors"]["plan"]
+    patch = await client.patch(f"/api/v1/actions/{world.action_id}", json={"due_on": "2027-01-01"},
+                               headers=world.lead.headers)
+    assert patch.status_code == 400
+    old = (await client.get(f"/api/v1/actions/{world.action_id}", headers=world.lead.headers)).json()
+    assert old["status"] == "not_started"

@@ -137,7 +137,9 @@ async def test_the_app_lifespan_clock_ticks_the_dispatcher(clock):
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0, sms_backend="console",
                                    email_backend="console")
     async with dispatcher_lifespan(settings, clock)(None):
-        for _ in range(100):
+        # The first tick materialises every rule over the whole (shared) test database before it
+        # claims, which takes seconds on a loaded machine: allow up to 60 s, stop as soon as sent.
+        for _ in range(1200):
             if await ConsoleMessage.exists().where(ConsoleMessage.outbox_id == row_id):
                 break
             await asyncio.sleep(0.05)

@@ -239,5 +239,6 @@ async def test_password_hashing_leaves_the_event_loop_free():
     assert await verify_password(PASSWORD, stored)
     took = time.perf_counter() - started
     task.cancel()
-    # The loop kept ticking while scrypt ran in a thread (a blocking hash would allow ~0).
-    assert ticks >= max(2, int(took / 0.002 * 0.3))
+    # The loop kept ticking while scrypt ran in a thread (a blocking hash would allow none);
+    # a low bar, because a loaded CI machine gives the loop few chances in that time.
+    assert took > 0 and ticks >= 2

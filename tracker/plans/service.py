@@ -65,6 +65,10 @@ STEP_FIELDS = (
     "support_and_contributions",
 )
 STEP_MAX = 20_000
+HISTORY_IS_KEPT = (
+    "This plan has been replaced or ended and is kept as history: update the action on the "
+    "current plan instead."
+)
 
 
 @lru_cache(maxsize=1)
@@ -1044,6 +1048,8 @@ async def update_action(
     plan = await Plan.select().where(Plan.id == a["plan"]).first()
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    if plan["status"] != "active":
+        errors["plan"] = HISTORY_IS_KEPT
     if _given(patch.description):
         try:
             values["description"] = check_text(patch.description,
@@ -1146,6 +1152,8 @@ async def record_progress(
     if a is None:
         raise NotFound(f"action {action_id}")
     errors: dict[str, str] = {}
+    if await Plan.exists().where((Plan.id == a["plan"]) & (Plan.status != "active")):
+        errors["plan"] = HISTORY_IS_KEPT
     note = (note or "").strip()
     if len(note) > 2000:
         errors["note"] = "Keep the note to 2000 characters or fewer."
