@@ -104,11 +104,13 @@ class Settings:
     # --- nudges (tracker/notify) ---
     sms_backend: str = field(
         default="console",
-        metadata={"var": "SMS_BACKEND", "doc": "console (recorded, shown at /dev/messages) or twilio"},
+        metadata={"var": "SMS_BACKEND",
+                  "doc": "console (recorded, shown at /dev/messages), twilio or notify (GOV.UK Notify)"},
     )
     email_backend: str = field(
         default="console",
-        metadata={"var": "EMAIL_BACKEND", "doc": "console (recorded, shown at /dev/messages) or smtp"},
+        metadata={"var": "EMAIL_BACKEND",
+                  "doc": "console (recorded, shown at /dev/messages), smtp or notify (GOV.UK Notify)"},
     )
     twilio_account_sid: str = field(
         default="", metadata={"var": "TWILIO_ACCOUNT_SID", "doc": "Twilio account SID (AC…)"}
@@ -128,6 +130,33 @@ class Settings:
         default="",
         metadata={"var": "TWILIO_API_BASE_URL",
                   "doc": "send Twilio API requests here instead (a test server or a proxy)"},
+    )
+    notify_api_key: str = field(
+        default="", repr=False,
+        metadata={"var": "NOTIFY_API_KEY",
+                  "doc": "GOV.UK Notify API key (`{key name}-{service id}-{secret}`, from Notify's "
+                         "API integration page)"},
+    )
+    notify_sms_template_id: str = field(
+        default="",
+        metadata={"var": "NOTIFY_SMS_TEMPLATE_ID",
+                  "doc": "the Notify text message template whose whole content is `((body))`"},
+    )
+    notify_email_template_id: str = field(
+        default="",
+        metadata={"var": "NOTIFY_EMAIL_TEMPLATE_ID",
+                  "doc": "the Notify email template with subject `((subject))` and content `((body))`"},
+    )
+    notify_base_url: str = field(
+        default="https://api.notifications.service.gov.uk",
+        metadata={"var": "NOTIFY_BASE_URL",
+                  "doc": "where Notify API requests go (change only for a test server or a proxy)"},
+    )
+    notify_callback_token: str = field(
+        default="", repr=False,
+        metadata={"var": "NOTIFY_CALLBACK_TOKEN",
+                  "doc": "the bearer token given to Notify for its delivery-receipt and received-text "
+                         "callbacks (/webhooks/notify/…); unset: those callbacks are refused"},
     )
     smtp_host: str = field(default="127.0.0.1", metadata={"var": "SMTP_HOST", "doc": "SMTP server"})
     smtp_port: int = field(default=25, metadata={"var": "SMTP_PORT", "doc": "SMTP port"})
@@ -198,6 +227,17 @@ class Settings:
         metadata={"var": "SEND_LEASE_SECONDS",
                   "doc": "a claimed row not recorded by then is swept (to unknown if it reached the provider)"},
     )
+    # --- operations ---
+    log_format: str = field(
+        default="text",
+        metadata={"var": "LOG_FORMAT",
+                  "doc": "text (lines for people) or json (one JSON event a line, for log collectors)"},
+    )
+    metrics_token: str = field(
+        default="", repr=False,
+        metadata={"var": "METRICS_TOKEN",
+                  "doc": "bearer token /metrics asks for (Prometheus format); unset: /metrics answers 404"},
+    )
 
     @property
     def is_production(self) -> bool:
@@ -240,6 +280,8 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.env not in {"development", "test", "production"}:
             raise SettingsError("TRACKER_ENV must be development, test or production")
+        if settings.log_format not in {"text", "json"}:
+            raise SettingsError("LOG_FORMAT must be text or json")
         if not settings.secret_key:
             if settings.is_production:
                 raise SettingsError(

@@ -1,7 +1,8 @@
 """Providers: a small interface for sending a text or an email, with typed retryable/permanent errors.
 
-Backends: Twilio (SMS, the official async client), SMTP (email, aiosmtplib) and a console
-backend for each that records the message in the database for /dev/messages.
+Backends: Twilio (SMS, the official async client), SMTP (email, aiosmtplib), GOV.UK Notify
+(both, `govuk_notify.py`) and a console backend for each that records the message in the
+database for /dev/messages.
 """
 
 from __future__ import annotations
@@ -282,18 +283,32 @@ class Providers:
                 await close()
 
 
+def sms_provider_for(settings: Settings) -> SmsProvider:
+    """The text backend SMS_BACKEND names."""
+    if settings.sms_backend == "twilio":
+        return TwilioSms(settings)
+    if settings.sms_backend == "notify":
+        from tracker.notify.govuk_notify import NotifySms
+
+        return NotifySms(settings)
+    if settings.sms_backend == "console":
+        return ConsoleSms(settings.twilio_from or "console")
+    raise SettingsError(f"SMS_BACKEND must be console, twilio or notify, not {settings.sms_backend!r}")
+
+
+def email_provider_for(settings: Settings) -> EmailProvider:
+    """The email backend EMAIL_BACKEND names."""
+    if settings.email_backend == "smtp":
+        return SmtpEmail(settings)
+    if settings.email_backend == "notify":
+        from tracker.notify.govuk_notify import NotifyEmail
+
+        return NotifyEmail(settings)
+    if settings.email_backend == "console":
+        return ConsoleEmail(settings.mail_from)
+    raise SettingsError(f"EMAIL_BACKEND must be console, smtp or notify, not {settings.email_backend!r}")
+
+
 def providers_for(settings: Settings) -> Providers:
     """Build the backends SMS_BACKEND and EMAIL_BACKEND name."""
-    if settings.sms_backend == "twilio":
-        sms: SmsProvider = TwilioSms(settings)
-    elif settings.sms_backend == "console":
-        sms = ConsoleSms(settings.twilio_from or "console")
-    else:
-        raise SettingsError(f"SMS_BACKEND must be console or twilio, not {settings.sms_backend!r}")
-    if settings.email_backend == "smtp":
-        email: EmailProvider = SmtpEmail(settings)
-    elif settings.email_backend == "console":
-        email = ConsoleEmail(settings.mail_from)
-    else:
-        raise SettingsError(f"EMAIL_BACKEND must be console or smtp, not {settings.email_backend!r}")
-    return Providers(sms=sms, email=email)
+    return Providers(sms=sms_provider_for(settings), email=email_provider_for(settings))

@@ -1,4 +1,7 @@
-"""Routes for nudges: Twilio webhooks, the message history API, and the console's /dev/messages page."""
+"""Routes for nudges: Twilio webhooks, the message history API, and the console's /dev/messages page.
+
+GOV.UK Notify's webhooks live in govuk_notify_webhooks.py and are served from ROUTES here.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from litestar.response import Template
 
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
+from tracker.notify.govuk_notify_webhooks import ROUTES as NOTIFY_WEBHOOKS
 from tracker.notify.inbound import handle_inbound
 from tracker.plans.access import Caller
 from tracker.settings import Settings
@@ -103,4 +107,4 @@ async def dev_messages(request: Request, staff: NamedDependency[Caller]) -> Temp
     return Template("dev/messages.html", context={"messages": await history.console_messages()})
 
 
-ROUTES = [twilio_status, twilio_inbound, list_messages, dev_messages]
+ROUTES = [twilio_status, twilio_inbound, *NOTIFY_WEBHOOKS, list_messages, dev_messages]
