@@ -28,6 +28,9 @@ from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
 from tracker.notify.scheduler import dispatcher_lifespan
+from tracker.ops.logs import litestar_logging_config
+from tracker.ops.observe import observe_requests
+from tracker.ops.routes import ROUTES as OPS_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
@@ -37,7 +40,6 @@ from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import staff_session_middleware
 from tracker.web import (
-    access_log_middleware,
     csrf_config,
     redact_path,
     security_headers_middleware,
@@ -119,9 +121,10 @@ def create_app(
         finally:
             await db.stop(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
+            *OPS_ROUTES,
             static_router(),
             *PLAN_ROUTES,
             *FAMILY_ROUTES,
@@ -163,8 +166,12 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
+        middleware=[security_headers_middleware, staff_session_middleware],
+        logging_config=litestar_logging_config(),
         debug=False,
     )
+    # Outside routing, so unknown paths are logged, counted and given a request id too.
+    app.asgi_handler = observe_requests(app.asgi_handler)
+    return app
 
 

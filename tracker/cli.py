@@ -120,9 +120,14 @@ def _serve(args: argparse.Namespace, clock: Clock) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    from tracker.ops.logs import configure_logging
+
+    configure_logging(settings)
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
-    # uvicorn's own access log would write secret tokens in paths; ours redacts them.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=False)
+    # uvicorn's own access log would write secret tokens in paths; ours redacts them. Its other
+    # loggers write through our handler (LOG_FORMAT), so uvicorn configures no logging itself.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=False,
+                log_config=None)
     return 0
 
 

@@ -122,36 +122,6 @@ def redact_path(path: str) -> str:
     return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
 
 
-def access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """Log each request (method, redacted path, status, time) instead of uvicorn's access log,
-    which would write family-link, reset and calendar tokens to the log in full."""
-    import logging
-    import time
-
-    log = logging.getLogger("tracker.access")
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, record_status)
-        finally:
-            log.info("%s %s %s %.0fms", scope["method"], redact_path(scope["path"]), status,
-                     (time.perf_counter() - started) * 1000)
-
-    return middleware
-
-
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     """Add protective headers to every HTTP response (handlers may set stricter ones)."""
 

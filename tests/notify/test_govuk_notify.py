@@ -28,6 +28,7 @@ from tracker.notify.govuk_notify_webhooks import e164
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import PermanentError, RetryableError, providers_for
 from tracker.notify.tables import Outbox
+from tracker.ops import metrics
 from tracker.plans.tables import AuditEvent, FamilyMember, PlanMessage, StaffUser
 from tracker.settings import SettingsError
 
@@ -123,9 +124,12 @@ async def test_an_email_goes_out_through_notify_with_its_subject_and_plain_text(
 async def test_rate_limits_and_server_errors_are_retried_later(
         status, error, message, clock, notify_settings, notify_server: FakeNotify):
     notify_server.fail_next(status, error, message)
+    labels = {"provider": "notify", "channel": "sms", "result": "retryable"}
+    retried_before = metrics.REGISTRY.get_sample_value("tracker_sends_total", labels) or 0
     world = await make_world(clock.now())
     row = await text_to_jess(world, clock, notify_settings)
     assert row["status"] == "pending" and row["handed_at"] is None
+    assert metrics.REGISTRY.get_sample_value("tracker_sends_total", labels) == retried_before + 1
     assert row["error_code"] == f"{status} {error}" and message in row["error_text"]
     assert row["next_attempt_at"] > clock.now()
     clock.advance(hours=1)

@@ -17,7 +17,13 @@ import re
 import threading
 from typing import Any
 
-from tracker.notify.providers import PermanentError, ProviderError, ProviderReceipt, RetryableError
+from tracker.notify.providers import (
+    PermanentError,
+    ProviderError,
+    ProviderReceipt,
+    RetryableError,
+    counted,
+)
 from tracker.settings import Settings, SettingsError
 
 # GOV.UK Notify's documented errors for sending a text message or an email (the "Error codes"
@@ -130,6 +136,7 @@ class NotifySms:
         self._template_id = settings.notify_sms_template_id
         self.sender = "GOV.UK Notify (text)"
 
+    @counted("notify", "sms")
     async def send_sms(self, *, to: str, body: str, status_callback: str | None,
                        outbox_id: int | None) -> ProviderReceipt:
         """Send; Notify posts receipts to the callback URL set in its admin, not per message."""
@@ -152,6 +159,7 @@ class NotifyEmail:
         self._template_id = settings.notify_email_template_id
         self.sender = "GOV.UK Notify (email)"
 
+    @counted("notify", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
                          outbox_id: int | None) -> ProviderReceipt:
         """Send the subject and plain text through the email template."""

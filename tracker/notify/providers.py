@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import secrets
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from tracker.notify.tables import ConsoleMessage
+from tracker.ops.metrics import count_send
 from tracker.settings import Settings, SettingsError
 
 # Twilio error codes (https://www.twilio.com/docs/api/errors) and what the dispatcher does.
@@ -67,6 +70,31 @@ class PermanentError(ProviderError):
     """Trying again will not help (bad number, unsubscribed, landline)."""
 
 
+SendFn = TypeVar("SendFn", bound=Callable[..., Awaitable[ProviderReceipt]])
+
+
+def counted(provider: str, channel: str) -> Callable[[SendFn], SendFn]:
+    """Count each send for /metrics by provider, channel and result (accepted, retryable, permanent)."""
+
+    def wrap(fn: SendFn) -> SendFn:
+        @functools.wraps(fn)
+        async def send(*args: Any, **kwargs: Any) -> ProviderReceipt:
+            try:
+                receipt = await fn(*args, **kwargs)
+            except RetryableError:
+                count_send(provider, channel, "retryable")
+                raise
+            except PermanentError:
+                count_send(provider, channel, "permanent")
+                raise
+            count_send(provider, channel, "accepted")
+            return receipt
+
+        return send  # type: ignore[return-value]
+
+    return wrap
+
+
 class SmsProvider(Protocol):
     """Sends texts."""
 
@@ -94,6 +122,7 @@ class ConsoleSms:
     def __init__(self, sender: str = "console") -> None:
         self.sender = sender
 
+    @counted("console", "sms")
     async def send_sms(self, *, to: str, body: str, status_callback: str | None,
                        outbox_id: int | None) -> ProviderReceipt:
         """Record the text; always accepted."""
@@ -110,6 +139,7 @@ class ConsoleEmail:
     def __init__(self, sender: str) -> None:
         self.sender = sender
 
+    @counted("console", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
                          outbox_id: int | None) -> ProviderReceipt:
         """Record the email; always accepted."""
@@ -183,6 +213,7 @@ class TwilioSms:
             await self._http.close()
             self._client = self._http = None
 
+    @counted("twilio", "sms")
     async def send_sms(self, *, to: str, body: str, status_callback: str | None,
                        outbox_id: int | None) -> ProviderReceipt:
         """Create the message; map Twilio's answers onto RetryableError/PermanentError."""
@@ -246,6 +277,7 @@ class SmtpEmail:
             message.add_alternative(html, subtype="html")
         return message
 
+    @counted("smtp", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
                          outbox_id: int | None) -> ProviderReceipt:
         """Send; 4xx replies and connection trouble are retryable, 5xx permanent."""

@@ -18,6 +18,7 @@ from typing import Any
 from tracker.clock import Clock, SystemClock
 from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.providers import providers_for
+from tracker.ops import metrics
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
@@ -30,6 +31,7 @@ async def dispatch_tick(dispatcher: Dispatcher) -> None:
     except Exception:
         log.exception("nudge dispatcher tick failed")
         return
+    metrics.tick_succeeded(dispatcher.clock.now())  # for /metrics (seconds since a clean tick)
     if report.claimed or report.materialised or report.cancelled or report.unknown:
         log.info(report.summary())
 
@@ -69,6 +71,7 @@ def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any
 
         providers = providers_for(settings)
         dispatcher = Dispatcher(settings=settings, providers=providers, clock=clock)
+        metrics.dispatcher_started(clock.now())
         scheduler = AsyncIOScheduler(timezone="UTC")
         # The first tick runs as soon as the app is up, then every interval (scheduler time).
         first = SystemClock().now()
