@@ -7,6 +7,7 @@ import itertools
 import json
 import random
 import time
+import uuid
 
 import httpx
 import jwt
@@ -283,8 +284,7 @@ async def test_callbacks_without_our_bearer_token_are_refused_and_change_nothing
     world = await make_world(clock.now())
     row = await text_to_jess(world, clock, notify_settings)
     jess, number = world.family["members"][0]["id"], row["to_address"]
-    inbound = {"id": "a1", "source_number": number.lstrip("+"), "destination_number": "07700900000",
-               "message": "STOP", "date_received": "2026-11-24T10:00:00.000000Z"}
+    inbound = received(number, "STOP")
     for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": NOTIFY_CALLBACK_TOKEN},
                     {"Authorization": f"Basic {NOTIFY_CALLBACK_TOKEN}"}):
         for path, body in (("/webhooks/notify/status", receipt(row, "delivered")),
@@ -305,9 +305,12 @@ async def test_a_malformed_callback_gets_a_field_message(hooks):
     assert answer.status_code == 400 and "body" in answer.json()["errors"]
     answer = await hooks.post("/webhooks/notify/status", json={"reference": "1"}, headers=AUTH)
     assert answer.status_code == 400 and "status" in answer.json()["errors"]
-    answer = await hooks.post("/webhooks/notify/inbound", json={"source_number": "x", "message": "hi"},
+    answer = await hooks.post("/webhooks/notify/inbound", json={**received("x", "hi"), "source_number": "x"},
                               headers=AUTH)
     assert answer.status_code == 400 and "source_number" in answer.json()["errors"]
+    answer = await hooks.post("/webhooks/notify/inbound", json={**received("+447700900123", "hi"), "id": ""},
+                              headers=AUTH)
+    assert answer.status_code == 400 and "id" in answer.json()["errors"]
 
 
 # ------------------------------------------------------------------------------ received texts
@@ -315,7 +318,7 @@ async def test_a_malformed_callback_gets_a_field_message(hooks):
 
 def received(number: str, message: str) -> dict:
     """A received text shaped as Notify sends it (the number in international digits, no '+')."""
-    return {"id": "bfd3a7a4-1f4c-4d1b-9a3b-0c1d2e3f4a5b", "source_number": number.lstrip("+"),
+    return {"id": str(uuid.uuid4()), "source_number": number.lstrip("+"),
             "destination_number": "07700900000", "message": message,
             "date_received": "2026-11-24T10:00:00.000000Z"}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ from tracker.notify.tables import CHANNELS
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
+
+# Notify's ids are UUIDs; every received text carries one.
+NOTIFY_ID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 # Twilio confirms STOP and START itself; Notify does not, so we do (once, in plain words).
 CONFIRMATIONS = {
@@ -137,6 +141,8 @@ async def notify_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     payload = await _payload(request)
     if payload is None:
         return _bad_request("body", "Send the received text as a JSON object.")
+    if not NOTIFY_ID.fullmatch(_text(payload, "id")):
+        return _bad_request("id", "The received text has no Notify id.")
     from_number = e164(_text(payload, "source_number"))
     if from_number is None:
         return _bad_request("source_number", "This is not a phone number we can read.")
