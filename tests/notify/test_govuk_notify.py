@@ -23,13 +23,19 @@ from tests.notify.conftest import (
     NOTIFY_SMS_TEMPLATE,
     FakeNotify,
 )
+from tracker import metrics
 from tracker.notify.dispatcher import Dispatcher
-from tracker.notify.govuk_notify import NotifySms, classify_notify, service_id_of
 from tracker.notify.govuk_notify_webhooks import e164
 from tracker.notify.outbox import enqueue
-from tracker.notify.providers import PermanentError, RetryableError, providers_for
+from tracker.notify.providers import (
+    NotifySms,
+    PermanentError,
+    RetryableError,
+    classify_notify,
+    providers_for,
+    service_id_of,
+)
 from tracker.notify.tables import Outbox
-from tracker.ops import metrics
 from tracker.plans.tables import AuditEvent, FamilyMember, PlanMessage, StaffUser
 from tracker.settings import SettingsError
 

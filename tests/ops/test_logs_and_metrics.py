@@ -16,12 +16,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import make_user, make_world
 from tests.staff.helpers import sign_in
+from tracker import metrics
 from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.notify.scheduler import dispatch_tick
 from tracker.notify.tables import STATUSES, Outbox
-from tracker.ops import metrics
 from tracker.ops.logs import JsonFormatter, configure_logging, scrub
 from tracker.settings import Settings, SettingsError, get_settings
 

@@ -22,13 +22,20 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 
 from tracker.notify import delivery
-from tracker.notify.govuk_notify import NOTIFY_STATUS
 from tracker.notify.inbound import handle_inbound
 from tracker.notify.providers import ProviderError, sms_provider_for
 from tracker.notify.tables import CHANNELS
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
+
+# Notify's message statuses (texts and emails) as outbox statuses.
+NOTIFY_STATUS = {
+    "created": "sent", "sending": "sent", "pending": "sent",
+    "sent": "sent",  # an international text: no further report will come
+    "delivered": "delivered",
+    "permanent-failure": "failed", "temporary-failure": "failed", "technical-failure": "failed",
+}
 
 # Notify's ids are UUIDs; every received text carries one.
 NOTIFY_ID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from tracker import metrics
 from tracker.clock import Clock, SystemClock
 from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.providers import providers_for
-from tracker.ops import metrics
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")

@@ -16,7 +16,7 @@ from typing import Any
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracker.ops import metrics
+from tracker import metrics
 from tracker.ops.logs import request_id_var
 from tracker.web import redact_path
 

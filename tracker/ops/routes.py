@@ -11,9 +11,9 @@ import hmac
 from litestar import Request, Response, get
 from piccolo.query.functions.aggregate import Count
 
+from tracker import metrics
 from tracker.errors import NotFound
 from tracker.notify.tables import STATUSES, Outbox
-from tracker.ops import metrics
 from tracker.settings import Settings
 
 
