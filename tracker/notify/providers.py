@@ -382,8 +382,8 @@ class _NotifyClient:
     def _client(self) -> Any:
         client = getattr(self._local, "client", None)
         if client is None:
-            client = NotificationsAPIClient(self._api_key, base_url=self._base_url,
-                                            timeout=self._timeout)
+            client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
+                self._api_key, base_url=self._base_url, timeout=self._timeout)
             self._local.client = client
         return client
 

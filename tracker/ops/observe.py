@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker import metrics
@@ -51,7 +52,7 @@ def observe_requests(app: ASGIApp) -> ASGIApp:
     """Wrap an ASGI app: request id in and out, one access event, latency by route template."""
 
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         request_id = _incoming_id(scope) or uuid.uuid4().hex
