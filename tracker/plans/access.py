@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from tracker.errors import Forbidden, NotFound
-from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family, StaffUser
-
-ROLES = ("professional", "chair", "admin")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A signed-in professional, as the access rules see them."""
-
-    id: int
-    name: str
-    email: str
-    roles: frozenset[str]
-
-    @property
-    def is_admin(self) -> bool:
-        """Admins see every family."""
-        return "admin" in self.roles
-
-    @property
-    def is_chair(self) -> bool:
-        """Chairs (QAROs) run conferences and review plans."""
-        return "chair" in self.roles
-
-    @classmethod
-    def from_row(cls, row: dict) -> Caller:
-        """Build from a staff_user row."""
-        return cls(
-            id=row["id"],
-            name=row["name"],
-            email=row["email"],
-            roles=parse_roles(row["roles"]),
-        )
-
-
-def parse_roles(value: str) -> frozenset[str]:
-    """The stored comma-separated roles as a set."""
-    return frozenset(r.strip() for r in (value or "").split(",") if r.strip() in ROLES)
+from tracker.people.caller import Caller
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family
 
 
 async def visible_family_ids(caller: Caller) -> set[int] | None:
@@ -138,7 +103,7 @@ async def require_action_update(caller: Caller, action_id: int) -> int:
     raise Forbidden("Only the action's owner, the lead professional or the chair can update it.")
 
 
-async def active_user(user_id: int) -> dict | None:
+async def active_user(user_id: int) -> dict[str, Any] | None:
     """The staff user row when it exists and is active."""
     return (
         await StaffUser.select()

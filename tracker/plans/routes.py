@@ -10,16 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET as msgspec_unset
 
+from tracker.audit import Actor
 from tracker.errors import FieldErrors, Forbidden
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import (
-    Caller,
-    can_manage_family,
-    require_action_update,
-    require_family,
-    require_manage,
-)
-from tracker.plans.audit import Actor
+from tracker.plans.access import can_manage_family, require_action_update, require_family, require_manage
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,

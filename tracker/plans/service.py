@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from msgspec import UNSET
 
+from tracker import audit
+from tracker.audit import Actor, AuditEvent
 from tracker.clock import LONDON, local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
-from tracker.plans import audit
-from tracker.plans.access import Caller, active_user, parse_roles, visible_family_ids
-from tracker.plans.audit import Actor
+from tracker.people.caller import Caller, parse_roles
+from tracker.people.tables import StaffUser
+from tracker.plans import events
+from tracker.plans.access import active_user, visible_family_ids
 from tracker.plans.dates import (
     StatutoryRules,
     WorkingCalendar,
@@ -22,6 +26,9 @@ from tracker.plans.dates import (
     latest_review_for,
     report_due_on,
 )
+from tracker.plans.events import MemberNoLongerSafe, PlanEnded
+from tracker.plans.language import check_text as run_check
+from tracker.plans.language import load_rules
 from tracker.plans.schemas import (
     OPEN_STATUSES,
     ActionIn,
@@ -39,7 +46,6 @@ from tracker.plans.schemas import (
 from tracker.plans.smart import ActionFacts, check_action
 from tracker.plans.tables import (
     Action,
-    AuditEvent,
     Child,
     Conference,
     ConferenceInvitee,
@@ -50,10 +56,10 @@ from tracker.plans.tables import (
     Plan,
     PlanMessage,
     ProgressUpdate,
-    StaffUser,
 )
-from tracker.plans.validate import check_email, check_text, normalise_mobile
 from tracker.settings import get_settings
+from tracker.validate import check_email, check_text, normalise_mobile
+from tracker.vocabulary import PLAN_KIND_FOR
 
 STEP_FIELDS = (
     "family_description",
@@ -96,8 +102,6 @@ def _as_utc(value: datetime) -> datetime:
     """A datetime from the API: naive values are read as Europe/London local time."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=LONDON)
-    from datetime import UTC
-
     return value.astimezone(UTC)
 
 
@@ -327,10 +331,8 @@ async def update_family(
                 )
             if values.get("safe_to_contact") is False and before.get("safe_to_contact"):
                 # Not safe to contact: their plan link and any open family page stop now.
-                from tracker.family.links import _revoke
-
-                await _revoke(member_id=member_id, reason="not_safe_to_contact", now=now,
-                              actor=actor)
+                await events.publish(MemberNoLongerSafe(member_id=member_id, family_id=family_id),
+                                     actor=actor, now=now)
         for child_id, values in child_ops:
             if child_id is None:
                 await _insert_child(family_id, values, actor, now)
@@ -701,7 +703,7 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
     if conference is None:
         raise NotFound(f"conference {data.conference_id}")
     errors: dict[str, str] = {}
-    expected = {"cp_plan": "child_protection", "cin_plan": "child_in_need"}
+    expected = PLAN_KIND_FOR
     if conference["decision"] == "no_plan":
         errors["conference_id"] = "This conference decided that no plan is needed."
     elif conference["decision"] in expected and expected[conference["decision"]] != data.kind:
@@ -804,11 +806,8 @@ async def end_plan(*, plan_id: int, actor: Actor, now: datetime) -> None:
             changes={"status": ["active", "ended"]}, family_id=plan["family"], plan_id=plan_id,
         )
         # The family's plan links (and open family pages) end with the plan.
-        from tracker.family.links import _revoke
-
-        members = FamilyMember.select(FamilyMember.id).where(FamilyMember.family == plan["family"])
-        for member in await members:
-            await _revoke(member_id=member["id"], reason="plan_ended", now=now, actor=actor)
+        await events.publish(PlanEnded(plan_id=plan_id, family_id=plan["family"]), actor=actor,
+                             now=now)
 
 
 async def _next_review_for_plan(plan: dict[str, Any], today: date) -> date | None:
@@ -1275,16 +1274,10 @@ __all__ = [
 @lru_cache(maxsize=1)
 def language_rules() -> tuple[Any, ...]:
     """The authority's language rules: LANGUAGE_RULES_PATH when set, else the bundled file."""
-    from pathlib import Path
-
-    from tracker.plans.language import load_rules
-
     path = get_settings().language_rules_path
     return load_rules(Path(path) if path else None)
 
 
 def check_language(text: str) -> list[dict[str, Any]]:
     """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
-    from tracker.plans.language import check_text as run_check
-
     return [f.to_dict() for f in run_check(text, language_rules())]

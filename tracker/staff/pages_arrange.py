@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from tracker.clock import LONDON, local_date
 from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_manage
+from tracker.plans.access import require_manage
 from tracker.plans.schemas import ActionPatch, ConferenceIn, ConferencePatch
 from tracker.staff import queries
 from tracker.staff.pages_common import (
