@@ -172,11 +172,12 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
                       today: NamedDependency[date]) -> Template | Redirect:
     """Save the changed action (the service audits each change); problems keep what was typed."""
     await require_manage(staff, await service.action_family(action_id))
-    form = {name: text(data, name) for name in ("description", "owner", "success_measure",
-                                                "support_offered", "outcome_id")}
-    form["due"] = date_fields(data, "action-due")
+    form: dict[str, Any] = {name: text(data, name) for name in (
+        "description", "owner", "success_measure", "support_offered", "outcome_id")}
+    due = date_fields(data, "action-due")
+    form["due"] = due
     errors: dict[str, str] = {}
-    due_on, problem = parse_date(form["due"], label="the due date", required=True)
+    due_on, problem = parse_date(due, label="the due date", required=True)
     if problem:
         errors["action-due"] = problem
     owner_user, owner_member = owner_from(form["owner"])
