@@ -84,6 +84,17 @@ async def require_manage(caller: Caller, family_id: int) -> None:
         )
 
 
+async def require_arrange_conference(caller: Caller, family_id: int) -> None:
+    """May arrange a conference for this family: the same right as changing its plan.
+
+    The one rule for the API route and the staff page alike (NotFound when hidden, Forbidden
+    when visible but not the caller's to manage).
+    """
+    await require_family(caller, family_id)
+    if not await can_manage_family(caller, family_id):
+        raise Forbidden("Only the lead professional, the chair or an admin can arrange a conference.")
+
+
 async def require_action_update(caller: Caller, action_id: int) -> int:
     """May add a progress update to this action: its owner, or whoever manages the family.
 

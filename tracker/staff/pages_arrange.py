@@ -14,7 +14,7 @@ from tracker.clock import LONDON, local_date
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import require_manage
+from tracker.plans.access import require_arrange_conference, require_manage
 from tracker.plans.schemas import ActionPatch, ConferenceIn, ConferencePatch
 from tracker.staff import queries
 from tracker.staff.pages_common import (
@@ -92,7 +92,7 @@ async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, 
 @get("/families/{family_id:int}/conferences/new", include_in_schema=False)
 async def arrange_form(family_id: FromPath[int], staff: NamedDependency[Caller]) -> Template:
     """Arrange a conference: kind, date and time, chair, and the professionals to invite."""
-    await require_manage(staff, family_id)
+    await require_arrange_conference(staff, family_id)
     form = {"kind": "", "starts_on": date_parts(None), "starts_time": "10:00",
             "chair": str(staff.id) if staff.is_chair else "", "invitees": []}
     return await _arrange_page(family_id, form, {})
@@ -103,7 +103,7 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
                   staff: NamedDependency[Caller], now: NamedDependency[datetime],
                   ) -> Template | Redirect:
     """Save the conference and invite everyone; each report's due date is set by the service."""
-    await require_manage(staff, family_id)
+    await require_arrange_conference(staff, family_id)
     form = _arrangement_form(data)
     fields, errors = _read_arrangement(form, local_date(now), with_kind=True)
     if not errors:
