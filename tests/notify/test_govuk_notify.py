@@ -24,7 +24,7 @@ from tests.notify.conftest import (
     FakeNotify,
 )
 from tracker import metrics
-from tracker.notify.dispatcher import Dispatcher
+from tracker.bootstrap import build_dispatcher
 from tracker.notify.govuk_notify_webhooks import e164
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import (
@@ -65,8 +65,7 @@ async def own_number(world: World, email: str | None = None) -> tuple[int, str]:
 
 
 async def tick(settings, clock) -> None:  # type: ignore[no-untyped-def]
-    dispatcher = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                            rng=random.Random(3))
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(3))
     try:
         await dispatcher.tick(materialise=False)
     finally:

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.factories import make_user, make_world
 from tests.staff.helpers import sign_in
 from tracker import metrics
-from tracker.notify.dispatcher import Dispatcher
+from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.notify.scheduler import dispatch_tick
@@ -203,8 +203,7 @@ async def test_sends_are_counted_by_provider_and_result_and_the_last_clean_tick_
     before = found.get(key, 0)
     assert not any(name == "tracker_dispatcher_seconds_since_last_successful_tick" for name, _ in found)
     metrics.dispatcher_started(clock.now())
-    dispatcher = Dispatcher(settings=ops_settings, providers=providers_for(ops_settings), clock=clock,
-                            rng=random.Random(5))
+    dispatcher = build_dispatcher(ops_settings, clock, providers_for(ops_settings), rng=random.Random(5))
     await dispatch_tick(dispatcher)
     clock.advance(seconds=90)
     found = samples((await ops.get("/metrics", headers=BEARER)).text)

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import OPT_OUT_CODE
 from tracker.notify.tables import Outbox
@@ -36,10 +37,7 @@ async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,
     if row is None or new != "failed":
         return outcome
     if error_code == str(OPT_OUT_CODE) and row["recipient_member"] is not None:
-        from tracker.notify.dispatcher import SYSTEM, opt_out_member
-
-        await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM,
-                             why="Twilio 21610: the number has unsubscribed")
+        await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM, why=TWILIO_UNSUBSCRIBED)
     else:
         await after_failed(row, reason=f"{status} {error_code or ''}".strip(), now=now)
     return outcome

@@ -18,6 +18,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar.logging.config import LoggingConfig
+
 from tracker.settings import Settings
 
 # The id of the request being served on this task (None outside a request).
@@ -84,11 +86,9 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def litestar_logging_config() -> Any:
+def litestar_logging_config() -> LoggingConfig:
     """Litestar's logging set up to leave ours alone: it does not replace the root logger's handler
     (which writes LOG_FORMAT), and its own `litestar` logger writes through that handler."""
-    from litestar.logging.config import LoggingConfig
-
     return LoggingConfig(configure_root_logger=False,
                          loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}})
 
