@@ -151,6 +151,7 @@ class FakeNotify:
         self.faults: list[NotifyFault] = []
         self.url = ""
         self._runner: web.AppRunner | None = None
+        self.garble_next = False  # accept the next one, but answer with a body that is not JSON
 
     def to(self, address: str) -> list[dict[str, Any]]:
         """Notifications accepted for one phone number or email address."""
@@ -210,6 +211,9 @@ class FakeNotify:
             return self._error(400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}")
         notification_id = str(uuid.uuid4())
         self.notifications.append({"id": notification_id, "type": kind, **body})
+        if self.garble_next:
+            self.garble_next = False
+            return web.Response(text="<html>accepted</html>", status=201, content_type="text/html")
         content: dict[str, Any] = {"body": personalisation["body"]}
         if kind == "sms":
             content["from_number"] = "GOVUK"

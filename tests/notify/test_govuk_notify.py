@@ -173,6 +173,22 @@ async def test_notify_unreachable_is_retried(clock, notify_settings, notify_serv
     assert row["status"] == "pending" and row["error_code"] == "503"
 
 
+async def test_an_accepted_message_whose_answer_cannot_be_read_is_sent_once_and_settled_by_its_receipt(
+        hooks, clock, notify_settings, notify_server: FakeNotify):
+    notify_server.garble_next = True
+    row = await text_to_jess(await make_world(clock.now()), clock, notify_settings)
+    assert row["status"] == "sent" and not row["provider_message_id"]
+    [sent] = notify_server.to(row["to_address"])
+    answer = await hooks.post("/webhooks/notify/status", json={**receipt(row, "delivered"), "id": sent["id"]},
+                              headers=AUTH)
+    assert answer.json()["outcome"] == "sent -> delivered"
+    settled = await Outbox.select().where(Outbox.id == row["id"]).first()
+    assert settled["provider_message_id"] == sent["id"]
+    clock.advance(hours=1)
+    await tick(notify_settings, clock)
+    assert len(notify_server.to(row["to_address"])) == 1
+
+
 async def test_the_loopback_notify_refuses_tokens_notify_would_refuse(notify_server: FakeNotify):
     now = int(time.time())
 

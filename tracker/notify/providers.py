@@ -398,10 +398,13 @@ class _NotifyClient:
             # delivery receipt carrying the row's reference settles the row first if it came.
             answer = await asyncio.to_thread(blocking)
         except APIError as exc:
+            if 200 <= exc.status_code < 300:
+                # Accepted, but the answer could not be read: sending again would send twice.
+                # The row is sent without Notify's id; its receipt finds it by reference.
+                return ProviderReceipt("")
             raise classify_notify(exc.status_code, exc.message) from exc
-        if not isinstance(answer, dict) or not answer.get("id"):
-            raise RetryableError("Notify's answer had no notification id", code="invalid response")
-        return ProviderReceipt(str(answer["id"]))
+        notification_id = answer.get("id") if isinstance(answer, dict) else None
+        return ProviderReceipt(str(notification_id or ""))
 
 
 class NotifySms:
