@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -26,6 +27,7 @@ from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
+from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
 from tracker.notify.scheduler import dispatcher_lifespan
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
@@ -92,11 +94,23 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
 
 
 @get("/health", tags=["ops"], include_in_schema=True)
-async def health() -> Response[dict[str, str]]:
-    """200 when the database answers, 503 when it does not."""
+async def health(request: Request) -> Response[dict[str, Any]]:
+    """200 when the database answers and (where it runs here) the dispatcher ticks; else 503.
+
+    The dispatcher part shows when it last ticked cleanly: ticks that keep failing, or that
+    stop coming, mean nobody is being nudged, so a monitor must hear about it.
+    """
     ok = await db.ping(engine_finder())
-    return Response({"status": "ok" if ok else "database unreachable"},
-                    status_code=200 if ok else 503)
+    body: dict[str, Any] = {"status": "ok" if ok else "database unreachable"}
+    heartbeat: Heartbeat | None = request.app.state.get("dispatcher_heartbeat")
+    if heartbeat is not None:
+        settings: Settings = request.app.state["settings"]
+        now = request.app.state["clock"].now()
+        body["dispatcher"] = heartbeat.view(now, timedelta(seconds=settings.dispatch_stall_seconds))
+        if ok and body["dispatcher"]["status"] != "ok":
+            ok = False
+            body["status"] = "dispatcher stalled"
+    return Response(body, status_code=200 if ok else 503)
 
 
 def create_app(

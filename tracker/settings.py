@@ -193,6 +193,11 @@ class Settings:
         default=30,
         metadata={"var": "RETRY_BASE_SECONDS", "doc": "first retry delay; doubles each try, with jitter"},
     )
+    dispatch_stall_seconds: int = field(
+        default=300,
+        metadata={"var": "DISPATCH_STALL_SECONDS",
+                  "doc": "/health answers 503 when the dispatcher has not ticked cleanly for this long"},
+    )
     send_lease_seconds: int = field(
         default=300,
         metadata={"var": "SEND_LEASE_SECONDS",

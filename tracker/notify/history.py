@@ -9,7 +9,8 @@ from tracker.notify.tables import ConsoleMessage, Outbox
 from tracker.plans.access import Caller, require_family, visible_family_ids
 from tracker.plans.tables import FamilyMember
 
-STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed")
+STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed",
+            "error")
 
 
 def _iso(value: Any) -> Any:

@@ -24,7 +24,7 @@ log = logging.getLogger("tracker.notify")
 
 
 async def dispatch_tick(dispatcher: Dispatcher) -> None:
-    """One tick; a failure is logged and the next tick tries again."""
+    """One tick; a failure is logged (and on the heartbeat) and the next tick tries again."""
     try:
         report = await dispatcher.tick()
     except Exception:
@@ -69,6 +69,9 @@ def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any
 
         providers = providers_for(settings)
         dispatcher = Dispatcher(settings=settings, providers=providers, clock=clock)
+        # /health reads the heartbeat: a dispatcher whose ticks fail or never come is reported.
+        if app is not None:
+            app.state["dispatcher_heartbeat"] = dispatcher.heartbeat
         scheduler = AsyncIOScheduler(timezone="UTC")
         # The first tick runs as soon as the app is up, then every interval (scheduler time).
         first = SystemClock().now()

@@ -10,8 +10,10 @@ from tracker.plans.tables import FamilyMember, StaffUser
 
 CHANNELS = ("sms", "email")
 # pending -> sending -> sent -> delivered | failed; sending -> unknown (lease ran out after the
-# message was handed to the provider); pending -> cancelled | suppressed.
-STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed")
+# message was handed to the provider); pending -> cancelled | suppressed; sending -> error (an
+# unexpected failure on this one row: set aside with the reason, never resent automatically).
+STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed",
+            "error")
 
 
 class Outbox(Table, tablename="notify_outbox"):
