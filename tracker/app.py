@@ -19,12 +19,14 @@ from litestar.exceptions import (
 )
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from piccolo.engine import engine_finder
 
 from tracker import db
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
+from tracker.edge import check_request
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.notify.heartbeat import Heartbeat
@@ -37,7 +39,7 @@ from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
 from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
-from tracker.staff.sessions import staff_session_middleware
+from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
     access_log_middleware,
     csrf_config,
@@ -54,8 +56,11 @@ def _field_errors(_: Request, exc: FieldErrors) -> Response[dict[str, Any]]:
     return Response({"detail": exc.detail, "errors": exc.errors}, status_code=400)
 
 
-def _validation_errors(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
-    """Litestar's body/parameter validation, reshaped to one message per field."""
+def _validation_errors(request: Request, exc: ValidationException) -> Response[Any]:
+    """Litestar's body/parameter validation, reshaped to one message per field.
+
+    On a staff page (a form the edge refused before its handler ran) a page says so instead.
+    """
     errors: dict[str, str] = {}
     for item in exc.extra or []:
         if isinstance(item, dict):
@@ -70,6 +75,9 @@ def _validation_errors(_: Request, exc: ValidationException) -> Response[dict[st
             errors[key] = message
     if not errors:
         errors["body"] = exc.detail or "The request body is not valid JSON of the expected shape."
+    if is_page_path(request.url.path):
+        return Template(template_name="staff/bad_request.html", status_code=400,
+                        context={"errors": errors})
     return Response(
         {"detail": "Please check the fields named below.", "errors": errors}, status_code=400
     )
@@ -177,6 +185,8 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
+        # Every request's path, query and body are checked before any handler runs.
+        before_request=check_request,
         middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
         debug=False,
     )

@@ -98,6 +98,12 @@ class Settings:
         default=45,
         metadata={"var": "FAMILY_LINK_DAYS", "doc": "a family member's plan link works this many days"},
     )
+    date_span_years: int = field(
+        default=5,
+        metadata={"var": "DATE_SPAN_YEARS",
+                  "doc": "due dates, conference and meeting times and review dates must fall within "
+                         "this many years either side of today"},
+    )
     db_pool_max: int = field(
         default=10, metadata={"var": "DB_POOL_MAX", "doc": "PostgreSQL pool size per process"}
     )

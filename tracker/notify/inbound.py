@@ -12,6 +12,7 @@ from tracker.notify.templates import first_name
 from tracker.plans import audit
 from tracker.plans.audit import Actor
 from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage, StaffUser
+from tracker.plans.validate import strip_controls
 from tracker.settings import get_settings
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -36,6 +37,8 @@ def keyword(body: str) -> str:
 async def handle_inbound(*, from_number: str, body: str, now: datetime) -> InboundResult:
     """Act on a text from `from_number` (E.164, as Twilio sends it)."""
     settings = get_settings()
+    # Twilio signed it, but a text can still carry characters no database column can hold.
+    from_number, body = strip_controls(from_number), strip_controls(body)
     members = await FamilyMember.select(
         FamilyMember.id, FamilyMember.name, FamilyMember.family, FamilyMember.safe_to_contact,
         FamilyMember.family.status.as_alias("family_status"),

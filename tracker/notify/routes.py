@@ -15,6 +15,7 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
 from tracker.notify.inbound import handle_inbound
 from tracker.plans.access import Caller
+from tracker.plans.validate import parse_id
 from tracker.settings import Settings
 
 TWIML = "application/xml"
@@ -58,8 +59,8 @@ async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Res
     form = await _verified_form(request)
     if form is None:
         return _forbidden()
-    raw_id = request.query_params.get("outbox")
-    outbox_id = int(raw_id) if raw_id and raw_id.isdigit() else None
+    # Only an id we could have issued: "²" or 2**40 would reach the database as nonsense.
+    outbox_id = parse_id(request.query_params.get("outbox") or "")
     await delivery.apply_status(
         outbox_id=outbox_id, message_sid=form.get("MessageSid", ""),
         status=form.get("MessageStatus", form.get("SmsStatus", "")),

@@ -10,7 +10,7 @@ from typing import Any
 from msgspec import UNSET
 
 from tracker.clock import LONDON, local_date
-from tracker.db import atomic
+from tracker.db import atomic, for_update
 from tracker.errors import FieldErrors, NotFound
 from tracker.plans import audit
 from tracker.plans.access import Caller, active_user, parse_roles, visible_family_ids
@@ -52,7 +52,16 @@ from tracker.plans.tables import (
     ProgressUpdate,
     StaffUser,
 )
-from tracker.plans.validate import check_email, check_text, normalise_mobile
+from tracker.plans.validate import (
+    DateWindow,
+    birth_date_problem,
+    check_email,
+    check_text,
+    expected_date_problem,
+    fit_columns,
+    normalise_mobile,
+    text_problem,
+)
 from tracker.settings import get_settings
 
 STEP_FIELDS = (
@@ -88,6 +97,11 @@ def statutory_rules() -> StatutoryRules:
     )
 
 
+def date_window(now: datetime) -> DateWindow:
+    """The span around today that due dates, conferences and reviews must fall in (a setting)."""
+    return DateWindow(today=local_date(now), span_years=get_settings().date_span_years)
+
+
 def _given(value: Any) -> bool:
     return value is not UNSET
 
@@ -113,12 +127,12 @@ def _member_values(
         try:
             values["name"] = check_text(
                 item.name if _given(item.name) else "", field_label="the member's name",
-                max_length=200,
+                max_length=200, multiline=False,
             )
         except ValueError as exc:
             errors[f"{prefix}.name"] = str(exc)
     if _given(item.relationship):
-        values["relationship"] = item.relationship.strip()[:100]
+        values["relationship"] = item.relationship.strip()
     if _given(item.mobile):
         if item.mobile in (None, ""):
             values["mobile"] = None
@@ -139,25 +153,30 @@ def _member_values(
         value = getattr(item, name)
         if _given(value):
             values[name] = value
+    fit_columns(FamilyMember, values, errors, prefix=f"{prefix}.")
     return values
 
 
 def _child_values(
-    item: ChildIn, errors: dict[str, str], prefix: str, *, new: bool
+    item: ChildIn, errors: dict[str, str], prefix: str, *, new: bool, today: date
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if new or _given(item.name):
         try:
             values["name"] = check_text(
                 item.name if _given(item.name) else "", field_label="the child's first name",
-                max_length=100,
+                max_length=100, multiline=False,
             )
         except ValueError as exc:
             errors[f"{prefix}.name"] = str(exc)
     if _given(item.date_of_birth):
         values["date_of_birth"] = item.date_of_birth
+        if item.date_of_birth and (problem := birth_date_problem(item.date_of_birth, today)):
+            errors[f"{prefix}.date_of_birth"] = problem
     if _given(item.expected_on):
         values["expected_on"] = item.expected_on
+        if item.expected_on and (problem := expected_date_problem(item.expected_on, today)):
+            errors[f"{prefix}.expected_on"] = problem
     if new and not values.get("date_of_birth") and not values.get("expected_on"):
         errors[f"{prefix}.date_of_birth"] = (
             "Enter the date of birth, or expected_on for an unborn baby."
@@ -166,6 +185,7 @@ def _child_values(
         errors[f"{prefix}.expected_on"] = (
             "Give a date of birth or an expected date, not both."
         )
+    fit_columns(Child, values, errors, prefix=f"{prefix}.")
     return values
 
 
@@ -188,7 +208,8 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
     """Open a family (case) with its adults and children; the caller leads unless told otherwise."""
     errors: dict[str, str] = {}
     try:
-        name = check_text(data.name, field_label="the family's name", max_length=200)
+        name = check_text(data.name, field_label="the family's name", max_length=200,
+                          multiline=False)
     except ValueError as exc:
         errors["name"] = str(exc)
         name = ""
@@ -206,7 +227,8 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
     for i, child in enumerate(data.children):
         if child.id is not None:
             errors[f"children[{i}].id"] = "Leave out id when adding a new child."
-        children.append(_child_values(child, errors, f"children[{i}]", new=True))
+        children.append(_child_values(child, errors, f"children[{i}]", new=True,
+                                      today=local_date(now)))
     if errors:
         raise FieldErrors(errors)
 
@@ -266,7 +288,7 @@ async def update_family(
     if _given(patch.name):
         try:
             changes["name"] = check_text(patch.name, field_label="the family's name",
-                                         max_length=200)
+                                         max_length=200, multiline=False)
         except ValueError as exc:
             errors["name"] = str(exc)
     if _given(patch.lead_professional_id):
@@ -300,7 +322,8 @@ async def update_family(
             errors[f"{prefix}.id"] = "This child is not part of this family."
             continue
         child_ops.append(
-            (child.id, _child_values(child, errors, prefix, new=child.id is None))
+            (child.id, _child_values(child, errors, prefix, new=child.id is None,
+                                     today=local_date(now)))
         )
     if errors:
         raise FieldErrors(errors)
@@ -417,11 +440,15 @@ async def list_families(caller: Caller) -> list[dict[str, Any]]:
 
 async def _conference_values(
     data: ConferenceFields, errors: dict[str, str], *, kind: str | None,
-    starts_at_current: datetime | None,
+    starts_at_current: datetime | None, window: DateWindow,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if _given(data.starts_at):
-        values["starts_at"] = _as_utc(data.starts_at)
+        starts_at, problem = window.instant(data.starts_at, "the date and time of the conference")
+        if problem:
+            errors["starts_at"] = problem
+        else:
+            values["starts_at"] = starts_at
     if _given(data.chair_id):
         if data.chair_id is not None:
             chair = await active_user(data.chair_id)
@@ -440,6 +467,10 @@ async def _conference_values(
         values["categories"] = ",".join(sorted(set(data.categories)))
     if _given(data.next_review_on):
         values["next_review_on"] = data.next_review_on
+        if data.next_review_on and (problem := window.problem(data.next_review_on,
+                                                              "the next review date")):
+            errors["next_review_on"] = problem
+    fit_columns(Conference, values, errors)
     return values
 
 
@@ -522,7 +553,8 @@ async def create_conference(*, data: ConferenceIn, actor: Actor, now: datetime) 
     errors: dict[str, str] = {}
     if not _given(data.starts_at):
         errors["starts_at"] = "Enter the date and time the conference starts."
-    values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None)
+    values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None,
+                                      window=date_window(now))
     invitees = data.invitee_ids if _given(data.invitee_ids) else []
     await _check_invitees(invitees, errors)
     if not errors:
@@ -565,7 +597,7 @@ async def update_conference(
         raise NotFound(f"conference {conference_id}")
     errors: dict[str, str] = {}
     values = await _conference_values(
-        patch, errors, kind=None, starts_at_current=current["starts_at"]
+        patch, errors, kind=None, starts_at_current=current["starts_at"], window=date_window(now)
     )
     if _given(patch.kind):
         values["kind"] = patch.kind
@@ -992,6 +1024,8 @@ async def add_action(*, plan_id: int, data: ActionIn, actor: Actor, now: datetim
             check_text(getattr(data, name), field_label=label, required=False, max_length=1000)
         except ValueError as exc:
             errors[name] = str(exc)
+    if data.due_on is not None and (problem := date_window(now).problem(data.due_on, "the due date")):
+        errors["due_on"] = problem
     if errors:
         raise FieldErrors(errors)
     values = {
@@ -1082,13 +1116,23 @@ async def update_action(
                     errors[name] = "Keep this to 1000 characters or fewer."
                 value = value.strip()
             values[name] = value
+    if values.get("due_on") is not None and (
+            problem := date_window(now).problem(values["due_on"], "the due date")):
+        errors["due_on"] = problem
+    fit_columns(Action, values, errors,
+                names={"owner_user": "owner_user_id", "owner_member": "owner_member_id",
+                       "outcome": "outcome_id", "support_by": "support_by_user_id"})
     note = patch.note.strip() if _given(patch.note) else ""
     if len(note) > 2000:
         errors["note"] = "Keep the note to 2000 characters or fewer."
+    elif problem := text_problem(note):
+        errors["note"] = problem
     status = patch.status if _given(patch.status) else None
     if errors:
         raise FieldErrors(errors)
     async with atomic():
+        # What the audit trail says it was is read under the lock, not before it.
+        a = await _current_action(action_id)
         if values:
             before = {k: a[k] for k in values}
             await Action.update({**values, "updated_at": now}).where(Action.id == action_id)
@@ -1103,11 +1147,26 @@ async def update_action(
             await _write_progress(a, plan["family"], status, note, actor, now)
 
 
+async def _current_action(action_id: int) -> dict[str, Any]:
+    """Inside a transaction: the action as it is now, locked until the transaction ends.
+
+    Two people changing one action's status at once queue here, so each progress update's
+    `from_status` is the status the previous one left (never one read before it committed).
+    """
+    row = await for_update(Action.select().where(Action.id == action_id)).first()
+    if row is None:
+        raise NotFound(f"action {action_id}")
+    return row
+
+
 async def _write_progress(
     action: dict[str, Any], family_id: int, status: str | None, note: str, actor: Actor,
     now: datetime,
 ) -> int:
-    """Inside a transaction: the immutable progress update, the new status, their audit events."""
+    """Inside a transaction: the immutable progress update, the new status, their audit events.
+
+    `action` must have been read in this transaction with `_current_action`.
+    """
     from_status = action["status"]
     to_status = status if status is not None and status != from_status else None
     update_id = (
@@ -1157,12 +1216,19 @@ async def record_progress(
     note = (note or "").strip()
     if len(note) > 2000:
         errors["note"] = "Keep the note to 2000 characters or fewer."
+    elif problem := text_problem(note):
+        errors["note"] = problem
     if (status is None or status == a["status"]) and not note:
         errors["note"] = "Add a note, or choose a new status."
     if errors:
         raise FieldErrors(errors)
     family_id = await action_family(action_id)
     async with atomic():
+        # Checked again under the lock: someone may have set this status meanwhile.
+        a = await _current_action(action_id)
+        if (status is None or status == a["status"]) and not note:
+            raise FieldErrors({"status": "This action already has that status: add a note, or "
+                                         "choose another status."})
         return await _write_progress(a, family_id, status, note, actor, now)
 
 
