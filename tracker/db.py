@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from tracker.settings import PROJECT_ROOT, Settings
 
@@ -64,9 +65,6 @@ def atomic():  # type: ignore[no-untyped-def]
     An IMMEDIATE transaction avoids SQLite's deadlock where two readers both try to
     upgrade to writers; PostgreSQL gets an ordinary READ COMMITTED transaction.
     """
-    from piccolo.engine import engine_finder
-    from piccolo.engine.sqlite import TransactionType
-
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
@@ -80,8 +78,6 @@ def for_update(query: Any) -> Any:
     transaction and then reads what it wrote. SQLite needs nothing more: `atomic()` began
     IMMEDIATE, so this transaction already holds the database's only write lock.
     """
-    from piccolo.engine import engine_finder
-
     if isinstance(engine_finder(), PostgresEngine):
         return query.lock_rows("UPDATE")
     return query

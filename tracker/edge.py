@@ -6,7 +6,7 @@ text with NUL or other control characters, bytes that are not UTF-8, JSON not se
 `application/json` (415), JSON with duplicate keys or nested absurdly deep, and JSON whose
 types are only nearly right ("false" for false, "12" for 12): Litestar converts bodies
 leniently, so the declared body type is decoded strictly here first. The services then check
-meaning (a date in range, text that fits its column) with tracker.plans.validate.
+meaning (a date in range, text that fits its column) with tracker.validate.
 
 Registered as the app's `before_request`: it runs after routing (so it knows the handler's
 declared parameters) and before the handler's arguments are parsed.
@@ -25,7 +25,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 
 from tracker.errors import NotFound
-from tracker.plans.validate import ID_MAX, is_id, text_problem
+from tracker.validate import ID_MAX, is_id, text_problem
 
 MAX_JSON_DEPTH = 32
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

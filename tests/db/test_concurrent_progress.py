@@ -13,9 +13,9 @@ import json
 import random
 
 from tests.factories import make_world
+from tracker.audit import Actor
 from tracker.errors import FieldErrors
 from tracker.plans import service
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import ActionIn, ActionPatch
 from tracker.plans.tables import Action, AuditEvent, ProgressUpdate
 

@@ -6,12 +6,14 @@ import asyncio
 import dataclasses
 import random
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 import pytest
 
 from tracker.app import create_app
 from tracker.clock import FixedClock
+from tracker.family.links import LinkPolicy, issue_link
 from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.providers import providers_for
 from tracker.notify.scheduler import dispatch_tick
@@ -37,7 +39,8 @@ async def setup(migrated, clock: FixedClock):  # type: ignore[no-untyped-def]
     settings = dataclasses.replace(get_settings(), dispatch_stall_seconds=THRESHOLD)
     app = create_app(settings, clock=clock, scheduler=False)
     dispatcher = FailingClaims(settings=settings, providers=providers_for(settings), clock=clock,
-                               rng=random.Random(1))
+                               rng=random.Random(1),
+                               link_issuer=partial(issue_link, policy=LinkPolicy.from_settings(settings)))
     # What dispatcher_lifespan does when this process runs the dispatcher.
     app.state["dispatcher_heartbeat"] = dispatcher.heartbeat
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -99,7 +102,7 @@ async def test_health_is_503_when_ticks_stop_coming_at_all(setup, clock):
 
 
 async def test_the_app_lifespan_puts_its_dispatchers_heartbeat_on_health(migrated, clock):
-    from tracker.notify.scheduler import dispatcher_lifespan
+    from tracker.bootstrap import dispatcher_lifespan
 
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0, sms_backend="console",
                                    email_backend="console", dispatch_stall_seconds=THRESHOLD)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from tests.factories import make_world
 from tests.notify.test_dispatch import WED, rows_for, sms_to_jess
+from tracker.bootstrap import build_dispatcher
+from tracker.family.links import LinkPolicy, issue_link
 from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.providers import providers_for
 from tracker.notify.scheduler import dispatch_tick
@@ -26,8 +29,7 @@ pytestmark = pytest.mark.usefixtures("clean_outbox")
 
 @pytest.fixture
 async def dispatcher(real_settings, clock):  # type: ignore[no-untyped-def]
-    d = Dispatcher(settings=real_settings, providers=providers_for(real_settings), clock=clock,
-                   rng=random.Random(7))
+    d = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(7))
     yield d
     await d.providers.close()
 
@@ -150,7 +152,7 @@ async def test_a_provider_that_blows_up_on_one_row_fails_only_that_row(
         return await real_send(**kwargs)
 
     providers.sms.send_sms = send_sms  # type: ignore[method-assign]
-    d = Dispatcher(settings=real_settings, providers=providers, clock=clock, rng=random.Random(7))
+    d = build_dispatcher(real_settings, clock, providers, rng=random.Random(7))
     try:
         report = await d.tick(materialise=False)
     finally:
@@ -176,8 +178,8 @@ async def test_rules_that_cannot_run_still_send_what_is_queued_and_mark_the_hear
         def next_working_day(self, d: date) -> date:
             raise RuntimeError("no calendar")
 
-    d = Dispatcher(settings=real_settings, providers=providers_for(real_settings), clock=clock,
-                   rng=random.Random(7), calendar=BrokenCalendar())  # type: ignore[arg-type]
+    d = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(7),
+                         calendar=BrokenCalendar())
     try:
         report = await d.tick()
     finally:
@@ -193,7 +195,8 @@ async def test_a_tick_that_fails_outright_is_logged_and_recorded_on_the_heartbea
         async def claim(self, now: datetime, limit: int) -> list[int]:
             raise ConnectionError("the database went away")
 
-    d = DatabaseGone(settings=real_settings, providers=providers_for(real_settings), clock=clock)
+    d = DatabaseGone(settings=real_settings, providers=providers_for(real_settings), clock=clock,
+                     link_issuer=partial(issue_link, policy=LinkPolicy.from_settings(real_settings)))
     try:
         await dispatch_tick(d)
     finally:

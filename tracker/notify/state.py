@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from piccolo.table import Table
@@ -25,8 +25,6 @@ from tracker.settings import Settings
 
 def rule_settings(settings: Settings) -> RuleSettings:
     """The rules' timings from settings."""
-    from datetime import time
-
     return RuleSettings(
         nudge_time=time.fromisoformat(settings.nudge_time),
         professional_working_days_before=settings.professional_working_days_before,

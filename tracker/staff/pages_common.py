@@ -9,9 +9,9 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from tracker.plans.access import Caller
-from tracker.plans.audit import Actor
-from tracker.plans.validate import parse_id
+from tracker.audit import Actor
+from tracker.people.caller import Caller
+from tracker.validate import parse_id
 
 
 def web_actor(staff: Caller) -> Actor:

@@ -7,18 +7,17 @@ so a form, the API and the command line meet the same rules.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import phonenumbers
+from piccolo.columns import Text, Varchar
 
-from tracker.plans.dates import add_months
-
-LONDON = ZoneInfo("Europe/London")
+from tracker.vocabulary import LONDON
 
 # Every id is checked against this before it reaches the database: PostgreSQL's `integer`
 # (int4) stops at 2**31 - 1 and SQLite's at 2**63 - 1, so the smaller bound holds everywhere.
@@ -33,6 +32,12 @@ DEFAULT_SPAN_YEARS = 5
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # In a one-line field (a name, an email address) tabs and line breaks are refused too.
 _CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def add_months(d: date, months: int) -> date:
+    """Add calendar months, clamping to the month's last day (as tracker.plans.dates does)."""
+    year, month0 = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(year, month0 + 1, min(d.day, calendar.monthrange(year, month0 + 1)[1]))
 
 
 def is_id(value: Any) -> bool:
@@ -139,8 +144,6 @@ def fit_columns(table: Any, values: Mapping[str, Any], errors: dict[str, str],
     A `Varchar` is one line and holds at most its length; a `Text` may span lines. Errors are
     added under the caller's field name (`names` maps column to field, `prefix` for lists).
     """
-    from piccolo.columns import Text, Varchar
-
     for column_name, value in values.items():
         if not isinstance(value, str):
             continue
@@ -149,7 +152,8 @@ def fit_columns(table: Any, values: Mapping[str, Any], errors: dict[str, str],
         if field in errors:
             continue
         if isinstance(column, Varchar):
-            problem = text_problem(value, multiline=False) or check_length(value, column.length)
+            problem = text_problem(value, multiline=False) or (
+                check_length(value, column.length) if column.length is not None else None)
         elif isinstance(column, Text):
             problem = text_problem(value, multiline=True)
         else:
