@@ -40,7 +40,7 @@ from tracker.web import (
     access_log_middleware,
     csrf_config,
     redact_path,
-    security_headers_middleware,
+    security_headers_hook,
     static_router,
     template_config,
 )
@@ -163,7 +163,8 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
+        middleware=[access_log_middleware, staff_session_middleware],
+        before_send=[security_headers_hook(settings)],
         debug=False,
     )
 

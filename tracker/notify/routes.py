@@ -96,11 +96,13 @@ async def list_messages(
 
 @get("/dev/messages", include_in_schema=False)
 async def dev_messages(request: Request, staff: NamedDependency[Caller]) -> Template:
-    """What the console backends 'sent' (staff only; not in production)."""
+    """What the console backends 'sent': only while one is in use, only what `staff` may see."""
     settings: Settings = request.app.state["settings"]
-    if settings.is_production:
+    channels = history.console_channels(settings)
+    if settings.is_production or not channels:
         raise NotFound("dev messages")
-    return Template("dev/messages.html", context={"messages": await history.console_messages()})
+    return Template("dev/messages.html",
+                    context={"messages": await history.console_messages(staff, channels=channels)})
 
 
 ROUTES = [twilio_status, twilio_inbound, list_messages, dev_messages]
