@@ -35,7 +35,7 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The caller's address for rate limits (uvicorn applies X-Forwarded-For from trusted proxies)."""
+    """The caller's address for rate limits (X-Forwarded-For counts only from TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
 
 
