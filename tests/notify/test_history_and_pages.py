@@ -8,7 +8,7 @@ import random
 import pytest
 
 from tests.factories import make_world
-from tracker.notify.dispatcher import Dispatcher
+from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.settings import get_settings
@@ -27,8 +27,7 @@ async def _send_some(world, clock) -> dict[str, int]:  # type: ignore[no-untyped
                               context={"name": "Ryan", "due_on": "2026-11-24", "needs_link": True}),
     }
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
-    dispatcher = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                            rng=random.Random(1))
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
     await dispatcher.tick(materialise=False)
     return ids  # type: ignore[return-value]
 
@@ -102,8 +101,7 @@ async def test_dev_messages_shows_a_worker_nothing_of_another_family(client, clo
                         key=f"test:dev:own:{world.outsider.id}", recipient_user_id=world.outsider.id,
                         context={"name": "Olly", "link": "http://x/reset/t", "minutes": 10, "hours": 0})
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
-    dispatcher = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                            rng=random.Random(1))
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
     await dispatcher.tick(materialise=False)
     await as_user(client, world.outsider)
     page = await client.get("/dev/messages")

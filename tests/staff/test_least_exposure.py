@@ -13,9 +13,10 @@ import pytest
 from tests.factories import SYSTEM, at
 from tests.staff.helpers import csrf_token
 from tests.staff.pages_support import as_user, signable_world
+from tracker.audit import AuditEvent
 from tracker.plans import service
 from tracker.plans.schemas import ConferenceIn
-from tracker.plans.tables import AuditEvent, ConferenceInvitee
+from tracker.plans.tables import ConferenceInvitee
 from tracker.security.tables import RateLimitHit
 from tracker.settings import get_settings
 from tracker.web import SECURITY_HEADERS

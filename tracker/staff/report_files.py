@@ -14,11 +14,11 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-if TYPE_CHECKING:
-    from tracker.plans.audit import Actor
+from tracker import audit
+from tracker.audit import Actor
+from tracker.plans.tables import ConferenceInvitee
 
 MAX_BYTES = 10 * 1024 * 1024
 """Largest report accepted: 10 MB."""
@@ -204,9 +204,6 @@ def content_disposition(name: str) -> str:
 async def record_download(*, conference_id: int, owner_id: int, family_id: int, actor: Actor,
                           file_name: str, now: datetime) -> None:
     """Audit that `actor` downloaded the report `owner_id` attached for a conference."""
-    from tracker.plans import audit
-    from tracker.plans.tables import ConferenceInvitee
-
     row = await ConferenceInvitee.select(ConferenceInvitee.id).where(
         (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == owner_id)
     ).first()
