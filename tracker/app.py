@@ -43,7 +43,7 @@ from tracker.web import (
     access_log_middleware,
     csrf_config,
     redact_path,
-    security_headers_middleware,
+    security_headers_hook,
     static_router,
     template_config,
 )
@@ -187,7 +187,8 @@ def create_app(
         csrf_config=csrf_config(settings),
         # Every request's path, query and body are checked before any handler runs.
         before_request=check_request,
-        middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
+        middleware=[access_log_middleware, staff_session_middleware],
+        before_send=[security_headers_hook(settings)],
         debug=False,
     )
 

@@ -234,8 +234,12 @@ async def update_conference(
 async def mark_report_submitted(
     *, conference_id: int, user_id: int, actor: Actor, now: datetime,
     file_path: str | None = None,
-) -> None:
-    """An invited professional says their report is in."""
+) -> str | None:
+    """An invited professional says their report is in.
+
+    Returns the stored file a newly attached one replaces (for the caller to delete once
+    this has committed), else None.
+    """
     row = await ConferenceInvitee.select().where(
         (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == user_id)
     ).first()
@@ -252,6 +256,8 @@ async def mark_report_submitted(
             action="update", changes=audit.diff({k: row[k] for k in values}, values),
             family_id=family_id,
         )
+    superseded = row["report_file"] if file_path is not None else None
+    return superseded if superseded and superseded != file_path else None
 
 
 async def conference_view(conference_id: int) -> dict[str, Any]:
