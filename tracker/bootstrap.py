@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from tracker import metrics
 from tracker.audit import Actor
 from tracker.clock import Clock
 from tracker.family.links import LinkPolicy, end_family_links, end_member_links, issue_link
@@ -97,7 +96,9 @@ def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any
     async def lifespan(app: Any) -> AsyncIterator[None]:
         providers = providers_for(settings)
         dispatcher = build_dispatcher(settings, clock, providers)
-        metrics.dispatcher_started(clock.now())  # /metrics: this process runs a dispatcher
+        # /health reads the heartbeat: a dispatcher whose ticks fail or never come is reported.
+        if app is not None:
+            app.state["dispatcher_heartbeat"] = dispatcher.heartbeat
         try:
             async with scheduler.running(jobs(settings, clock, dispatcher)):
                 yield

@@ -5,14 +5,14 @@ processes each `/metrics` answer covers only the process that gave it: scrape ev
 (each has its own port), and add them up in the query, e.g.
 `sum by (route) (rate(tracker_http_request_duration_seconds_sum[5m]))`. The outbox figures are
 read from the database at scrape time, so every process gives the same answer for them. The
-dispatcher's last successful tick is known only to the process that runs the dispatcher; a
-web-only process (`tracker serve --no-scheduler`) leaves that metric out.
+dispatcher's last successful tick (its heartbeat, which /health reads too) is known only to the
+process that runs the dispatcher; a web-only process (`tracker serve --no-scheduler`) leaves
+that metric out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -34,26 +34,6 @@ SENDS = Counter(
     "tracker_sends", "Messages handed to a provider, by provider, channel and result "
     "(accepted, retryable, permanent).", ["provider", "channel", "result"], registry=REGISTRY,
 )
-
-
-class _LastTick:
-    """When this process's dispatcher last ticked cleanly (None: no dispatcher here, or not yet)."""
-
-    at: datetime | None = None
-    started_at: datetime | None = None
-
-
-LAST_TICK = _LastTick()
-
-
-def dispatcher_started(at: datetime) -> None:
-    """Note that this process runs a dispatcher, from `at`."""
-    LAST_TICK.started_at = at
-
-
-def tick_succeeded(at: datetime) -> None:
-    """Note a clean dispatcher tick."""
-    LAST_TICK.at = at
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

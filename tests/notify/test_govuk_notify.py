@@ -374,6 +374,19 @@ async def test_a_reply_is_saved_on_the_plan_the_lead_is_told_and_notify_thanks_t
     assert "Thank you, Jess" in thanks["personalisation"]["body"] and "reference" not in thanks
 
 
+async def test_a_received_text_sent_again_by_notify_is_acted_on_once(hooks, clock, notify_server):
+    world = await make_world(clock.now())
+    jess, number = await own_number(world)
+    text = received(number, "Could we move Thursday's visit to the afternoon?")
+    for _ in range(2):
+        answer = await hooks.post("/webhooks/notify/inbound", json=text, headers=AUTH)
+        assert answer.status_code == 200
+    assert answer.json()["outcome"] == "replay"
+    assert len(await PlanMessage.select().where(PlanMessage.member == jess)) == 1
+    assert await Outbox.count().where(Outbox.template == "family_replied") == 1
+    assert len(notify_server.to(number)) == 1  # one thank-you text, not two
+
+
 async def test_an_unknown_number_gets_a_polite_reply_and_nothing_is_stored(hooks, notify_server):
     before = (await PlanMessage.count(), await AuditEvent.count(), await Outbox.count())
     answer = await hooks.post("/webhooks/notify/inbound", json=received("+447700987654", "Who is this?"),

@@ -16,7 +16,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import make_user, make_world
 from tests.staff.helpers import sign_in
-from tracker import metrics
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
@@ -37,11 +36,15 @@ def ops_settings() -> Settings:
 
 
 @pytest.fixture
-async def ops(migrated, clock, ops_settings) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+def ops_app(migrated, clock, ops_settings):  # type: ignore[no-untyped-def]
     from tracker.app import create_app
 
-    app = create_app(ops_settings, clock=clock, scheduler=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+    return create_app(ops_settings, clock=clock, scheduler=False)
+
+
+@pytest.fixture
+async def ops(ops_app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ops_app), base_url=BASE) as client:
         yield client
 
 
@@ -192,8 +195,7 @@ async def test_request_latency_is_counted_by_route_template_not_raw_path(ops, cl
 
 
 async def test_sends_are_counted_by_provider_and_result_and_the_last_clean_tick_is_shown(
-        ops, clock, ops_settings, monkeypatch):
-    monkeypatch.setattr(metrics, "LAST_TICK", metrics._LastTick())
+        ops, ops_app, clock, ops_settings):
     world = await make_world(clock.now())
     jess = world.family["members"][0]["id"]
     await enqueue(channel="sms", template="member_action_due", due_at=clock.now(), key=f"test:metrics-send:{jess}",
@@ -202,8 +204,11 @@ async def test_sends_are_counted_by_provider_and_result_and_the_last_clean_tick_
     found = samples((await ops.get("/metrics", headers=BEARER)).text)
     before = found.get(key, 0)
     assert not any(name == "tracker_dispatcher_seconds_since_last_successful_tick" for name, _ in found)
-    metrics.dispatcher_started(clock.now())
     dispatcher = build_dispatcher(ops_settings, clock, providers_for(ops_settings), rng=random.Random(5))
+    ops_app.state["dispatcher_heartbeat"] = dispatcher.heartbeat  # as the dispatcher's lifespan does
+    clock.advance(seconds=40)
+    found = samples((await ops.get("/metrics", headers=BEARER)).text)
+    assert found[("tracker_dispatcher_seconds_since_last_successful_tick", ())] == 40.0  # since it started
     await dispatch_tick(dispatcher)
     clock.advance(seconds=90)
     found = samples((await ops.get("/metrics", headers=BEARER)).text)

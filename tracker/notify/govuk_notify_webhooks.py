@@ -3,7 +3,7 @@
 Notify posts JSON with `Authorization: Bearer <NOTIFY_CALLBACK_TOKEN>` (the token set in its
 "Callbacks" settings). Receipts move outbox rows exactly as Twilio's reports do, through the
 same provider-neutral core (`delivery.move_row`); received texts go to the same handler as
-Twilio's (`inbound.handle_inbound`). Notify cannot carry a reply in its callback's answer the way
+Twilio's (`inbound.handle_inbound`), once per Notify id. Notify cannot carry a reply in its callback's answer the way
 TwiML does, so a reply is sent as a text of its own after we have answered.
 """
 
@@ -148,7 +148,8 @@ async def notify_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     payload = await _payload(request)
     if payload is None:
         return _bad_request("body", "Send the received text as a JSON object.")
-    if not NOTIFY_ID.fullmatch(_text(payload, "id")):
+    notification_id = _text(payload, "id")
+    if not NOTIFY_ID.fullmatch(notification_id):
         return _bad_request("id", "The received text has no Notify id.")
     from_number = e164(_text(payload, "source_number"))
     if from_number is None:
@@ -156,7 +157,10 @@ async def notify_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     message = payload.get("message")
     if not isinstance(message, str):
         return _bad_request("message", "The received text has no message.")
-    result = await handle_inbound(from_number=from_number, body=message, now=now)
+    # Acted on once per Notify id (Notify retries a callback it got no answer to); the prefix
+    # keeps Notify's ids apart from Twilio's MessageSids in the same claim table.
+    result = await handle_inbound(message_sid=f"notify:{notification_id.lower()}", from_number=from_number,
+                                  body=message, now=now)
     reply = result.reply
     if reply is None and result.outcome in CONFIRMATIONS:
         reply = CONFIRMATIONS[result.outcome].format(authority=settings.authority_name)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tracker import metrics
 from tracker.clock import SystemClock
 from tracker.notify.dispatcher import Dispatcher
 
@@ -35,13 +34,12 @@ class Job:
 
 
 async def dispatch_tick(dispatcher: Dispatcher) -> None:
-    """One tick; a failure is logged and the next tick tries again."""
+    """One tick; a failure is logged (and on the heartbeat) and the next tick tries again."""
     try:
         report = await dispatcher.tick()
     except Exception:
         log.exception("nudge dispatcher tick failed")
         return
-    metrics.tick_succeeded(dispatcher.clock.now())  # for /metrics (seconds since a clean tick)
     if report.claimed or report.materialised or report.cancelled or report.unknown:
         log.info(report.summary())
 

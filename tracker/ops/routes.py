@@ -13,6 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from tracker import metrics
 from tracker.errors import NotFound
+from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.tables import STATUSES, Outbox
 from tracker.settings import Settings
 
@@ -27,20 +28,13 @@ async def outbox_by_status() -> dict[str, int]:
 
 
 def _seconds_since_tick(request: Request) -> float | None:
-    """Seconds since this process's dispatcher last ticked cleanly; None without a dispatcher here.
-
-    The dispatcher's heartbeat (what /health reads) when the app has one, else the record in
-    `metrics.LAST_TICK` that the scheduler keeps.
-    """
-    heartbeat = request.app.state.get("dispatcher_heartbeat")
-    if heartbeat is not None:
-        started, last = heartbeat.started_at, heartbeat.last_success_at
-    else:
-        started, last = metrics.LAST_TICK.started_at, metrics.LAST_TICK.at
-    if started is None:
+    """Seconds since this process's dispatcher last ticked cleanly (since it started, before its
+    first clean tick): its heartbeat, as /health reads it. None without a dispatcher here."""
+    heartbeat: Heartbeat | None = request.app.state.get("dispatcher_heartbeat")
+    if heartbeat is None:
         return None
     now = request.app.state["clock"].now()
-    return max((now - (last or started)).total_seconds(), 0.0)
+    return max((now - (heartbeat.last_success_at or heartbeat.started_at)).total_seconds(), 0.0)
 
 
 @get("/metrics", include_in_schema=False)
