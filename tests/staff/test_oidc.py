@@ -45,6 +45,7 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     "sub-new": {"email": "new.starter@council.example", "email_verified": True, "name": "New Starter"},
     "sub-gone": {"email": "gone@council.example", "email_verified": True, "name": "Gone Away"},
     "sub-unverified": {"email": "unverified@council.example", "email_verified": False, "name": "Un Verified"},
+    "sub-admin": {"email": "admin.sso@council.example", "email_verified": True, "name": "Ada Sso"},
 }
 SYSTEM = Actor.system("test")
 
@@ -340,6 +341,23 @@ async def test_password_signin_false_hides_and_refuses_passwords(provider, clien
     for path in ("/reset", "/reset/some-token"):
         assert (await app_client.get(path)).status_code == 403
     assert (await post_form(app_client, "/reset", {"email": user.email})).status_code == 403
+
+
+async def test_with_password_signin_off_new_accounts_get_no_password_link(provider, clients, real_clock):
+    from tracker.notify.tables import Outbox
+
+    await add_user("admin.sso@council.example", real_clock.now(), roles=("admin",))
+    app_client, provider_client = await clients(sso_settings(provider, password_signin=False), real_clock)
+    assert (await sso(app_client, provider_client, "sub-admin", next_path="/admin")).status_code == 303
+    added = await post_form(app_client, "/admin/users/new", {
+        "name": "Sso Only", "email": "sso.only@council.example", "roles": ["professional"]})
+    assert added.status_code == 303
+    user = await StaffUser.select(StaffUser.id).where(StaffUser.email == "sso.only@council.example").first()
+    assert user is not None
+    assert not await Outbox.exists().where(Outbox.recipient_user == user["id"])
+    refused = await post_form(app_client, f"/admin/users/{user['id']}/send-link")
+    assert refused.status_code == 403
+    assert not await Outbox.exists().where(Outbox.recipient_user == user["id"])
 
 
 def test_password_signin_false_needs_single_sign_on():
