@@ -27,13 +27,14 @@ from tests.staff.oidc_support import (
     skip_or_fail_without_provider,
     start_provider,
 )
-from tracker.accounts import create_user, hash_token
+from tracker.audit import Actor, AuditEvent
 from tracker.clock import FixedClock
-from tracker.plans.audit import Actor
-from tracker.plans.tables import AuditEvent, StaffUser
+from tracker.people.accounts import create_user
+from tracker.people.tables import StaffUser
 from tracker.settings import Settings, SettingsError, get_settings
 from tracker.staff import oidc
 from tracker.staff.tables import OidcFlow, StaffSession
+from tracker.tokens import hash_token
 
 APP_BASE = "http://testserver.local"
 ACCOUNTS: dict[str, dict[str, Any]] = {

@@ -20,10 +20,10 @@ import pytest
 
 from tests.staff.oidc_support import CLIENT_ID, CLIENT_SECRET, skip_or_fail_without_provider, start_provider
 from tests.staff.test_auth_browser import _axe
-from tracker.accounts import create_user
+from tracker.audit import Actor
 from tracker.clock import FixedClock
-from tracker.plans.audit import Actor
-from tracker.plans.tables import StaffUser
+from tracker.people.accounts import create_user
+from tracker.people.tables import StaffUser
 
 pytestmark = pytest.mark.browser
 

@@ -13,6 +13,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from tracker.errors import NotFound
+from tracker.people.single_sign_on import OidcRefused, account_for_claims
 from tracker.settings import Settings
 from tracker.staff import oidc
 from tracker.staff.sessions import (
@@ -43,7 +44,7 @@ def _browser_cookie(value: str, settings: Settings) -> Cookie:
                   max_age=int(oidc.FLOW_VALID_FOR.total_seconds()))
 
 
-def _refused(exc: oidc.OidcRefused) -> Template:
+def _refused(exc: OidcRefused) -> Template:
     return Template(
         template_name="staff/signin.html",
         context={"email": "", "next_path": "/", "errors": {}, "message": "", "notice": "",
@@ -63,7 +64,7 @@ async def oidc_start(request: Request[Any, Any, Any]) -> Redirect | Template:
         started = await oidc.client_for(request.app.state).begin(
             next_path=next_path, browser_token=request.cookies.get(oidc.BROWSER_COOKIE),
             now=request.app.state["clock"].now())
-    except oidc.OidcRefused as exc:
+    except OidcRefused as exc:
         log.warning("single sign-on could not start: %s", exc.reason)
         return _refused(exc)
     return Redirect(started.authorization_url, status_code=303,
@@ -79,8 +80,8 @@ async def oidc_callback(request: Request[Any, Any, Any]) -> Redirect | Template:
     try:
         claims, next_path = await oidc.client_for(request.app.state).finish(
             params=params, browser_token=request.cookies.get(oidc.BROWSER_COOKIE), now=now)
-        caller = await oidc.account_for_claims(claims, settings=settings, now=now)
-    except oidc.OidcRefused as exc:
+        caller = await account_for_claims(claims, settings=settings, now=now)
+    except OidcRefused as exc:
         log.warning("single sign-on refused: %s", exc.reason)
         return _refused(exc)
     # Session fixation: whatever id the browser brought is ended, and a fresh one issued.
