@@ -276,7 +276,7 @@ class OidcClient:
 def client_for(app_state: Any) -> OidcClient:
     """The app's OpenID client (one per app, so its caches are shared by requests)."""
     client = app_state.get("oidc_client")
-    if client is None:
+    if not isinstance(client, OidcClient):
         client = OidcClient(app_state["settings"])
         app_state["oidc_client"] = client
     return client
