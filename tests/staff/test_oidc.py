@@ -361,6 +361,16 @@ async def test_with_password_signin_off_new_accounts_get_no_password_link(provid
     assert not await Outbox.exists().where(Outbox.recipient_user == user["id"])
 
 
+async def test_an_unreachable_provider_gets_a_kind_answer_and_nothing_is_stored(clients, clock):
+    settings = dataclasses.replace(get_settings(), oidc_issuer="http://127.0.0.1:9", oidc_client_id=CLIENT_ID,
+                                   oidc_client_secret=CLIENT_SECRET)
+    app_client, _ = await clients(settings, clock)
+    before = await OidcFlow.count()
+    answer = await app_client.get("/signin/oidc")
+    assert answer.status_code == 503 and "did not answer" in answer.text
+    assert await OidcFlow.count() == before
+
+
 def test_password_signin_false_needs_single_sign_on():
     with pytest.raises(SettingsError, match="PASSWORD_SIGNIN=false needs single sign-on"):
         Settings.from_env({"PASSWORD_SIGNIN": "false", "SECRET_KEY": "x" * 40})
