@@ -39,6 +39,7 @@ async def main(requests: int) -> None:
     from tracker.demo import seed_demo
     from tracker.people.accounts import issue_api_token
     from tracker.people.tables import StaffUser
+    from tracker.plans.common import PlanPolicy
     from tracker.plans.tables import Action, Plan
     from tracker.settings import get_settings
 
@@ -46,7 +47,7 @@ async def main(requests: int) -> None:
     engine = engine_finder()
     await db.start(engine, get_settings())
     now = SystemClock().now()
-    await seed_demo(now=now)
+    await seed_demo(now=now, policy=PlanPolicy.from_settings(get_settings()))
     sam = await StaffUser.select(StaffUser.id).where(StaffUser.email == "sam.okafor@demo.example").first()
     token = await issue_api_token(user_id=sam["id"], actor=Actor.system("bench"), now=now)
     plan = await Plan.select(Plan.id).where(Plan.status == "active").first()

@@ -159,17 +159,20 @@ async def tick_throughput(rows: int, label: str) -> None:
     from tracker.clock import FixedClock
     from tracker.demo import seed_demo
     from tracker.notify.dispatcher import TickReport
-    from tracker.notify.outbox import outbox_row
+    from tracker.notify.outbox import outbox_row, send_windows
     from tracker.notify.providers import providers_for
     from tracker.notify.tables import ConsoleMessage, Outbox
     from tracker.people.tables import StaffUser
+    from tracker.plans.common import PlanPolicy
     from tracker.settings import get_settings
 
-    await seed_demo(now=NOW)
+    await seed_demo(now=NOW, policy=PlanPolicy.from_settings(get_settings()))
     users = [r["id"] for r in await StaffUser.select(StaffUser.id)]
     await Outbox.delete(force=True)
     await ConsoleMessage.delete(force=True)
+    windows = send_windows(get_settings())
     batch = [outbox_row(channel="email", template="action_due", key=f"bench:tick:{i}", now=NOW,
+                        windows=windows,
                         due_at=NOW - timedelta(minutes=1), recipient_user_id=users[i % len(users)],
                         context={"family_name": "Bench family", "description": "Phone Jess on Monday.",
                                  "due_on": "2026-11-24", "plan_id": 1, "action_id": 1})

@@ -7,7 +7,7 @@ from typing import Any
 
 from piccolo.conf.apps import Finder
 
-from tests.factories import World
+from tests.factories import POLICY, World
 from tracker.clock import local_date
 from tracker.plans import service
 
@@ -33,7 +33,7 @@ async def snapshot(world: World, now: Any) -> Snapshot:
     today = local_date(now)
     views = {
         "family": await service.family_view(world.family["id"]),
-        "conference": await service.conference_view(world.conference_id),
+        "conference": await service.conference_view(world.conference_id, policy=POLICY),
         "plan": await service.plan_view(world.plan_id, today=today),
         "action": await service.action_view(world.action_id, today=today),
         "updates": await service.list_updates(world.action_id),

@@ -9,9 +9,11 @@ from typing import Any
 
 from tracker.audit import Actor
 from tracker.clock import LONDON
+from tracker.notify.quiet import SendWindows
 from tracker.people.accounts import create_user, issue_api_token
 from tracker.people.caller import Caller
 from tracker.plans import service
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import (
     ActionIn,
     ChildIn,
@@ -24,6 +26,10 @@ from tracker.plans.schemas import (
 
 _seq = itertools.count(1)
 SYSTEM = Actor.system("tests")
+# What the test settings decide (the defaults: England's statutory timings, the bundled
+# language rules, 09:00-19:00 texts and 07:00-21:00 emails), for tests that call services.
+POLICY = PlanPolicy()
+WINDOWS = SendWindows()
 
 
 @dataclass
@@ -102,7 +108,7 @@ async def make_world(now: datetime) -> World:
         caller=lead.caller, actor=SYSTEM, now=now,
     )
     family = await service.family_view(family_id)
-    conference_id = await service.create_conference(
+    conference_id = await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=family_id, kind="initial_cp", starts_at=at(today - timedelta(days=7)),
                           chair_id=chair.id, invitee_ids=[invitee.id], decision="cp_plan",
                           categories=["neglect"], next_review_on=today + timedelta(days=60)),
@@ -114,13 +120,13 @@ async def make_world(now: datetime) -> World:
         plan_id=plan_id, actor=SYSTEM, now=now,
         data=OutcomeIn(child_ids=[family["children"][0]["id"]],
                        statement="Rosie goes to school every day.", measure="95% attendance."))
-    action_id = await service.add_action(
+    action_id = await service.add_action(policy=POLICY,
         plan_id=plan_id, actor=SYSTEM, now=now,
         data=ActionIn(outcome_id=outcome_id, owner_user_id=invitee.id,
                       description="Phone Jess every Monday at 9:15 to plan the school week.",
                       due_on=today + timedelta(days=14),
                       success_measure="Six Monday calls logged on the school system."))
-    member_action_id = await service.add_action(
+    member_action_id = await service.add_action(policy=POLICY,
         plan_id=plan_id, actor=SYSTEM, now=now,
         data=ActionIn(outcome_id=outcome_id, owner_member_id=family["members"][0]["id"],
                       description="Walk Rosie to school so she is in class by 8:50 each day.",

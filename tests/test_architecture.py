@@ -106,3 +106,42 @@ def test_every_lazy_import_says_why() -> None:
     assert result.returncode == 0, result.stdout
     lines = [line for path in SOURCES for line in path.read_text().splitlines() if "noqa: PLC0415" in line]
     assert all("noqa: PLC0415 - " in line for line in lines), lines
+
+
+# Only these decide behaviour from the environment: the `tracker` command, the app factory's
+# default (an app built without settings, e.g. by `uvicorn tracker.app:create_app --factory`),
+# and Piccolo's configuration (Piccolo imports `DB` from a module by name, before any of our
+# code can hand it settings). Everything else is given what it needs.
+SETTINGS_ENTRY_POINTS = {"tracker/cli.py", "tracker/app.py", "tracker/piccolo_conf.py", "tracker/settings.py"}
+GLOBAL_SETTINGS = {"get_settings", "reset_settings", "from_env", "environ", "getenv"}
+
+
+def _global_settings_reads(source: str, label: str) -> list[str]:
+    """Where a module names the process's settings (get_settings, Settings.from_env, os.environ)."""
+    found = []
+    for node in ast.walk(ast.parse(source, label)):
+        if isinstance(node, ast.ImportFrom):
+            found += [f"{label}:{node.lineno}: import {a.name}" for a in node.names if a.name in GLOBAL_SETTINGS]
+        elif isinstance(node, ast.Name | ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name in GLOBAL_SETTINGS:
+                found.append(f"{label}:{node.lineno}: {name}")
+    return found
+
+
+def test_no_module_outside_the_entry_points_reads_the_global_settings() -> None:
+    offences = []
+    for path in SOURCES:
+        label = str(path.relative_to(ROOT))
+        # tracker/__init__.py only sets PICCOLO_CONF's default: which module Piccolo reads.
+        if label not in SETTINGS_ENTRY_POINTS and label != "tracker/__init__.py":
+            offences += _global_settings_reads(path.read_text(), label)
+    assert offences == []
+
+
+def test_the_settings_scan_finds_a_global_read() -> None:
+    source = ("from tracker.settings import get_settings\n\n"
+              "def rules():\n    return get_settings().first_review_months\n")
+    assert _global_settings_reads(source, "sneaky.py") == ["sneaky.py:1: import get_settings",
+                                                          "sneaky.py:4: get_settings"]
+    assert _global_settings_reads("import os\nos.environ['X']\n", "env.py") == ["env.py:2: environ"]

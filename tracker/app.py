@@ -25,15 +25,24 @@ from piccolo.engine import engine_finder
 
 from tracker import bootstrap, db
 from tracker.clock import Clock, SystemClock
-from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
+from tracker.deps import (
+    provide_caller,
+    provide_now,
+    provide_policy,
+    provide_staff,
+    provide_today,
+    provide_windows,
+)
 from tracker.edge import check_request
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.notify.heartbeat import Heartbeat
+from tracker.notify.outbox import send_windows
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
 from tracker.ops.logs import litestar_logging_config
 from tracker.ops.observe import observe_requests
 from tracker.ops.routes import ROUTES as OPS_ROUTES
+from tracker.plans.common import PlanPolicy
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
@@ -160,12 +169,17 @@ def create_app(
             *(extra_route_handlers or []),
         ],
         lifespan=[database, *([bootstrap.dispatcher_lifespan(settings, clock)] if scheduler else [])],
-        state=State({"clock": clock, "settings": settings}),
+        # What this app decides from its settings, handed to handlers (never read as a global).
+        state=State({"clock": clock, "settings": settings,
+                     "plan_policy": PlanPolicy.from_settings(settings),
+                     "send_windows": send_windows(settings)}),
         dependencies={
             "caller": Provide(provide_caller),
             "staff": Provide(provide_staff),
             "now": Provide(provide_now),
             "today": Provide(provide_today),
+            "policy": Provide(provide_policy),
+            "windows": Provide(provide_windows),
         },
         exception_handlers={
             FieldErrors: _field_errors,

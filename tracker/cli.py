@@ -28,6 +28,7 @@ from tracker.notify.providers import providers_for
 from tracker.ops.logs import configure_logging
 from tracker.people.accounts import create_user, issue_api_token
 from tracker.people.tables import StaffUser
+from tracker.plans.common import PlanPolicy
 from tracker.settings import Settings, SettingsError, get_settings
 
 __all__ = ["build_parser", "main", "run_migrations"]
@@ -43,7 +44,8 @@ async def _migrate(args: argparse.Namespace, clock: Clock, settings: Settings) -
 @command("demo")
 async def _demo(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     async def go() -> int:
-        report = await seed_demo(now=clock.now(), only_if_empty=args.if_empty)
+        report = await seed_demo(now=clock.now(), policy=PlanPolicy.from_settings(settings),
+                               only_if_empty=args.if_empty)
         print(report)
         return 0
 

@@ -10,6 +10,7 @@ from tracker.people.accounts import create_user
 from tracker.people.caller import Caller
 from tracker.people.tables import StaffUser
 from tracker.plans import service
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import (
     ActionIn,
     ChildIn,
@@ -50,7 +51,7 @@ def _at(d: date, hour: int) -> datetime:
     return datetime.combine(d, time(hour, 0), LONDON)
 
 
-async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
+async def seed_demo(*, now: datetime, policy: PlanPolicy, only_if_empty: bool = False) -> str:
     """Create the demo people, family, conferences and plan; a second run changes nothing."""
     if only_if_empty and await Family.exists():
         return "The database already has families: demo not added.\n" + sign_in_text()
@@ -140,7 +141,7 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
             ),
             decision="cp_plan", categories=["neglect"], next_review_on=review_on,
         ),
-        actor=actor, now=now,
+        actor=actor, now=now, policy=policy,
     )
     for user in (sam, helen, dan):
         await service.mark_report_submitted(
@@ -206,7 +207,7 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
     ]
     for outcome_id, spec in actions:
         action_id = await service.add_action(
-            plan_id=plan_id, actor=actor, now=now,
+            plan_id=plan_id, actor=actor, now=now, policy=policy,
             data=ActionIn(
                 outcome_id=outcome_id, description=spec["description"],
                 owner_user_id=spec.get("owner_user_id"),
@@ -233,7 +234,7 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
             family_id=family_id, kind="review_cp", starts_at=_at(review_on, 10),
             chair_id=chair, invitee_ids=[sam, helen, dan],
         ),
-        actor=actor, now=now,
+        actor=actor, now=now, policy=policy,
     )
     return f"Added the demo: {DEMO_FAMILY}, plan {plan_id}.\n" + sign_in_text()
 

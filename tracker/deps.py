@@ -9,13 +9,27 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
 from tracker.clock import Clock, local_date
+from tracker.notify.quiet import SendWindows
 from tracker.people.accounts import caller_for_token
 from tracker.people.caller import Caller
+from tracker.plans.common import PlanPolicy
 
 
 def clock_of(state: State) -> Clock:
     """The app's injected clock."""
     return state["clock"]
+
+
+async def provide_policy(state: State) -> PlanPolicy:
+    """The plan policy (statutory timings, date span, language rules) the app was built with."""
+    policy: PlanPolicy = state["plan_policy"]
+    return policy
+
+
+async def provide_windows(state: State) -> SendWindows:
+    """The quiet hours the app was built with (where a message's first try is placed)."""
+    windows: SendWindows = state["send_windows"]
+    return windows
 
 
 async def provide_now(state: State) -> datetime:

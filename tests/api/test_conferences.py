@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.factories import make_user, make_world
+from tests.factories import POLICY, make_user, make_world
 from tracker.plans.tables import Conference
 
 
@@ -113,7 +113,7 @@ async def test_a_chair_who_may_only_see_a_family_cannot_arrange_its_conference_t
     world = await make_world(clock.now())
     other_chair = await make_user(clock.now(), "chair", name="Cara Chair")
     # Invited to the family's conference: she may see the family, but does not manage it.
-    await service.update_conference(
+    await service.update_conference(policy=POLICY,
         conference_id=world.conference_id,
         patch=ConferencePatch(invitee_ids=[world.invitee.id, other_chair.id]), actor=SYSTEM,
         now=clock.now())

@@ -12,7 +12,7 @@ import asyncio
 import json
 import random
 
-from tests.factories import make_world
+from tests.factories import POLICY, make_world
 from tracker.audit import Actor
 from tracker.errors import FieldErrors
 from tracker.plans import service
@@ -28,7 +28,7 @@ async def test_each_status_change_starts_from_the_status_the_previous_one_left(m
     now = clock.now()
     world = await make_world(now)
     actions = [world.action_id, world.member_action_id]
-    actions.append(await service.add_action(
+    actions.append(await service.add_action(policy=POLICY,
         plan_id=world.plan_id, actor=Actor.system("tests"), now=now,
         data=ActionIn(outcome_id=world.outcome_id, owner_user_id=world.lead.id,
                       description="Sam visits Jess at home every other Thursday at 4pm.")))
@@ -44,7 +44,7 @@ async def test_each_status_change_starts_from_the_status_the_previous_one_left(m
             try:
                 if i % 3 == 2:
                     # Through the PATCH path too: it writes the same progress update.
-                    await service.update_action(action_id=action_id, actor=actor, now=now,
+                    await service.update_action(policy=POLICY, action_id=action_id, actor=actor, now=now,
                                                 patch=ActionPatch(status=status, note=f"{n}:{i}"))
                 else:
                     await service.record_progress(action_id=action_id, status=status,

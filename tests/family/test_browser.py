@@ -12,7 +12,7 @@ import json
 import pytest
 
 from tests.browser_support import axe_violations, describe
-from tests.factories import make_world
+from tests.factories import POLICY, make_world
 from tests.family.conftest import texted_link, token_of
 from tracker.family.routes import LINK_LIMIT
 from tracker.notify.tables import Outbox
@@ -199,7 +199,7 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
 
     from tracker.demo import seed_demo
 
-    await seed_demo(now=live_clock.now())
+    await seed_demo(policy=POLICY, now=live_clock.now())
     command = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "tracker"), "--now", live_clock.now().isoformat(),
         "family-link", "--demo", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

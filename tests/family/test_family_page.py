@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at, make_world
+from tests.factories import POLICY, SYSTEM, at, make_world
 from tests.family.conftest import continue_from, texted_link
 from tracker.plans import service
 from tracker.plans.schemas import ActionIn, ConferenceIn, ConferencePatch, FamilyPatch, MemberIn
@@ -40,7 +40,7 @@ async def test_the_page_shows_what_better_looks_like_their_steps_the_professiona
 async def test_a_booked_review_conference_shows_its_day_and_time(signed_in, clock):
     world = signed_in.world
     review_day = clock.now().date() + timedelta(days=50)
-    await service.create_conference(
+    await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp", starts_at=at(review_day, 14),
                           chair_id=world.chair.id),
         actor=SYSTEM, now=clock.now())
@@ -51,7 +51,7 @@ async def test_a_booked_review_conference_shows_its_day_and_time(signed_in, cloc
 async def test_nothing_of_an_adult_who_is_not_safe_to_contact_appears(signed_in, clock):
     world = signed_in.world
     # A professional slips the name into text the family sees; the page takes it out.
-    await service.add_action(
+    await service.add_action(policy=POLICY,
         plan_id=world.plan_id, actor=SYSTEM, now=clock.now(),
         data=ActionIn(outcome_id=world.outcome_id, owner_user_id=world.lead.id,
                       description="Agree with Ryan that contact happens at the family centre only.",
@@ -63,7 +63,7 @@ async def test_nothing_of_an_adult_who_is_not_safe_to_contact_appears(signed_in,
 
 async def test_the_worries_recorded_about_an_adult_are_not_shown(signed_in, clock):
     world = signed_in.world
-    await service.update_conference(
+    await service.update_conference(policy=POLICY,
         conference_id=world.conference_id, actor=SYSTEM, now=clock.now(),
         patch=ConferencePatch(worries="Concerns about domestic abuse by a former partner.",
                               impact="Rosie is frightened at night."))
@@ -80,7 +80,7 @@ async def test_another_family_and_other_adults_steps_are_not_shown(signed_in, cl
         patch=FamilyPatch(members=[MemberIn(name="Linda", relationship="Nan", preferred_channel="none")]))
     family = await service.family_view(signed_in.world.family["id"])
     linda = next(m["id"] for m in family["members"] if m["name"] == "Linda")
-    await service.add_action(
+    await service.add_action(policy=POLICY,
         plan_id=signed_in.world.plan_id, actor=SYSTEM, now=clock.now(),
         data=ActionIn(outcome_id=signed_in.world.outcome_id, owner_member_id=linda,
                       description="Do the Tuesday school run.", due_on=clock.now().date() + timedelta(days=9)))

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import make_user, make_world
+from tests.factories import WINDOWS, make_user, make_world
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.dispatcher import CLAIM_POSTGRES, Dispatcher
 from tracker.notify.outbox import enqueue
@@ -29,7 +29,8 @@ async def _due_rows(clock, n: int) -> set[int]:  # type: ignore[no-untyped-def]
     user = await make_user(clock.now())
     ids = set()
     for i in range(n):
-        ids.add(await enqueue(channel="email", template="action_due", due_at=clock.now() - timedelta(minutes=1),
+        ids.add(await enqueue(windows=WINDOWS,
+                              channel="email", template="action_due", due_at=clock.now() - timedelta(minutes=1),
                               key=f"test:claim:{user.id}:{i}", recipient_user_id=user.id, context=CONTEXT))
     return ids
 

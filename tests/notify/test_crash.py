@@ -10,7 +10,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.factories import make_world
+from tests.factories import WINDOWS, make_world
 from tracker.notify.outbox import enqueue
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import FamilyMember
@@ -40,7 +40,7 @@ async def a_text(clock) -> int:  # type: ignore[no-untyped-def]
     world = await make_world(clock.now())
     jess = world.family["members"][0]["id"]
     await FamilyMember.update({FamilyMember.mobile: NUMBER}).where(FamilyMember.id == jess)
-    row_id = await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
+    row_id = await enqueue(windows=WINDOWS, channel="sms", template="member_action_due", due_at=clock.now(),
                            key=f"test:sigkill:{jess}", recipient_member_id=jess,
                            context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
     assert row_id

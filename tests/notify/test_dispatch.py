@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.factories import World, make_world
+from tests.factories import POLICY, WINDOWS, World, make_world
 from tracker.audit import Actor, AuditEvent
 from tracker.bootstrap import build_dispatcher
 from tracker.family.links import resolve_token
@@ -55,7 +55,7 @@ async def rows_for(**where) -> list[dict]:  # type: ignore[no-untyped-def]
 
 async def sms_to_jess(world: World, clock, key: str, **context) -> int:  # type: ignore[no-untyped-def]
     jess = world.family["members"][0]["id"]
-    row_id = await enqueue(channel="sms", template="member_action_before", due_at=clock.now(),
+    row_id = await enqueue(windows=WINDOWS, channel="sms", template="member_action_before", due_at=clock.now(),
                            key=f"{key}:{jess}", recipient_member_id=jess,
                            context={"name": "Jess Taylor", "due_on": "2026-12-04", "needs_link": True,
                                     **context})
@@ -116,7 +116,7 @@ async def test_a_second_tick_sends_nothing_twice(clock, real_settings, twilio_se
 async def test_html_email_is_autoescaped_but_the_text_part_is_not(clock, real_settings, smtp_server,
                                                                   dispatchers):
     world = await make_world(clock.now())
-    await enqueue(channel="email", template="action_due", due_at=clock.now(), key="test:escape",
+    await enqueue(windows=WINDOWS, channel="email", template="action_due", due_at=clock.now(), key="test:escape",
                   recipient_user_id=world.lead.id,
                   context={"family_name": "A & B", "description": "<script>x</script> & co",
                            "due_on": "2026-11-24", "plan_id": 1, "action_id": 1})
@@ -324,11 +324,11 @@ async def test_each_suppression_is_recorded_with_its_reason(clock, real_settings
     }
     ids = {}
     for reason, (channel, member_id) in cases.items():
-        ids[reason] = await enqueue(channel=channel, template="member_action_due", due_at=clock.now(),
+        ids[reason] = await enqueue(windows=WINDOWS, channel=channel, template="member_action_due", due_at=clock.now(),
                                     key=f"test:suppress:{reason}", recipient_member_id=member_id,
                                     context={"name": "Alex", "due_on": "2026-11-24", "needs_link": True})
     await StaffUser.update({StaffUser.active: False}).where(StaffUser.id == world.outsider.id)
-    ids["inactive_user"] = await enqueue(channel="email", template="action_due", due_at=clock.now(),
+    ids["inactive_user"] = await enqueue(windows=WINDOWS, channel="email", template="action_due", due_at=clock.now(),
                                          key="test:suppress:inactive", recipient_user_id=world.outsider.id,
                                          context={})
     report = await dispatchers(real_settings, clock).tick(materialise=False)
@@ -365,7 +365,7 @@ async def test_materialise_reschedules_when_the_due_date_moves(clock, real_setti
     dispatcher = dispatchers(real_settings, clock)
     await dispatcher.tick()
     [old] = await rows_for(recipient_member=jess, rule="action_before")
-    await service.update_action(action_id=world.member_action_id, patch=ActionPatch(
+    await service.update_action(policy=POLICY, action_id=world.member_action_id, patch=ActionPatch(
         due_on=datetime(2026, 12, 3).date()), actor=Actor.user(world.lead.id, "Sam"), now=clock.now())
     clock.advance(minutes=1)
     await dispatcher.tick()
@@ -402,7 +402,7 @@ async def test_the_dispatcher_sends_one_message_a_second_by_default(clock, dispa
         clock.advance(seconds=seconds)
 
     for n in range(3):
-        await enqueue(channel="email", template="action_due", due_at=clock.now(), key=f"test:rate:{n}",
+        await enqueue(windows=WINDOWS, channel="email", template="action_due", due_at=clock.now(), key=f"test:rate:{n}",
                       recipient_user_id=world.lead.id,
                       context={"family_name": "F", "description": "d", "due_on": "2026-11-24",
                                "plan_id": 1, "action_id": 1})

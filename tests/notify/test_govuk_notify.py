@@ -13,7 +13,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.factories import World, make_world
+from tests.factories import WINDOWS, World, make_world
 from tests.notify.conftest import (
     NOTIFY_API_KEY,
     NOTIFY_CALLBACK_TOKEN,
@@ -74,7 +74,7 @@ async def tick(settings, clock) -> None:  # type: ignore[no-untyped-def]
 
 async def text_to_jess(world: World, clock, settings, *, email: str | None = None) -> dict:  # type: ignore[no-untyped-def]
     jess, _ = await own_number(world, email)
-    row_id = await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
+    row_id = await enqueue(windows=WINDOWS, channel="sms", template="member_action_due", due_at=clock.now(),
                            key=f"test:notify:{jess}", recipient_member_id=jess,
                            context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
     await tick(settings, clock)
@@ -110,7 +110,7 @@ async def test_an_email_goes_out_through_notify_with_its_subject_and_plain_text(
         clock, notify_settings, notify_server: FakeNotify):
     world = await make_world(clock.now())
     await StaffUser.update({StaffUser.email: "sam.lead.notify@example.org"}).where(StaffUser.id == world.lead.id)
-    row_id = await enqueue(channel="email", template="password_reset", due_at=clock.now(),
+    row_id = await enqueue(windows=WINDOWS, channel="email", template="password_reset", due_at=clock.now(),
                            key=f"test:notify-email:{world.lead.id}", recipient_user_id=world.lead.id,
                            context={"name": "Sam Lead", "link": f"{BASE}/reset/abc", "minutes": 30})
     await tick(notify_settings, clock)
@@ -286,7 +286,7 @@ async def test_an_undelivered_family_text_falls_back_to_email_and_the_lead_is_to
 async def test_an_email_receipt_moves_the_email_row(hooks, clock, notify_settings):
     world = await make_world(clock.now())
     await StaffUser.update({StaffUser.email: "sam.receipt@example.org"}).where(StaffUser.id == world.lead.id)
-    row_id = await enqueue(channel="email", template="password_reset", due_at=clock.now(),
+    row_id = await enqueue(windows=WINDOWS, channel="email", template="password_reset", due_at=clock.now(),
                            key=f"test:notify-receipt:{world.lead.id}", recipient_user_id=world.lead.id,
                            context={"name": "Sam Lead", "link": f"{BASE}/reset/abc", "minutes": 30})
     await tick(notify_settings, clock)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tests.factories import make_world
+from tests.factories import WINDOWS, make_world
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
@@ -19,10 +19,10 @@ pytestmark = pytest.mark.usefixtures("clean_outbox")
 async def _send_some(world, clock) -> dict[str, int]:  # type: ignore[no-untyped-def]
     jess, ryan = (m["id"] for m in world.family["members"])
     ids = {
-        "jess": await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
+        "jess": await enqueue(windows=WINDOWS, channel="sms", template="member_action_due", due_at=clock.now(),
                               key=f"test:hist:jess:{jess}", recipient_member_id=jess,
                               context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True}),
-        "ryan": await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
+        "ryan": await enqueue(windows=WINDOWS, channel="sms", template="member_action_due", due_at=clock.now(),
                               key=f"test:hist:ryan:{ryan}", recipient_member_id=ryan,
                               context={"name": "Ryan", "due_on": "2026-11-24", "needs_link": True}),
     }
@@ -97,7 +97,7 @@ async def test_dev_messages_shows_a_worker_nothing_of_another_family(client, clo
     await give_password(world.outsider.id)
     await _send_some(world, clock)
     # A message to the outsider themself (about no family) is theirs to see.
-    own = await enqueue(channel="email", template="password_reset", due_at=clock.now(),
+    own = await enqueue(windows=WINDOWS, channel="email", template="password_reset", due_at=clock.now(),
                         key=f"test:dev:own:{world.outsider.id}", recipient_user_id=world.outsider.id,
                         context={"name": "Olly", "link": "http://x/reset/t", "minutes": 10, "hours": 0})
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.factories import make_user
+from tests.factories import WINDOWS, make_user
 from tracker.bootstrap import build_dispatcher, housekeeping
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
@@ -25,10 +25,10 @@ async def test_a_reset_link_asked_for_late_at_night_is_sent_at_once_and_not_kept
     user = await make_user(clock.now())
     clock.at = LATE
     link = "http://testserver.local/reset/secret-token-abc"
-    reset = await enqueue(channel="email", template="password_reset", due_at=LATE,
+    reset = await enqueue(windows=WINDOWS, channel="email", template="password_reset", due_at=LATE,
                           key=f"test-reset:{user.id}", recipient_user_id=user.id,
                           context={"name": user.name, "link": link, "minutes": 10, "hours": 0})
-    digest = await enqueue(channel="email", template="family_update_to_lead", due_at=LATE,
+    digest = await enqueue(windows=WINDOWS, channel="email", template="family_update_to_lead", due_at=LATE,
                            key=f"test-digest:{user.id}", recipient_user_id=user.id,
                            context={"lead_name": user.name, "member_name": "Jess", "family_name": "F",
                                     "what": "marked a step done", "link": "http://testserver.local/actions"})

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.factories import POLICY
 from tracker.bootstrap import build_dispatcher
 from tracker.demo import seed_demo
 from tracker.notify.providers import providers_for
@@ -29,7 +30,7 @@ BLAMING = ["failed to", "you must", "warning", "final reminder", "non-compliance
 
 @pytest.fixture
 async def demo_texts(clock):  # type: ignore[no-untyped-def]
-    await seed_demo(now=clock.now())
+    await seed_demo(policy=POLICY, now=clock.now())
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0, sms_backend="console",
                                    email_backend="console", dispatch_batch_size=5000)
     dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(3))

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.factories import World, make_world
+from tests.factories import WINDOWS, World, make_world
 from tracker.audit import AuditEvent
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
@@ -66,7 +66,7 @@ async def sent_text(world: World, clock, real_settings, email: str | None = None
     jess, _ = await own_number(world)
     if email:
         await FamilyMember.update({FamilyMember.email: email}).where(FamilyMember.id == jess)
-    row_id = await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
+    row_id = await enqueue(windows=WINDOWS, channel="sms", template="member_action_due", due_at=clock.now(),
                            key=f"test:hook:{jess}", recipient_member_id=jess,
                            context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
     dispatcher = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(1))
@@ -306,3 +306,20 @@ async def test_a_webhook_without_a_message_sid_is_refused_and_changes_nothing(ho
         response = await hooks.post(path, data=params, headers=signed(path, params))
         assert response.status_code == 400 and "MessageSid" in response.text
     assert (await FamilyMember.select().where(FamilyMember.id == jess).first())["opted_out_at"] is None
+
+
+async def test_two_apps_each_name_their_own_authority_in_replies(migrated, clock, real_settings):
+    """The authority's name in a reply comes from the app's settings, not the process's."""
+    from tracker.app import create_app
+
+    replies = []
+    for authority in ("Northshire Council", "Southmoor Borough"):
+        app = create_app(dataclasses.replace(real_settings, authority_name=authority), clock=clock,
+                         scheduler=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+            response = await post(client, "/webhooks/twilio/inbound",
+                                  {"From": "+447700987655", "Body": "Hello?"})
+        assert response.status_code == 200
+        replies.append(response.text)
+    assert "family plan with Northshire Council" in replies[0] and "Southmoor" not in replies[0]
+    assert "family plan with Southmoor Borough" in replies[1] and "Northshire" not in replies[1]

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import make_user, make_world
+from tests.factories import WINDOWS, make_user, make_world
 from tests.staff.helpers import sign_in
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
@@ -169,7 +169,8 @@ async def test_metrics_show_the_outbox_by_status(ops, clock):
     world = await make_world(clock.now())
     jess = world.family["members"][0]["id"]
     for n in range(3):
-        await enqueue(channel="sms", template="member_action_due", due_at=clock.now(), key=f"test:metrics:{jess}:{n}",
+        await enqueue(windows=WINDOWS,
+                      channel="sms", template="member_action_due", due_at=clock.now(), key=f"test:metrics:{jess}:{n}",
                       recipient_member_id=jess, context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
     found = samples((await ops.get("/metrics", headers=BEARER)).text)
     for status in STATUSES:
@@ -198,7 +199,8 @@ async def test_sends_are_counted_by_provider_and_result_and_the_last_clean_tick_
         ops, ops_app, clock, ops_settings):
     world = await make_world(clock.now())
     jess = world.family["members"][0]["id"]
-    await enqueue(channel="sms", template="member_action_due", due_at=clock.now(), key=f"test:metrics-send:{jess}",
+    await enqueue(windows=WINDOWS,
+                  channel="sms", template="member_action_due", due_at=clock.now(), key=f"test:metrics-send:{jess}",
                   recipient_member_id=jess, context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
     key = ("tracker_sends_total", (("channel", "sms"), ("provider", "console"), ("result", "accepted")))
     found = samples((await ops.get("/metrics", headers=BEARER)).text)

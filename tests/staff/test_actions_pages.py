@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, make_user
+from tests.factories import POLICY, SYSTEM, make_user
 from tests.staff.pages_support import (
     PASSWORD,
     as_user,
@@ -29,7 +29,7 @@ async def test_my_actions_lists_overdue_first_then_due_soon_grouped_by_family(cl
     now = clock.now()
     world = await signable_world(now)
     today = now.date()
-    overdue = await service.add_action(
+    overdue = await service.add_action(policy=POLICY,
         plan_id=world.plan_id, actor=SYSTEM, now=now,
         data=ActionIn(outcome_id=world.outcome_id, owner_user_id=world.invitee.id,
                       description="Visit Jess at home on Tuesday to plan mornings.",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import SYSTEM, at
+from tests.factories import POLICY, SYSTEM, at
 from tests.staff.helpers import csrf_token
 from tests.staff.pages_support import as_user, signable_world
 from tracker.plans import service
@@ -37,7 +37,7 @@ def _odt() -> bytes:
 
 
 async def _review(world, now) -> int:
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=20)), chair_id=world.chair.id,
                           invitee_ids=[world.invitee.id, world.lead.id]),

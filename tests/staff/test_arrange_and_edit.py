@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at, make_user
+from tests.factories import POLICY, SYSTEM, at, make_user
 from tests.staff.pages_support import as_user, post_as_form, signable_world
 from tracker.audit import AuditEvent
 from tracker.clock import LONDON
@@ -42,7 +42,7 @@ def _edit(world, d, **extra):
 
 
 def _report_due(d):
-    return report_due_on(d, service.working_calendar(), service.statutory_rules())
+    return report_due_on(d, service.working_calendar(), POLICY.statutory)
 
 
 async def _counts():
@@ -157,7 +157,7 @@ async def test_arranging_needs_manage_rights_and_a_csrf_token(client, clock):
 
 
 async def _upcoming(world, now, days=21) -> int:
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=days)),
                           chair_id=world.chair.id, invitee_ids=[world.invitee.id]),

@@ -213,10 +213,10 @@ async def test_reset_email_is_due_now_and_says_how_long_the_link_works(client, c
     await _request_reset(client, user.email)
     row = await Outbox.select().where(Outbox.recipient_user == user.id).first()
     assert row["template"] == "password_reset" and row["due_at"] == clock.now()
-    from tracker.notify.templates import render_email
+    from tracker.notify.templates import Letterhead, render_email
 
-    context = {**json.loads(row["context"]), "authority_name": "Demo", "base_url": "http://x"}
-    rendered = render_email("password_reset", context)
+    rendered = render_email("password_reset", json.loads(row["context"]),
+                            letterhead=Letterhead(authority_name="Demo", base_url="http://x"))
     assert "10 minutes" in str(rendered)
 
 

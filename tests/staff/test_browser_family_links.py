@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.browser_support import describe
-from tests.factories import SYSTEM, at
+from tests.factories import POLICY, SYSTEM, at
 from tests.staff.helpers import sign_in_page
 from tests.staff.pages_support import PASSWORD, signable_world
 from tests.staff.test_browser_pages import axe_violations
@@ -57,7 +57,7 @@ async def test_the_conference_page_with_a_report_to_download_passes_axe(live_ser
                                                                         live_clock):
     world = await signable_world(live_clock.now())
     now = live_clock.now()
-    conference_id = await service.create_conference(
+    conference_id = await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=20)), chair_id=world.chair.id,
                           invitee_ids=[world.invitee.id]),

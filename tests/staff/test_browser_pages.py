@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.browser_support import AXE, WCAG_TAGS, describe
-from tests.factories import SYSTEM, at
+from tests.factories import POLICY, SYSTEM, at
 from tests.staff.helpers import sign_in_page
 from tests.staff.pages_support import PASSWORD, signable_world
 from tracker.audit import Actor
@@ -53,7 +53,7 @@ async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _review(world, now, days: int) -> int:  # type: ignore[no-untyped-def]
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=days)),
                           chair_id=world.chair.id, invitee_ids=[world.invitee.id, world.lead.id]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at, make_user
+from tests.factories import POLICY, SYSTEM, at, make_user
 from tests.staff.pages_support import as_user, give_password, signable_world
 from tracker.audit import Actor
 from tracker.plans import service
@@ -14,7 +14,7 @@ from tracker.staff.queries import report_state
 
 
 async def _review(world, now, days=10, invitees=None) -> int:
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=days)),
                           chair_id=world.chair.id,
@@ -77,7 +77,7 @@ def test_report_state_follows_the_two_working_day_rule():
 async def test_review_summary_has_outcomes_history_voices_and_reports(client, clock):
     now = clock.now()
     world = await signable_world(now)
-    await service.update_conference(
+    await service.update_conference(policy=POLICY,
         conference_id=world.conference_id, actor=SYSTEM, now=now,
         patch=service.ConferencePatch(family_description="Rosie is funny & kind.",
                                       children_views="Rosie wants <more> time with Mum."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at
+from tests.factories import POLICY, SYSTEM, at
 from tests.staff.pages_support import as_user, post_as_form, post_htmx, signable_world
 from tracker.audit import AuditEvent
 from tracker.plans import service
@@ -32,7 +32,7 @@ def _record(review_on, **extra):
 
 
 async def _review_conference(world, now, *, days: int = -1) -> int:
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=days)),
                           chair_id=world.chair.id, invitee_ids=[world.invitee.id]),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.factories import SYSTEM, at
+from tests.factories import POLICY, SYSTEM, at
 from tests.staff.helpers import csrf_token
 from tests.staff.pages_support import as_user, signable_world
 from tracker.audit import AuditEvent
@@ -148,7 +148,7 @@ def test_serve_trusts_no_proxy_by_default():
 
 
 async def _review(world, now) -> int:  # type: ignore[no-untyped-def]
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=20)), chair_id=world.chair.id,
                           invitee_ids=[world.invitee.id, world.lead.id]),

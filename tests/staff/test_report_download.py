@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at
+from tests.factories import POLICY, SYSTEM, at
 from tests.staff.helpers import csrf_token
 from tests.staff.pages_support import as_user, give_password, signable_world
 from tracker.plans import service
@@ -16,7 +16,7 @@ PDF = b"%PDF-1.7\n%Rosie's attendance\n"
 
 
 async def _review(world, now) -> int:  # type: ignore[no-untyped-def]
-    return await service.create_conference(
+    return await service.create_conference(policy=POLICY,
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
                           starts_at=at(now.date() + timedelta(days=20)), chair_id=world.chair.id,
                           invitee_ids=[world.invitee.id, world.lead.id]),

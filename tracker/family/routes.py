@@ -33,6 +33,7 @@ from tracker.family.sessions import (
     start_session,
 )
 from tracker.i18n import language_used
+from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans.access import require_manage
 from tracker.plans.tables import FamilyMember
@@ -242,14 +243,15 @@ class FamilyPageController(Controller):
     async def update_action(
         self, action_id: FromPath[int], data: URLEncodedBody[dict[str, str]],
         access: NamedDependency[FamilyAccess], now: NamedDependency[datetime],
-        today: NamedDependency[date],
+        today: NamedDependency[date], windows: NamedDependency[SendWindows],
     ) -> Response[Any]:
         """Done, Started, or I need help with this (with optional words)."""
         choice = str(data.get("choice", ""))
         note = str(data.get("note", ""))
         try:
             await service.record_family_update(access=access, action_id=action_id,
-                                               choice=choice, note=note, now=now)
+                                               choice=choice, note=note, now=now,
+                                               windows=windows)
         except FieldErrors as exc:
             errors = {f"{name}-{action_id}": message for name, message in exc.errors.items()}
             return await _plan_page(access, now=now, today=today, status_code=400,
@@ -261,11 +263,12 @@ class FamilyPageController(Controller):
     async def add_message(
         self, data: URLEncodedBody[dict[str, str]], access: NamedDependency[FamilyAccess],
         now: NamedDependency[datetime], today: NamedDependency[date],
+        windows: NamedDependency[SendWindows],
     ) -> Response[Any]:
         """Words for the plan: how they feel about it, what they have noticed."""
         body = str(data.get("message", ""))
         try:
-            await service.add_family_message(access=access, body=body, now=now)
+            await service.add_family_message(access=access, body=body, now=now, windows=windows)
         except FieldErrors as exc:
             return await _plan_page(access, now=now, today=today, status_code=400,
                                     errors=dict(exc.errors), values={"message": body})

@@ -20,6 +20,7 @@ from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.family.sessions import FamilyAccess
 from tracker.notify.outbox import enqueue
+from tracker.notify.quiet import SendWindows
 from tracker.people.tables import StaffUser
 from tracker.plans import service as plans
 from tracker.plans.schemas import OPEN_STATUSES
@@ -182,7 +183,7 @@ async def _family_context(access: FamilyAccess) -> tuple[int | None, str]:
 
 
 async def _tell_lead(*, access: FamilyAccess, template: str, key: str, now: datetime,
-                     extra: dict[str, Any]) -> None:
+                     extra: dict[str, Any], windows: SendWindows) -> None:
     """Inside the change's transaction: an email to the lead professional, through the outbox.
 
     The email says only who did what on which family's plan (it goes to a work address);
@@ -193,13 +194,15 @@ async def _tell_lead(*, access: FamilyAccess, template: str, key: str, now: date
         return
     await enqueue(
         channel="email", template=template, due_at=now, key=key, recipient_user_id=lead_id,
+        windows=windows,
         context={"member_name": access.member_name.strip().split(" ")[0],
                  "family_name": family_name, "plan_id": access.plan_id, **extra},
     )
 
 
 async def record_family_update(
-    *, access: FamilyAccess, action_id: int, choice: str, note: str, now: datetime
+    *, access: FamilyAccess, action_id: int, choice: str, note: str, now: datetime,
+    windows: SendWindows,
 ) -> int:
     """A family member says one of their steps is done, started, or that they need help.
 
@@ -234,11 +237,14 @@ async def record_family_update(
             action_id=action_id, status=status, note=note, actor=access.actor, now=now)
         await _tell_lead(access=access, template="family_update_to_lead",
                          key=f"family_update:{update_id}", now=now,
-                         extra={"asked_for_help": choice == "help", "choice": choice})
+                         extra={"asked_for_help": choice == "help", "choice": choice},
+                         windows=windows)
     return update_id
 
 
-async def add_family_message(*, access: FamilyAccess, body: str, now: datetime) -> int:
+async def add_family_message(
+    *, access: FamilyAccess, body: str, now: datetime, windows: SendWindows
+) -> int:
     """A family member's words on their plan (how they feel, what they have noticed)."""
     body = (body or "").strip()
     errors: dict[str, str] = {}
@@ -262,7 +268,7 @@ async def add_family_message(*, access: FamilyAccess, body: str, now: datetime) 
             family_id=access.family_id, plan_id=access.plan_id,
         )
         await _tell_lead(access=access, template="family_message_to_lead",
-                         key=f"family_message:{message_id}", now=now, extra={})
+                         key=f"family_message:{message_id}", now=now, extra={}, windows=windows)
     return message_id
 
 

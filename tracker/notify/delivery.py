@@ -9,6 +9,7 @@ from typing import Any
 from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import OPT_OUT_CODE
+from tracker.notify.quiet import SendWindows
 from tracker.notify.tables import Outbox
 from tracker.notify.templates import template_exists
 from tracker.plans.tables import Family, FamilyMember
@@ -28,7 +29,7 @@ RANK = {"pending": 0, "sending": 1, "unknown": 1, "error": 1, "sent": 2, "delive
 
 
 async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,
-                       error_code: str | None, now: datetime) -> str:
+                       error_code: str | None, now: datetime, windows: SendWindows) -> str:
     """Apply one Twilio status report; returns what happened (for logs and tests)."""
     new = TWILIO_STATUS.get(status.lower())
     if new is None:
@@ -41,7 +42,8 @@ async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,
     if error_code == str(OPT_OUT_CODE) and row["recipient_member"] is not None:
         await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM, why=TWILIO_UNSUBSCRIBED)
     else:
-        await after_failed(row, reason=f"{status} {error_code or ''}".strip(), now=now)
+        await after_failed(row, reason=f"{status} {error_code or ''}".strip(), now=now,
+                           windows=windows)
     return outcome
 
 
@@ -84,13 +86,15 @@ async def move_row(*, outbox_id: int | None, provider_message_id: str, new: str,
     return f"{current} -> {new}", row
 
 
-async def after_failed(row: dict[str, Any], *, reason: str, now: datetime) -> None:
+async def after_failed(row: dict[str, Any], *, reason: str, now: datetime,
+                       windows: SendWindows) -> None:
     """What follows a failed delivery: a text to a family member falls back to email, lead told."""
     if row["channel"] == "sms" and row["recipient_member"] is not None:
-        await after_text_failed(row["id"], reason=reason, now=now)
+        await after_text_failed(row["id"], reason=reason, now=now, windows=windows)
 
 
-async def after_text_failed(row_id: int, *, reason: str, now: datetime) -> dict[str, Any]:
+async def after_text_failed(row_id: int, *, reason: str, now: datetime,
+                            windows: SendWindows) -> dict[str, Any]:
     """A text to a family member did not arrive: email it instead where we can, and tell the lead."""
     row = await Outbox.select().where(Outbox.id == row_id).first()
     if row is None or row["recipient_member"] is None:
@@ -105,13 +109,15 @@ async def after_text_failed(row_id: int, *, reason: str, now: datetime) -> dict[
             and template_exists("email", row["template"])):
         await enqueue(channel="email", template=row["template"],
                       context=json.loads(row["context"] or "{}"), due_at=now,
-                      key=f"{row['key']}:email_fallback", recipient_member_id=member["id"])
+                      key=f"{row['key']}:email_fallback", recipient_member_id=member["id"],
+                      windows=windows)
         emailed = True
     lead = family["lead_professional"] if family else None
     if lead is not None:
         await enqueue(
             channel="email", template="text_undelivered", due_at=now,
             key=f"text_undelivered:outbox:{row_id}:user:{lead}", recipient_user_id=lead,
+            windows=windows,
             context={"member_name": member["name"], "family_name": family["name"] if family else "",
                      "family_id": member["family"], "reason": reason, "emailed": emailed},
         )

@@ -41,11 +41,12 @@ from tracker.notify.providers import (
     Providers,
     RetryableError,
 )
+from tracker.notify.quiet import SendWindows
 from tracker.notify.rules import RULES, Nudge, nudges_due
 from tracker.notify.segments import segments
 from tracker.notify.state import load_state, rule_settings
 from tracker.notify.tables import Outbox
-from tracker.notify.templates import Rendered, render
+from tracker.notify.templates import Letterhead, Rendered, render
 from tracker.people.tables import StaffUser
 from tracker.plans.dates import WorkingCalendar, england_calendar
 from tracker.plans.tables import FamilyMember
@@ -261,6 +262,10 @@ class Dispatcher:
         min_lease = settings.dispatch_batch_size / rate * 2 + 60 if rate > 0 else 60
         self.lease = timedelta(seconds=max(settings.send_lease_seconds, min_lease))
         self.heartbeat = Heartbeat(started_at=clock.now())
+        # What the settings decide about messages, worked out once for this dispatcher.
+        self.windows = outbox.send_windows(settings)
+        self.letterhead = Letterhead(authority_name=settings.authority_name,
+                                     base_url=settings.public_base_url)
 
     # ---------------------------------------------------------------- the tick
 
@@ -326,7 +331,7 @@ class Dispatcher:
     async def _insert_nudges(self, chunk: list[Nudge], now: datetime, report: TickReport) -> None:
         """Insert a chunk in one statement; if that fails, row by row, skipping the bad one."""
         try:
-            inserted = await _insert_outbox(chunk, now)
+            inserted = await _insert_outbox(chunk, now, self.windows)
         except Exception:
             if len(chunk) == 1:
                 raise
@@ -434,8 +439,7 @@ class Dispatcher:
 
     async def _deferred(self, send: Sending, report: TickReport) -> bool:
         """True (and the row put back until then) when quiet hours hold this message."""
-        windows = outbox.send_windows(self.settings)
-        allowed_at = windows.next_allowed(send.channel, send.now, outbox.is_bank_holiday)
+        allowed_at = self.windows.next_allowed(send.channel, send.now, outbox.is_bank_holiday)
         if allowed_at <= send.now or outbox.ignores_quiet_hours(send.channel, send.row["template"]):
             return False
         await _guarded(send.id, {Outbox.status: "pending", Outbox.next_attempt_at: allowed_at,
@@ -458,7 +462,7 @@ class Dispatcher:
                 await self._suppress(send.id, "no_current_plan", send.now, report, send.label)
                 return None
         try:
-            return render(send.channel, row["template"], context)
+            return render(send.channel, row["template"], context, letterhead=self.letterhead)
         except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the tick
             log.exception("cannot render %s", send.label)
             await self._fail(row, "template", f"cannot render the message: {exc}", send.now, report,
@@ -505,7 +509,8 @@ class Dispatcher:
             await opt_out_member(recipient.member["id"], now=self.clock.now(), actor=SYSTEM,
                                  why=TWILIO_UNSUBSCRIBED)
         elif send.channel == "sms" and send.row["recipient_member"] is not None:
-            await after_text_failed(send.id, reason=exc.text, now=self.clock.now())
+            await after_text_failed(send.id, reason=exc.text, now=self.clock.now(),
+                                    windows=self.windows)
 
     async def _record_sent(self, send: Sending, receipt: ProviderReceipt) -> None:
         """The provider has it: record `sent` (unless a status callback settled it first)."""
@@ -578,11 +583,12 @@ class Dispatcher:
             report.lines.append(f"retry {label} at {at.isoformat()} (try {attempts}): {exc.code} {exc.text}")
 
 
-async def _insert_outbox(nudges: list[Nudge], now: datetime) -> list[dict[str, Any]]:
+async def _insert_outbox(nudges: list[Nudge], now: datetime,
+                         windows: SendWindows) -> list[dict[str, Any]]:
     """Insert the nudges' rows (one statement); a key already present is left alone."""
     rows = [outbox.outbox_row(
         channel=n.channel, template=n.template, context=n.context, due_at=n.due_at,
-        key=n.key, now=now, rule=n.rule, recipient_user_id=n.recipient_user_id,
+        key=n.key, windows=windows, now=now, rule=n.rule, recipient_user_id=n.recipient_user_id,
         recipient_member_id=n.recipient_member_id, family_id=n.family_id) for n in nudges]
     return await Outbox.insert(*rows).on_conflict(
         target=Outbox.key, action="DO NOTHING").returning(Outbox.id)

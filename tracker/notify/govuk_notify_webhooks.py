@@ -24,6 +24,7 @@ from litestar.di import NamedDependency
 from tracker.notify import delivery
 from tracker.notify.inbound import handle_inbound
 from tracker.notify.providers import ProviderError, sms_provider_for
+from tracker.notify.quiet import SendWindows
 from tracker.notify.tables import CHANNELS
 from tracker.settings import Settings
 
@@ -95,7 +96,8 @@ def e164(number: str) -> str | None:
 
 
 @post("/webhooks/notify/status", include_in_schema=False, status_code=200)
-async def notify_status(request: Request, now: NamedDependency[datetime]) -> Response[Any]:
+async def notify_status(request: Request, now: NamedDependency[datetime],
+                        windows: NamedDependency[SendWindows]) -> Response[Any]:
     """Notify's delivery receipt for a text or an email: moves the outbox row forward, never back."""
     settings: Settings = request.app.state["settings"]
     if not _authorised(request, settings):
@@ -121,7 +123,7 @@ async def notify_status(request: Request, now: NamedDependency[datetime]) -> Res
         error_code=status if new == "failed" else None,
         error_text=f"GOV.UK Notify reported {status}", now=now)
     if row is not None and new == "failed":
-        await delivery.after_failed(row, reason=status, now=now)
+        await delivery.after_failed(row, reason=status, now=now, windows=windows)
     log.info("notify receipt: %s", outcome)
     return Response({"outcome": outcome}, status_code=200)
 
@@ -140,7 +142,8 @@ async def _send_reply(settings: Settings, to: str, body: str) -> None:
 
 
 @post("/webhooks/notify/inbound", include_in_schema=False, status_code=200)
-async def notify_inbound(request: Request, now: NamedDependency[datetime]) -> Response[Any]:
+async def notify_inbound(request: Request, now: NamedDependency[datetime],
+                         windows: NamedDependency[SendWindows]) -> Response[Any]:
     """A text a family member sent to our Notify number: keywords, HELP, or a message for their plan."""
     settings: Settings = request.app.state["settings"]
     if not _authorised(request, settings):
@@ -160,7 +163,8 @@ async def notify_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     # Acted on once per Notify id (Notify retries a callback it got no answer to); the prefix
     # keeps Notify's ids apart from Twilio's MessageSids in the same claim table.
     result = await handle_inbound(message_sid=f"notify:{notification_id.lower()}", from_number=from_number,
-                                  body=message, now=now)
+                                  body=message, now=now, authority_name=settings.authority_name,
+                                  windows=windows)
     reply = result.reply
     if reply is None and result.outcome in CONFIRMATIONS:
         reply = CONFIRMATIONS[result.outcome].format(authority=settings.authority_name)

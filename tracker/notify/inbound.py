@@ -11,11 +11,11 @@ from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.notify.consent import opt_in_member, opt_out_member
 from tracker.notify.outbox import enqueue
+from tracker.notify.quiet import SendWindows
 from tracker.notify.tables import InboundMessage
 from tracker.notify.templates import first_name
 from tracker.people.tables import StaffUser
 from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage
-from tracker.settings import get_settings
 from tracker.validate import strip_controls
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -45,14 +45,15 @@ def valid_message_sid(value: str) -> bool:
 
 
 async def handle_inbound(*, message_sid: str, from_number: str, body: str,
-                         now: datetime) -> InboundResult:
+                         now: datetime, authority_name: str, windows: SendWindows) -> InboundResult:
     """Act on a text from `from_number` (E.164, as Twilio sends it) exactly once per MessageSid.
 
     Twilio retries a webhook whose answer it did not get (a timeout, a 5xx, a dropped
     connection), and anyone holding a signed request can replay it. The SID is claimed in
     the same transaction as everything the text causes, so either both commit or neither
     does, and a replay finds the claim and does nothing: no second message on the plan, no
-    second email to the lead, no second reply text.
+    second email to the lead, no second reply text. `authority_name` and `windows` (quiet
+    hours for the lead's email) come from the settings of the app that received the text.
     """
     async with atomic():
         claimed = await InboundMessage.insert(
@@ -61,14 +62,15 @@ async def handle_inbound(*, message_sid: str, from_number: str, body: str,
             InboundMessage.id)
         if not claimed:
             return InboundResult("replay")
-        result = await _act_on(from_number=from_number, body=body, now=now)
+        result = await _act_on(from_number=from_number, body=body, now=now,
+                               authority_name=authority_name, windows=windows)
         await InboundMessage.update({InboundMessage.outcome: result.outcome}).where(
             InboundMessage.id == claimed[0]["id"])
     return result
 
 
-async def _act_on(*, from_number: str, body: str, now: datetime) -> InboundResult:
-    settings = get_settings()
+async def _act_on(*, from_number: str, body: str, now: datetime, authority_name: str,
+                  windows: SendWindows) -> InboundResult:
     # Twilio signed it, but a text can still carry characters no database column can hold.
     from_number, body = strip_controls(from_number), strip_controls(body)
     members = await FamilyMember.select(
@@ -80,7 +82,7 @@ async def _act_on(*, from_number: str, body: str, now: datetime) -> InboundResul
         # Nothing is stored about a number we don't know.
         return InboundResult("unknown_number", (
             f"Sorry, we don't recognise this number. If you are part of a family plan with "
-            f"{settings.authority_name}, please contact your lead professional."))
+            f"{authority_name}, please contact your lead professional."))
     word = keyword(body)
     if word in STOP_WORDS:
         for m in members:
@@ -108,12 +110,13 @@ async def _act_on(*, from_number: str, body: str, now: datetime) -> InboundResul
         else:
             contact = "your lead professional"
         return InboundResult("help", (
-            f"This number sends reminders about your family's plan from {settings.authority_name}. "
+            f"This number sends reminders about your family's plan from {authority_name}. "
             f"For help, please contact {contact}. Reply STOP to stop these texts."))
-    return await _save_reply(member, lead, body, now)
+    return await _save_reply(member, lead, body, now, windows)
 
 
-async def _save_reply(member: dict, lead: dict | None, body: str, now: datetime) -> InboundResult:
+async def _save_reply(member: dict, lead: dict | None, body: str, now: datetime,
+                      windows: SendWindows) -> InboundResult:
     text = body.strip()[:MAX_BODY]
     plan = await Plan.select(Plan.id).where(
         (Plan.family == member["family"]) & (Plan.status == "active")).first()
@@ -131,7 +134,7 @@ async def _save_reply(member: dict, lead: dict | None, body: str, now: datetime)
             await enqueue(
                 channel="email", template="family_replied", due_at=now,
                 key=f"family_replied:plan_message:{message_id}:user:{lead['id']}",
-                recipient_user_id=lead["id"],
+                recipient_user_id=lead["id"], windows=windows,
                 context={"member_name": member["name"], "family_name": family["name"] if family else "",
                          "body": text, "plan_id": plan_id, "family_id": member["family"]},
             )

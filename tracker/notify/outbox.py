@@ -10,14 +10,13 @@ from tracker.notify.quiet import SendWindows, parse_hours
 from tracker.notify.tables import Outbox
 from tracker.plans.dates import england_calendar
 from tracker.plans.tables import FamilyMember
-from tracker.settings import Settings, get_settings
+from tracker.settings import Settings
 
 Channel = Literal["sms", "email"]
 
 
-def send_windows(settings: Settings | None = None) -> SendWindows:
-    """Quiet-hours settings as a SendWindows value."""
-    settings = settings or get_settings()
+def send_windows(settings: Settings) -> SendWindows:
+    """Quiet-hours settings as a SendWindows value (built by whoever holds the settings)."""
     sms_start, sms_end = parse_hours(settings.sms_hours)
     email_start, email_end = parse_hours(settings.email_hours)
     return SendWindows(sms_start=sms_start, sms_end=sms_end, email_start=email_start,
@@ -43,11 +42,12 @@ def ignores_quiet_hours(channel: str, template: str) -> bool:
     return channel == "email" and template in IMMEDIATE_EMAIL_TEMPLATES
 
 
-def first_send_at(channel: str, due_at: datetime, template: str = "") -> datetime:
+def first_send_at(channel: str, due_at: datetime, template: str = "", *,
+                  windows: SendWindows) -> datetime:
     """When a message due at `due_at` may first go out: quiet hours defer it, never drop it."""
     if ignores_quiet_hours(channel, template):
         return due_at
-    return send_windows().next_allowed(channel, due_at, is_bank_holiday)
+    return windows.next_allowed(channel, due_at, is_bank_holiday)
 
 
 def dump_context(context: dict[str, Any]) -> str:
@@ -63,7 +63,7 @@ def dump_context(context: dict[str, Any]) -> str:
 
 def outbox_row(
     *, channel: str, template: str, context: dict[str, Any], due_at: datetime, key: str,
-    now: datetime | None = None, rule: str = "direct", recipient_user_id: int | None = None,
+    windows: SendWindows, now: datetime | None = None, rule: str = "direct", recipient_user_id: int | None = None,
     recipient_member_id: int | None = None, family_id: int | None = None,
 ) -> Outbox:
     """An unsaved pending outbox row (the rules and enqueue() share this)."""
@@ -78,7 +78,8 @@ def outbox_row(
         key=key, rule=rule, channel=channel, template=template, context=dump_context(context),
         recipient_user=recipient_user_id, recipient_member=recipient_member_id,
         family_id=family_id, status="pending", due_at=due_at,
-        next_attempt_at=first_send_at(channel, max(due_at, stamp), template), attempts=0, created_at=stamp,
+        next_attempt_at=first_send_at(channel, max(due_at, stamp), template, windows=windows),
+        attempts=0, created_at=stamp,
         updated_at=stamp,
     )
 
@@ -90,6 +91,7 @@ async def enqueue(
     context: dict[str, Any],
     due_at: datetime,
     key: str,
+    windows: SendWindows,
     recipient_user_id: int | None = None,
     recipient_member_id: int | None = None,
 ) -> int | None:
@@ -99,7 +101,8 @@ async def enqueue(
     there is one (the message commits, or rolls back, with the change that caused it) and
     opens none of its own. The key must be unique per intended message, e.g.
     ``f"password_reset:user:{user_id}:{token_id}"``. Suitability of the recipient (safe to
-    contact, consent, opted out) and quiet hours are applied when it is sent.
+    contact, consent, opted out) and quiet hours are applied when it is sent; `windows` (the
+    caller's quiet hours, from its settings) only places the first try.
     """
     family_id = None
     if recipient_member_id is not None:
@@ -107,7 +110,7 @@ async def enqueue(
             FamilyMember.id == recipient_member_id).first()
         family_id = member["family"] if member else None
     row = outbox_row(channel=channel, template=template, context=context, due_at=due_at, key=key,
-                     recipient_user_id=recipient_user_id, recipient_member_id=recipient_member_id,
+                     windows=windows, recipient_user_id=recipient_user_id, recipient_member_id=recipient_member_id,
                      family_id=family_id)
     result = await Outbox.insert(row).on_conflict(target=Outbox.key, action="DO NOTHING").returning(
         Outbox.id)

@@ -18,6 +18,7 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
 from tracker.notify.govuk_notify_webhooks import ROUTES as NOTIFY_WEBHOOKS
 from tracker.notify.inbound import handle_inbound, valid_message_sid
+from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.settings import Settings
 from tracker.validate import parse_id
@@ -64,7 +65,8 @@ def _twiml(reply: str | None) -> Response[str]:
 
 
 @post("/webhooks/twilio/status", include_in_schema=False, status_code=200)
-async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Response[str]:
+async def twilio_status(request: Request, now: NamedDependency[datetime],
+                        windows: NamedDependency[SendWindows]) -> Response[str]:
     """Twilio's delivery report for a text: moves the outbox row forward, never back."""
     form = await _verified_form(request)
     if form is None:
@@ -77,12 +79,13 @@ async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Res
     await delivery.apply_status(
         outbox_id=outbox_id, message_sid=sid,
         status=form.get("MessageStatus", form.get("SmsStatus", "")),
-        error_code=form.get("ErrorCode") or None, now=now)
+        error_code=form.get("ErrorCode") or None, now=now, windows=windows)
     return _twiml(None)
 
 
 @post("/webhooks/twilio/inbound", include_in_schema=False, status_code=200)
-async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Response[str]:
+async def twilio_inbound(request: Request, now: NamedDependency[datetime],
+                         windows: NamedDependency[SendWindows]) -> Response[str]:
     """A text a family member sent us: keywords, HELP, or a message for their plan."""
     form = await _verified_form(request)
     if form is None:
@@ -91,7 +94,8 @@ async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     if not valid_message_sid(sid):
         return _bad_sid()
     result = await handle_inbound(message_sid=sid, from_number=form.get("From", ""),
-                                  body=form.get("Body", ""), now=now)
+                                  body=form.get("Body", ""), now=now, windows=windows,
+                                  authority_name=request.app.state["settings"].authority_name)
     return _twiml(result.reply)
 
 

@@ -11,8 +11,9 @@ Convention, for a template named T (e.g. ``action_due``):
 
 Only the files for the channels a template is sent on need exist. Rendering is strict: a name
 missing from the context is an error, not an empty string. Every context also has
-``authority_name`` and ``base_url``. Words invite and ask ("If you'd like help…, reply…"),
-like the "Consider" column of the practice guide; they never warn or blame.
+``authority_name`` and ``base_url``, from the `Letterhead` the caller makes from its settings.
+Words invite and ask ("If you'd like help…, reply…"), like the "Consider" column of the
+practice guide; they never warn or blame.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from tracker.clock import LONDON
-from tracker.settings import PROJECT_ROOT, get_settings
+from tracker.settings import PROJECT_ROOT
 
 MESSAGES_DIR = PROJECT_ROOT / "templates" / "messages"
 
@@ -92,29 +93,39 @@ def _render(name: str, context: dict[str, Any]) -> str:
     return environment().get_template(f"messages/{name}").render(**context)
 
 
-def _with_defaults(context: dict[str, Any]) -> dict[str, Any]:
-    settings = get_settings()
-    return {"authority_name": settings.authority_name, "base_url": settings.public_base_url,
+@dataclass(frozen=True)
+class Letterhead:
+    """What every message may name: the authority, and the address of the service."""
+
+    authority_name: str
+    base_url: str
+
+
+def _with_defaults(context: dict[str, Any], letterhead: Letterhead) -> dict[str, Any]:
+    return {"authority_name": letterhead.authority_name, "base_url": letterhead.base_url,
             **context}
 
 
-def render_sms(template: str, context: dict[str, Any]) -> Rendered:
+def render_sms(template: str, context: dict[str, Any], *, letterhead: Letterhead) -> Rendered:
     """The text message for `template`, on one line per paragraph, trimmed."""
-    text = _render(f"{template}.sms.txt", _with_defaults(context)).strip()
+    text = _render(f"{template}.sms.txt", _with_defaults(context, letterhead)).strip()
     return Rendered(text=text)
 
 
-def render_email(template: str, context: dict[str, Any]) -> Rendered:
+def render_email(template: str, context: dict[str, Any], *, letterhead: Letterhead) -> Rendered:
     """Subject, plain text and HTML of the email for `template`."""
-    ctx = _with_defaults(context)
+    ctx = _with_defaults(context, letterhead)
     subject = " ".join(_render(f"{template}.email.subject.txt", ctx).split())
     return Rendered(subject=subject, text=_render(f"{template}.email.txt", ctx).strip() + "\n",
                     html=_render(f"{template}.email.html", ctx))
 
 
-def render(channel: str, template: str, context: dict[str, Any]) -> Rendered:
+def render(channel: str, template: str, context: dict[str, Any], *,
+           letterhead: Letterhead) -> Rendered:
     """Render for a channel ("sms" or "email")."""
-    return render_sms(template, context) if channel == "sms" else render_email(template, context)
+    if channel == "sms":
+        return render_sms(template, context, letterhead=letterhead)
+    return render_email(template, context, letterhead=letterhead)
 
 
 def template_exists(channel: str, template: str) -> bool:

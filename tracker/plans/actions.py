@@ -12,7 +12,7 @@ from tracker.clock import LONDON, local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.plans.access import active_user
-from tracker.plans.common import HISTORY_IS_KEPT, date_window, given
+from tracker.plans.common import HISTORY_IS_KEPT, PlanPolicy, given
 from tracker.plans.progress import current_action, write_progress
 from tracker.plans.schemas import (
     OPEN_STATUSES,
@@ -187,7 +187,9 @@ async def _check_owner(
             )
 
 
-async def add_action(*, plan_id: int, data: ActionIn, actor: Actor, now: datetime) -> int:
+async def add_action(
+    *, plan_id: int, data: ActionIn, actor: Actor, now: datetime, policy: PlanPolicy
+) -> int:
     """Add an action to one outcome, with one owner, a due date and a success measure."""
     plan = await Plan.select().where(Plan.id == plan_id).first()
     if plan is None:
@@ -214,7 +216,7 @@ async def add_action(*, plan_id: int, data: ActionIn, actor: Actor, now: datetim
             check_text(getattr(data, name), field_label=label, required=False, max_length=1000)
         except ValueError as exc:
             errors[name] = str(exc)
-    if data.due_on is not None and (problem := date_window(now).problem(data.due_on, "the due date")):
+    if data.due_on is not None and (problem := policy.date_window(now).problem(data.due_on, "the due date")):
         errors["due_on"] = problem
     if errors:
         raise FieldErrors(errors)
@@ -328,7 +330,7 @@ async def _check_action_refs(change: ActionChange, action: dict[str, Any], plan:
 
 
 async def update_action(
-    *, action_id: int, patch: ActionPatch, actor: Actor, now: datetime
+    *, action_id: int, patch: ActionPatch, actor: Actor, now: datetime, policy: PlanPolicy
 ) -> None:
     """Change an action; a status change is also written as a progress update."""
     a = await Action.select().where(Action.id == action_id).first()
@@ -336,7 +338,7 @@ async def update_action(
         raise NotFound(f"action {action_id}")
     plan = await Plan.select().where(Plan.id == a["plan"]).first()
     change = plan_action_change(patch, a, plan_active=plan["status"] == "active",
-                                window=date_window(now))
+                                window=policy.date_window(now))
     await _check_action_refs(change, a, plan)
     if change.errors:
         raise FieldErrors(change.errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,14 +18,14 @@ from tracker.plans.dates import (
     WorkingCalendar,
     england_calendar,
 )
+from tracker.plans.language import LanguageRule, load_rules
 from tracker.plans.language import check_text as run_check
-from tracker.plans.language import load_rules
 from tracker.plans.tables import (
     Action,
     Conference,
     Plan,
 )
-from tracker.settings import get_settings
+from tracker.settings import Settings
 from tracker.validate import DateWindow
 
 HISTORY_IS_KEPT = (
@@ -38,20 +39,44 @@ def working_calendar() -> WorkingCalendar:
     return england_calendar()
 
 
-def statutory_rules() -> StatutoryRules:
-    """The authority's statutory timings, from settings."""
-    s = get_settings()
-    return StatutoryRules(
-        first_review_months=s.first_review_months,
-        later_review_months=s.later_review_months,
-        report_working_days_before=s.report_working_days_before,
-        first_core_group_working_days=s.first_core_group_working_days,
-    )
+@lru_cache(maxsize=8)
+def _rules_from(path: str) -> tuple[LanguageRule, ...]:
+    """The language rules in a file ("" for the bundled one), read once per path."""
+    return load_rules(Path(path) if path else None)
 
 
-def date_window(now: datetime) -> DateWindow:
-    """The span around today that due dates, conferences and reviews must fall in (a setting)."""
-    return DateWindow(today=local_date(now), span_years=get_settings().date_span_years)
+@dataclass(frozen=True)
+class PlanPolicy:
+    """What an authority decides about plans: statutory timings, the date span, language rules.
+
+    Built once from the settings by whoever decides behaviour (`create_app`, the CLI, a
+    test) and passed to the use-cases that need it; no plan module reads global settings.
+    """
+
+    statutory: StatutoryRules = field(default_factory=StatutoryRules)
+    date_span_years: int = 5
+    language: tuple[LanguageRule, ...] = field(default_factory=lambda: _rules_from(""))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlanPolicy:
+        return cls(
+            statutory=StatutoryRules(
+                first_review_months=settings.first_review_months,
+                later_review_months=settings.later_review_months,
+                report_working_days_before=settings.report_working_days_before,
+                first_core_group_working_days=settings.first_core_group_working_days,
+            ),
+            date_span_years=settings.date_span_years,
+            language=_rules_from(settings.language_rules_path or ""),
+        )
+
+    def date_window(self, now: datetime) -> DateWindow:
+        """The span around today that due dates, conferences and reviews must fall in."""
+        return DateWindow(today=local_date(now), span_years=self.date_span_years)
+
+    def check_language(self, text: str) -> list[dict[str, Any]]:
+        """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
+        return [f.to_dict() for f in run_check(text, self.language)]
 
 
 def given(value: Any) -> bool:
@@ -98,15 +123,3 @@ async def staff_directory() -> list[dict[str, Any]]:
         StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role_title,
         StaffUser.agency, StaffUser.roles,
     ).where(StaffUser.active == True).order_by(StaffUser.name)  # noqa: E712
-
-
-@lru_cache(maxsize=1)
-def language_rules() -> tuple[Any, ...]:
-    """The authority's language rules: LANGUAGE_RULES_PATH when set, else the bundled file."""
-    path = get_settings().language_rules_path
-    return load_rules(Path(path) if path else None)
-
-
-def check_language(text: str) -> list[dict[str, Any]]:
-    """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
-    return [f.to_dict() for f in run_check(text, language_rules())]

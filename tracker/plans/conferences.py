@@ -13,13 +13,13 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller, parse_roles
 from tracker.plans.access import active_user, visible_family_ids
 from tracker.plans.common import (
+    PlanPolicy,
     conference_family,
-    date_window,
     given,
-    statutory_rules,
     working_calendar,
 )
 from tracker.plans.dates import (
+    StatutoryRules,
     first_core_group_by,
     latest_review_for,
     report_due_on,
@@ -84,7 +84,7 @@ async def _conference_values(
     return values
 
 
-def _check_decision(merged: dict[str, Any], errors: dict[str, str]) -> None:
+def _check_decision(merged: dict[str, Any], errors: dict[str, str], rules: StatutoryRules) -> None:
     decision = merged.get("decision")
     categories = merged.get("categories") or ""
     if categories and decision != "cp_plan":
@@ -98,7 +98,7 @@ def _check_decision(merged: dict[str, Any], errors: dict[str, str]) -> None:
     starts_at = merged.get("starts_at")
     if review and starts_at:
         held_on = local_date(starts_at)
-        latest = latest_review_for(merged["kind"], held_on, statutory_rules())
+        latest = latest_review_for(merged["kind"], held_on, rules)
         if review <= held_on:
             errors["next_review_on"] = "The next review must come after this conference."
         elif review > latest:
@@ -120,10 +120,10 @@ async def _check_invitees(ids: list[int], errors: dict[str, str]) -> None:
 
 async def _set_invitees(
     conference_id: int, family_id: int, ids: list[int], starts_at: datetime,
-    actor: Actor, now: datetime,
+    actor: Actor, now: datetime, rules: StatutoryRules,
 ) -> None:
     """Invite exactly these professionals; everyone's report is due 2 working days ahead."""
-    due = report_due_on(local_date(starts_at), working_calendar(), statutory_rules())
+    due = report_due_on(local_date(starts_at), working_calendar(), rules)
     current = {
         r["user"]: r
         for r in await ConferenceInvitee.select().where(
@@ -158,17 +158,19 @@ async def _set_invitees(
             )
 
 
-async def create_conference(*, data: ConferenceIn, actor: Actor, now: datetime) -> int:
+async def create_conference(
+    *, data: ConferenceIn, actor: Actor, now: datetime, policy: PlanPolicy
+) -> int:
     """Schedule (and optionally record) a conference for a family."""
     errors: dict[str, str] = {}
     if not given(data.starts_at):
         errors["starts_at"] = "Enter the date and time the conference starts."
     values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None,
-                                      window=date_window(now))
+                                      window=policy.date_window(now))
     invitees = data.invitee_ids if given(data.invitee_ids) else []
     await _check_invitees(invitees, errors)
     if not errors:
-        _check_decision({**values, "kind": data.kind}, errors)
+        _check_decision({**values, "kind": data.kind}, errors, policy.statutory)
     if errors:
         raise FieldErrors(errors)
     async with atomic():
@@ -183,13 +185,15 @@ async def create_conference(*, data: ConferenceIn, actor: Actor, now: datetime) 
             family_id=data.family_id,
         )
         await _set_invitees(
-            conference_id, data.family_id, invitees, values["starts_at"], actor, now
+            conference_id, data.family_id, invitees, values["starts_at"], actor, now,
+            policy.statutory,
         )
     return conference_id
 
 
 async def update_conference(
-    *, conference_id: int, patch: ConferencePatch, actor: Actor, now: datetime
+    *, conference_id: int, patch: ConferencePatch, actor: Actor, now: datetime,
+    policy: PlanPolicy,
 ) -> None:
     """Record the seven steps, the decision, or change the date, chair or invitees."""
     current = await Conference.select().where(Conference.id == conference_id).first()
@@ -197,7 +201,7 @@ async def update_conference(
         raise NotFound(f"conference {conference_id}")
     errors: dict[str, str] = {}
     values = await _conference_values(
-        patch, errors, kind=None, starts_at_current=current["starts_at"], window=date_window(now)
+        patch, errors, kind=None, starts_at_current=current["starts_at"], window=policy.date_window(now)
     )
     if given(patch.kind):
         values["kind"] = patch.kind
@@ -205,7 +209,7 @@ async def update_conference(
     if invitees is not None:
         await _check_invitees(invitees, errors)
     if not errors:
-        _check_decision({**current, **values}, errors)
+        _check_decision({**current, **values}, errors, policy.statutory)
     if errors:
         raise FieldErrors(errors)
     async with atomic():
@@ -221,14 +225,16 @@ async def update_conference(
         starts_at = values.get("starts_at", current["starts_at"])
         if invitees is not None:
             await _set_invitees(
-                conference_id, current["family"], invitees, starts_at, actor, now
+                conference_id, current["family"], invitees, starts_at, actor, now,
+                policy.statutory,
             )
         elif "starts_at" in values:
             ids = [
                 r["user"] for r in await ConferenceInvitee.select(ConferenceInvitee.user).where(
                     ConferenceInvitee.conference == conference_id)
             ]
-            await _set_invitees(conference_id, current["family"], ids, starts_at, actor, now)
+            await _set_invitees(conference_id, current["family"], ids, starts_at, actor, now,
+                                 policy.statutory)
 
 
 async def mark_report_submitted(
@@ -260,7 +266,7 @@ async def mark_report_submitted(
     return superseded if superseded and superseded != file_path else None
 
 
-async def conference_view(conference_id: int) -> dict[str, Any]:
+async def conference_view(conference_id: int, *, policy: PlanPolicy) -> dict[str, Any]:
     """A conference: when, who chairs, who is invited (reports due/in), the seven steps, decision."""
     c = await Conference.select().where(Conference.id == conference_id).first()
     if c is None:
@@ -274,7 +280,7 @@ async def conference_view(conference_id: int) -> dict[str, Any]:
     ).where(ConferenceInvitee.conference == conference_id).order_by(ConferenceInvitee.id)
     plan = await Plan.select(Plan.id).where(Plan.conference == conference_id).first()
     held_on = local_date(c["starts_at"])
-    rules = statutory_rules()
+    rules = policy.statutory
     statutory = {
         "reports_due_on": report_due_on(held_on, working_calendar(), rules),
         "latest_next_review_on": latest_review_for(c["kind"], held_on, rules),

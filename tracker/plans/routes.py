@@ -21,6 +21,7 @@ from tracker.plans.access import (
     require_family,
     require_manage,
 )
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,
@@ -110,32 +111,34 @@ class ConferenceController(Controller):
     @post()
     async def create_conference(
         self, data: JSONBody[ConferenceIn], caller: NamedDependency[Caller],
-        now: NamedDependency[datetime],
+        now: NamedDependency[datetime], policy: NamedDependency[PlanPolicy],
     ) -> Response[dict[str, Any]]:
         """Schedule or record a conference."""
         await require_arrange_conference(caller, data.family_id)
         conference_id = await service.create_conference(
-            data=data, actor=api_actor(caller), now=now)
-        return Response(await service.conference_view(conference_id), status_code=201)
+            data=data, actor=api_actor(caller), now=now, policy=policy)
+        return Response(await service.conference_view(conference_id, policy=policy), status_code=201)
 
     @get("/{conference_id:int}")
     async def get_conference(
-        self, conference_id: FromPath[int], caller: NamedDependency[Caller]
+        self, conference_id: FromPath[int], caller: NamedDependency[Caller],
+        policy: NamedDependency[PlanPolicy],
     ) -> dict[str, Any]:
         """One conference."""
         await require_family(caller, await service.conference_family(conference_id))
-        return await service.conference_view(conference_id)
+        return await service.conference_view(conference_id, policy=policy)
 
     @patch("/{conference_id:int}")
     async def patch_conference(
         self, conference_id: FromPath[int], data: JSONBody[ConferencePatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
+        policy: NamedDependency[PlanPolicy],
     ) -> dict[str, Any]:
         """Record steps, the decision, or change the date, chair or invitees."""
         await require_manage(caller, await service.conference_family(conference_id))
         await service.update_conference(
-            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now)
-        return await service.conference_view(conference_id)
+            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now, policy=policy)
+        return await service.conference_view(conference_id, policy=policy)
 
 
 class PlanController(Controller):
@@ -190,12 +193,12 @@ class PlanController(Controller):
     async def add_action(
         self, plan_id: FromPath[int], data: JSONBody[ActionIn],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-        today: NamedDependency[date],
+        today: NamedDependency[date], policy: NamedDependency[PlanPolicy],
     ) -> Response[dict[str, Any]]:
         """Add an action to an outcome."""
         await require_manage(caller, await service.plan_family(plan_id))
         action_id = await service.add_action(
-            plan_id=plan_id, data=data, actor=api_actor(caller), now=now)
+            plan_id=plan_id, data=data, actor=api_actor(caller), now=now, policy=policy)
         return Response(await service.action_view(action_id, today=today), status_code=201)
 
     @get("/{plan_id:int}/progress")
@@ -235,7 +238,7 @@ class ActionController(Controller):
     async def patch_action(
         self, action_id: FromPath[int], data: JSONBody[ActionPatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-        today: NamedDependency[date],
+        today: NamedDependency[date], policy: NamedDependency[PlanPolicy],
     ) -> dict[str, Any]:
         """Change an action. Its owner may change only status and note."""
         family_id = await require_action_update(caller, action_id)
@@ -246,7 +249,7 @@ class ActionController(Controller):
                 raise Forbidden("As the action's owner you can change its status and add a note;"
                                 " ask the lead professional to change the rest.")
         await service.update_action(action_id=action_id, patch=data, actor=api_actor(caller),
-                                    now=now)
+                                    now=now, policy=policy)
         return await service.action_view(action_id, today=today)
 
     @get("/{action_id:int}/updates")
@@ -279,12 +282,13 @@ class LanguageController(Controller):
 
     @post("/check", status_code=200)
     async def check(
-        self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller]
+        self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller],
+        policy: NamedDependency[PlanPolicy],
     ) -> dict[str, Any]:
         """Find blaming or deficit phrasing and suggest a restorative reframe."""
         if len(data.text) > 50_000:
             raise FieldErrors({"text": "Check at most 50,000 characters at a time."})
-        return {"findings": service.check_language(data.text)}
+        return {"findings": policy.check_language(data.text)}
 
 
 ROUTES = [

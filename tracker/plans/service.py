@@ -19,13 +19,11 @@ from tracker.plans.actions import (
 )
 from tracker.plans.common import (
     HISTORY_IS_KEPT,
+    PlanPolicy,
     action_family,
-    check_language,
     conference_family,
-    language_rules,
     plan_family,
     staff_directory,
-    statutory_rules,
     working_calendar,
 )
 from tracker.plans.conferences import (
@@ -48,11 +46,11 @@ from tracker.plans.progress import (
 )
 
 __all__ = [
-    "HISTORY_IS_KEPT", "STEP_FIELDS", "STEP_MAX",
-    "action_family", "action_view", "add_action", "add_outcome", "check_language", "conference_family",
+    "HISTORY_IS_KEPT", "STEP_FIELDS", "STEP_MAX", "PlanPolicy",
+    "action_family", "action_view", "add_action", "add_outcome", "conference_family",
     "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "family_view",
-    "language_rules", "list_conferences", "list_families", "list_updates", "mark_report_submitted",
+    "list_conferences", "list_families", "list_updates", "mark_report_submitted",
     "plan_audit", "plan_family", "plan_messages", "plan_progress", "plan_view", "record_progress",
-    "staff_directory", "statutory_rules", "update_action", "update_conference", "update_family",
+    "staff_directory", "update_action", "update_conference", "update_family",
     "working_calendar",
 ]

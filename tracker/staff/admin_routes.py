@@ -79,7 +79,9 @@ class AdminController(Controller):
         try:
             settings = request.app.state["settings"]
             await users.add_user(data=data, actor=_actor(request), now=_now(request),
-                                 base_url=settings.public_base_url, invite=settings.password_signin)
+                                 base_url=settings.public_base_url,
+                                 windows=request.app.state["send_windows"],
+                                 invite=settings.password_signin)
         except FieldErrors as exc:
             data.password = ""
             return _user_form(data=data, errors=exc.errors, status=400)
@@ -127,7 +129,8 @@ class AdminController(Controller):
         """Email the user a link to choose a password."""
         return await self._status_change(
             request, user_id, users.send_password_link, "sent",
-            base_url=request.app.state["settings"].public_base_url)
+            base_url=request.app.state["settings"].public_base_url,
+            windows=request.app.state["send_windows"])
 
 
 ROUTES = [AdminController]

@@ -123,7 +123,7 @@ async def reset_submit(request: Request[Any, Any, Any]) -> Template:
     await signin.request_reset(
         email=str(form.get("email", ""))[:254], address=client_address(request),
         now=_now(request), base_url=_settings(request).public_base_url,
-        devices=_known_devices(request),
+        windows=request.app.state["send_windows"], devices=_known_devices(request),
     )
     return Template(template_name="staff/reset_request.html", context={"sent": True})
 

@@ -15,6 +15,7 @@ from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_arrange_conference, require_manage
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import ActionPatch, ConferenceIn, ConferencePatch
 from tracker.staff import queries
 from tracker.staff.pages_common import (
@@ -84,24 +85,25 @@ def _service_errors(exc: FieldErrors, names: dict[str, str]) -> dict[str, str]:
 
 
 async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, str],
-                        status: int = 200) -> Template:
+                        policy: PlanPolicy, status: int = 200) -> Template:
     return render("conference_new.html", status=status, form=form, errors=errors,
-                  **await queries.arrange_choices(family_id))
+                  **await queries.arrange_choices(family_id, policy))
 
 
 @get("/families/{family_id:int}/conferences/new", include_in_schema=False)
-async def arrange_form(family_id: FromPath[int], staff: NamedDependency[Caller]) -> Template:
+async def arrange_form(family_id: FromPath[int], staff: NamedDependency[Caller],
+                       policy: NamedDependency[PlanPolicy]) -> Template:
     """Arrange a conference: kind, date and time, chair, and the professionals to invite."""
     await require_arrange_conference(staff, family_id)
     form = {"kind": "", "starts_on": date_parts(None), "starts_time": "10:00",
             "chair": str(staff.id) if staff.is_chair else "", "invitees": []}
-    return await _arrange_page(family_id, form, {})
+    return await _arrange_page(family_id, form, {}, policy)
 
 
 @post("/families/{family_id:int}/conferences/new", include_in_schema=False)
 async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                   staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                  ) -> Template | Redirect:
+                  policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
     """Save the conference and invite everyone; each report's due date is set by the service."""
     await require_arrange_conference(staff, family_id)
     form = _arrangement_form(data)
@@ -109,17 +111,18 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
     if not errors:
         try:
             conference_id = await service.create_conference(
-                data=ConferenceIn(family_id=family_id, **fields), actor=web_actor(staff), now=now)
+                data=ConferenceIn(family_id=family_id, **fields), actor=web_actor(staff), now=now,
+                policy=policy)
             return see_other(f"/conferences/{conference_id}")
         except FieldErrors as exc:
             errors = _service_errors(exc, CONFERENCE_FIELDS)
-    return await _arrange_page(family_id, form, errors, status=400)
+    return await _arrange_page(family_id, form, errors, policy, status=400)
 
 
 @post("/conferences/{conference_id:int}/arrangements", include_in_schema=False)
 async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                               staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                              ) -> Template | Redirect:
+                              policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
     """Move the conference or change its chair or invitations; report due dates follow."""
     await require_manage(staff, await service.conference_family(conference_id))
     form = _arrangement_form(data)
@@ -128,12 +131,12 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
         try:
             await service.update_conference(conference_id=conference_id,
                                             patch=ConferencePatch(**fields),
-                                            actor=web_actor(staff), now=now)
+                                            actor=web_actor(staff), now=now, policy=policy)
             return see_other(f"/conferences/{conference_id}")
         except FieldErrors as exc:
             errors = _service_errors(exc, CONFERENCE_FIELDS)
     return render("conference.html", status=400, **await conference_context(
-        conference_id, staff, now, errors=errors, arrangement=form,
+        conference_id, staff, now, policy, errors=errors, arrangement=form,
         **await queries.arranging_people()))
 
 
@@ -150,26 +153,28 @@ def _action_form(action: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _edit_page(action_id: int, today: date, form: dict[str, Any] | None,
-                     errors: dict[str, str], status: int = 200) -> Template:
+                     errors: dict[str, str], policy: PlanPolicy, status: int = 200) -> Template:
     context = await queries.action_edit(action_id, today)
     form = form or _action_form(context["action"])
     typed = {**form, **{f"action-due-{k}": v for k, v in form["due"].items()}}
     return render("action_edit.html", status=status, form=form, errors=errors,
-                  coach=action_coach(typed, context["plan"]["next_review_on"]), **context)
+                  coach=action_coach(typed, context["plan"]["next_review_on"], policy), **context)
 
 
 @get("/actions/{action_id:int}/edit", include_in_schema=False)
 async def edit_action_form(action_id: FromPath[int], staff: NamedDependency[Caller],
-                           today: NamedDependency[date]) -> Template:
+                           today: NamedDependency[date],
+                           policy: NamedDependency[PlanPolicy]) -> Template:
     """Change what an action is: words, owner, date, how we'll know, support offered."""
     await require_manage(staff, await service.action_family(action_id))
-    return await _edit_page(action_id, today, None, {})
+    return await _edit_page(action_id, today, None, {}, policy)
 
 
 @post("/actions/{action_id:int}/edit", include_in_schema=False)
 async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                       staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                      today: NamedDependency[date]) -> Template | Redirect:
+                      today: NamedDependency[date],
+                      policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
     """Save the changed action (the service audits each change); problems keep what was typed."""
     await require_manage(staff, await service.action_family(action_id))
     form: dict[str, Any] = {name: text(data, name) for name in (
@@ -186,7 +191,7 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
     if not errors:
         try:
             await service.update_action(
-                action_id=action_id, actor=web_actor(staff), now=now,
+                action_id=action_id, actor=web_actor(staff), now=now, policy=policy,
                 patch=ActionPatch(description=form["description"], owner_user_id=owner_user,
                                   owner_member_id=owner_member, due_on=due_on,
                                   success_measure=form["success_measure"],
@@ -195,7 +200,7 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
             return see_other(f"/plans/{plan_id}#action-{action_id}")
         except FieldErrors as exc:
             errors = _service_errors(exc, ACTION_FIELDS)
-    return await _edit_page(action_id, today, form, errors, status=400)
+    return await _edit_page(action_id, today, form, errors, policy, status=400)
 
 
 ROUTES = [arrange_form, arrange, change_arrangements, edit_action_form, edit_action]

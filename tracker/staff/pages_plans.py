@@ -15,6 +15,7 @@ from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import can_manage_family, require_family, require_manage
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import SEVEN_STEPS, ActionIn, ConferencePatch, OutcomeIn, PlanIn
 from tracker.plans.smart import ActionFacts, check_action
 from tracker.staff import queries
@@ -59,16 +60,17 @@ CATEGORIES = (("neglect", "Neglect"), ("physical", "Physical abuse"),
 
 @get("/conferences/{conference_id:int}", include_in_schema=False)
 async def conference_page(conference_id: FromPath[int], staff: NamedDependency[Caller],
-                          now: NamedDependency[datetime]) -> Template:
+                          now: NamedDependency[datetime], policy: NamedDependency[PlanPolicy],
+                          ) -> Template:
     """A conference as recorded: the seven steps with wording hints, the decision, the plan."""
     await require_family(staff, await service.conference_family(conference_id))
-    return render("conference.html", **await conference_context(conference_id, staff, now))
+    return render("conference.html", **await conference_context(conference_id, staff, now, policy))
 
 
-async def conference_context(conference_id: int, staff: Caller, now: datetime,
+async def conference_context(conference_id: int, staff: Caller, now: datetime, policy: PlanPolicy,
                               **extra: Any) -> dict[str, Any]:
     """The conference page's context; managers also get the form to change when and who."""
-    context = await queries.conference_page(conference_id, now)
+    context = await queries.conference_page(conference_id, now, policy)
     conference = context["conference"]
     can_manage = await can_manage_family(staff, conference["family_id"])
     context.update(steps=SEVEN_STEPS, decisions=dict(DECISIONS), errors={}, can_manage=can_manage,
@@ -94,31 +96,33 @@ def _record_form(conference: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record_context(conference: dict[str, Any], family: dict[str, Any] | None,
-                    form: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+                    form: dict[str, Any], errors: dict[str, str], policy: PlanPolicy,
+                    ) -> dict[str, Any]:
     return {
         "conference": conference, "family": family, "form": form, "errors": errors,
         "steps": SEVEN_STEPS, "hints": STEP_HINTS, "decisions": DECISIONS,
         "categories": CATEGORIES,
         "kind_words": queries.CONFERENCE_KIND_WORDS.get(conference["kind"], conference["kind"]),
-        "findings": {name: service.check_language(form.get(name) or "") for name, _ in SEVEN_STEPS},
+        "findings": {name: policy.check_language(form.get(name) or "") for name, _ in SEVEN_STEPS},
     }
 
 
 @get("/conferences/{conference_id:int}/record", include_in_schema=False)
-async def record_form(conference_id: FromPath[int], staff: NamedDependency[Caller]) -> Template:
+async def record_form(conference_id: FromPath[int], staff: NamedDependency[Caller],
+                      policy: NamedDependency[PlanPolicy]) -> Template:
     """The conference record form: the seven steps in the seed's order, then the decision."""
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
-    conference = await service.conference_view(conference_id)
+    conference = await service.conference_view(conference_id, policy=policy)
     family = await queries.family_row(family_id)
     return render("conference_record.html",
-                  **_record_context(conference, family, _record_form(conference), {}))
+                  **_record_context(conference, family, _record_form(conference), {}, policy))
 
 
 @post("/conferences/{conference_id:int}/record", include_in_schema=False)
 async def save_record(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
-                      staff: NamedDependency[Caller],
-                      now: NamedDependency[datetime]) -> Template | Redirect:
+                      staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                      policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
     """Save the seven steps and the decision; problems come back with everything typed kept."""
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
@@ -146,24 +150,25 @@ async def save_record(conference_id: FromPath[int], data: URLEncodedBody[dict[st
         else:
             try:
                 await service.update_conference(conference_id=conference_id, patch=patch,
-                                                actor=web_actor(staff), now=now)
+                                                actor=web_actor(staff), now=now, policy=policy)
                 return see_other(f"/conferences/{conference_id}")
             except FieldErrors as exc:
                 errors = {("next_review" if k == "next_review_on" else k): v
                           for k, v in exc.errors.items()}
-    conference = await service.conference_view(conference_id)
+    conference = await service.conference_view(conference_id, policy=policy)
     family = await queries.family_row(family_id)
     return render("conference_record.html", status=400,
-                  **_record_context(conference, family, form, errors))
+                  **_record_context(conference, family, form, errors, policy))
 
 
 @post("/conferences/{conference_id:int}/plan", include_in_schema=False)
 async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller],
-                    now: NamedDependency[datetime]) -> Template | Redirect:
+                    now: NamedDependency[datetime], policy: NamedDependency[PlanPolicy],
+                    ) -> Template | Redirect:
     """Make the plan this conference decided; a review revises the current plan."""
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
-    conference = await service.conference_view(conference_id)
+    conference = await service.conference_view(conference_id, policy=policy)
     kind = PLAN_KIND_FOR.get(conference["decision"] or "")
     errors: dict[str, str] = {}
     if kind is None:
@@ -178,16 +183,17 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
         except FieldErrors as exc:
             errors["make-plan"] = " ".join(exc.errors.values())
     return render("conference.html", status=400,
-                  **await conference_context(conference_id, staff, now, errors=errors))
+                  **await conference_context(conference_id, staff, now, policy, errors=errors))
 
 
 # ---------------------------------------------------------------- plan
 
 
-async def _plan_context(plan_id: int, staff: Caller, today: date, **extra: Any) -> dict[str, Any]:
+async def _plan_context(plan_id: int, staff: Caller, today: date, policy: PlanPolicy,
+                        **extra: Any) -> dict[str, Any]:
     context = await queries.plan_page(plan_id, staff, today)
     context.update(errors={}, form={}, failed=None, today=today,
-                   language={a["id"]: service.check_language(a["description"])
+                   language={a["id"]: policy.check_language(a["description"])
                              for o in context["plan"]["outcomes"] for a in o["actions"]})
     context.update(extra)
     return context
@@ -195,16 +201,17 @@ async def _plan_context(plan_id: int, staff: Caller, today: date, **extra: Any) 
 
 @get("/plans/{plan_id:int}", include_in_schema=False)
 async def plan_page(plan_id: FromPath[int], staff: NamedDependency[Caller],
-                    today: NamedDependency[date]) -> Template:
+                    today: NamedDependency[date], policy: NamedDependency[PlanPolicy]) -> Template:
     """The plan: pictures, outcomes, actions with SMART hints, what changed at the review."""
     await require_family(staff, await service.plan_family(plan_id))
-    return render("plan.html", **await _plan_context(plan_id, staff, today))
+    return render("plan.html", **await _plan_context(plan_id, staff, today, policy))
 
 
 @post("/plans/{plan_id:int}/outcomes", include_in_schema=False)
 async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                       staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                      today: NamedDependency[date]) -> Template | Redirect:
+                      today: NamedDependency[date], policy: NamedDependency[PlanPolicy],
+                      ) -> Template | Redirect:
     """Add what better looks like for named children."""
     await require_manage(staff, await service.plan_family(plan_id))
     form = {"child_ids": values(data, "child_ids"), "statement": text(data, "statement"),
@@ -218,7 +225,7 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
     except FieldErrors as exc:
         errors = {f"outcome-{k.replace('_', '-')}": v for k, v in exc.errors.items()}
         return render("plan.html", status=400, **await _plan_context(
-            plan_id, staff, today, errors=errors, form=form, failed="outcome"))
+            plan_id, staff, today, policy, errors=errors, form=form, failed="outcome"))
     return see_other(f"/plans/{plan_id}#outcome-{outcome_id}")
 
 
@@ -236,7 +243,8 @@ def owner_from(raw: str) -> tuple[int | None, int | None]:
 @post("/plans/{plan_id:int}/actions", include_in_schema=False)
 async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                      staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                     today: NamedDependency[date]) -> Template | Redirect:
+                     today: NamedDependency[date], policy: NamedDependency[PlanPolicy],
+                     ) -> Template | Redirect:
     """Add a SMART action: one owner, a due date, how we'll know, the support offered."""
     await require_manage(staff, await service.plan_family(plan_id))
     form = {name: text(data, name) for name in ("outcome_id", "description", "owner",
@@ -255,7 +263,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
     if not errors:
         try:
             action_id = await service.add_action(
-                plan_id=plan_id, actor=web_actor(staff), now=now,
+                plan_id=plan_id, actor=web_actor(staff), now=now, policy=policy,
                 data=ActionIn(outcome_id=outcome_id or 0, description=form["description"],
                               owner_user_id=owner_user, owner_member_id=owner_member,
                               due_on=due_on, success_measure=form["success_measure"],
@@ -267,7 +275,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
             errors = {names.get(k, f"action-{k.replace('_', '-')}"): v
                       for k, v in exc.errors.items()}
     return render("plan.html", status=400, **await _plan_context(
-        plan_id, staff, today, errors=errors, form=form, failed="action"))
+        plan_id, staff, today, policy, errors=errors, form=form, failed="action"))
 
 
 # ---------------------------------------------------------------- live hints (htmx)
@@ -275,23 +283,25 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
 
 @post("/hints/language", include_in_schema=False)
 async def language_hint(data: URLEncodedBody[dict[str, Any]], staff: NamedDependency[Caller],
-                        field: FromQuery[str] = "note") -> Template:
+                        policy: NamedDependency[PlanPolicy], field: FromQuery[str] = "note",
+                        ) -> Template:
     """The restorative language check on one field, as a small partial beside it."""
     del staff  # signed-in only; the text is the caller's own and nothing is stored
     return render("partials/language_hint.html",
-                  findings=service.check_language(text(data, field)[:5000]))
+                  findings=policy.check_language(text(data, field)[:5000]))
 
 
 @post("/hints/action", include_in_schema=False)
 async def action_hint(data: URLEncodedBody[dict[str, Any]], staff: NamedDependency[Caller],
-                      today: NamedDependency[date], plan_id: FromQuery[int]) -> Template:
+                      today: NamedDependency[date], plan_id: FromQuery[int],
+                      policy: NamedDependency[PlanPolicy]) -> Template:
     """The SMART check and the language check on an action being typed."""
     await require_family(staff, await service.plan_family(plan_id))
     plan = await service.plan_view(plan_id, today=today)
-    return render("partials/action_hint.html", **action_coach(data, plan["next_review_on"]))
+    return render("partials/action_hint.html", **action_coach(data, plan["next_review_on"], policy))
 
 
-def action_coach(data: Any, next_review_on: date | None) -> dict[str, Any]:
+def action_coach(data: Any, next_review_on: date | None, policy: PlanPolicy) -> dict[str, Any]:
     """The SMART check and language check on an action form as typed (add or edit)."""
     owner_user, owner_member = owner_from(text(data, "owner"))
     due_on, _ = parse_date(date_fields(data, "action-due"), label="the due date")
@@ -302,7 +312,7 @@ def action_coach(data: Any, next_review_on: date | None) -> dict[str, Any]:
         has_outcome=int_or_none(text(data, "outcome_id")) is not None, due_on=due_on,
         next_review_on=next_review_on, support_offered=text(data, "support_offered"),
     )).to_dict()
-    return {"smart": smart, "findings": service.check_language(description),
+    return {"smart": smart, "findings": policy.check_language(description),
             "typed": bool(description.strip())}
 
 

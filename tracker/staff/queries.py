@@ -20,6 +20,7 @@ from tracker.people.caller import Caller, parse_roles
 from tracker.people.tables import StaffUser
 from tracker.plans import service
 from tracker.plans.access import can_manage_family, visible_family_ids
+from tracker.plans.common import PlanPolicy
 from tracker.plans.tables import (
     Action,
     Child,
@@ -290,9 +291,9 @@ async def family_page(family_id: int, caller: Caller) -> dict[str, Any]:
             "can_manage": await can_manage_family(caller, family_id)}
 
 
-async def conference_page(conference_id: int, now: datetime) -> dict[str, Any]:
+async def conference_page(conference_id: int, now: datetime, policy: PlanPolicy) -> dict[str, Any]:
     """A conference with its family, chair name, plan, and the language check of each step."""
-    conference = await service.conference_view(conference_id)
+    conference = await service.conference_view(conference_id, policy=policy)
     family = await Family.select(Family.id, Family.name).where(
         Family.id == conference["family_id"]).first()
     chair = None
@@ -301,7 +302,7 @@ async def conference_page(conference_id: int, now: datetime) -> dict[str, Any]:
             StaffUser.id == conference["chair_id"]).first() or {}).get("name")
     active_plan = await Plan.select(Plan.id, Plan.version).where(
         (Plan.family == conference["family_id"]) & (Plan.status == "active")).first()
-    findings = {field: service.check_language(conference[field])
+    findings = {field: policy.check_language(conference[field])
                 for field in service.STEP_FIELDS}
     today = local_date(now)
     files = {r["user_id"]: r["report_file"] for r in await reports_for(conference_id, today)}
@@ -528,16 +529,16 @@ async def arranging_people() -> dict[str, list[dict[str, Any]]]:
             "professionals": people}
 
 
-async def arrange_choices(family_id: int) -> dict[str, Any]:
+async def arrange_choices(family_id: int, policy: PlanPolicy) -> dict[str, Any]:
     """What the arrange-a-conference form offers: chairs, professionals, the statutory hint."""
     plan = await Plan.select(Plan.id, Plan.conference).where(
         (Plan.family == family_id) & (Plan.status == "active")).first()
-    current = await service.conference_view(plan["conference"]) if plan else None
+    current = await service.conference_view(plan["conference"], policy=policy) if plan else None
     return {
         "family": await family_row(family_id),
         **await arranging_people(),
         "kinds": list(CONFERENCE_KIND_WORDS.items()),
-        "report_days": service.statutory_rules().report_working_days_before,
+        "report_days": policy.statutory.report_working_days_before,
         "current_plan": plan,
         "agreed_review_on": current["next_review_on"] if current else None,
         "latest_review_on": current["statutory"]["latest_next_review_on"] if current else None,

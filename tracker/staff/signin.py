@@ -23,6 +23,7 @@ from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.errors import FieldErrors
 from tracker.notify.outbox import enqueue
+from tracker.notify.quiet import SendWindows
 from tracker.people.accounts import check_password_strength, hash_password, verify_password
 from tracker.people.caller import Caller
 from tracker.people.tables import StaffUser
@@ -151,7 +152,7 @@ async def sign_in(*, email: str, password: str, address: str, now: datetime,
 
 
 async def request_reset(*, email: str, address: str, now: datetime, base_url: str,
-                        devices: Sequence[DeviceToken] = ()) -> str | None:
+                        windows: SendWindows, devices: Sequence[DeviceToken] = ()) -> str | None:
     """Email a single-use reset link when the address has an active account.
 
     Always looks the same to the person asking; returns the raw token (for tests) or None.
@@ -175,11 +176,12 @@ async def request_reset(*, email: str, address: str, now: datetime, base_url: st
         within = within_address and within_account
     if not within or user is None:
         return None
-    return await issue_reset(user_id=user["id"], name=user["name"], now=now, base_url=base_url)
+    return await issue_reset(user_id=user["id"], name=user["name"], now=now, base_url=base_url,
+                             windows=windows)
 
 
 async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str,
-                      invite: bool = False) -> str:
+                      windows: SendWindows, invite: bool = False) -> str:
     """Make a reset link for a user (newer links replace older ones) and queue its email.
 
     An invite (a new account choosing its first password) lasts 24 hours, a reset 10 minutes.
@@ -202,7 +204,7 @@ async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str,
         await enqueue(
             channel="email", template="account_invite" if invite else "password_reset",
             due_at=now, key=f"password_reset:user:{user_id}:{reset_id}",
-            recipient_user_id=user_id,
+            recipient_user_id=user_id, windows=windows,
             context={"name": name, "link": link,
                      "minutes": int(valid_for.total_seconds() // 60),
                      "hours": int(valid_for.total_seconds() // 3600)},

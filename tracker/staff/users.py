@@ -10,6 +10,7 @@ from tracker import audit
 from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
+from tracker.notify.quiet import SendWindows
 from tracker.people.accounts import check_password_strength, create_user
 from tracker.people.caller import ROLES
 from tracker.people.tables import ApiToken, StaffUser
@@ -85,7 +86,8 @@ def _check_phone(raw: str) -> str | None:
     return raw
 
 
-async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str, invite: bool = True) -> int:
+async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str,
+                   windows: SendWindows, invite: bool = True) -> int:
     """Add a professional; without an initial password they get an emailed link to choose one.
 
     `invite=False` (password sign-in turned off) sends no link: they sign in with single sign-on.
@@ -96,7 +98,8 @@ async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str
         password=data.password or None, role_title=data.role_title, agency=data.agency,
         phone=data.phone or None)
     if not data.password and invite:
-        await issue_reset(user_id=user_id, name=data.name, now=now, base_url=base_url, invite=True)
+        await issue_reset(user_id=user_id, name=data.name, now=now, base_url=base_url,
+                          windows=windows, invite=True)
     return user_id
 
 
@@ -210,11 +213,13 @@ async def reactivate_user(*, user_id: int, actor: Actor, now: datetime) -> None:
                            action="update", changes={"active": [False, True]})
 
 
-async def send_password_link(*, user_id: int, actor: Actor, now: datetime, base_url: str) -> None:
+async def send_password_link(*, user_id: int, actor: Actor, now: datetime, base_url: str,
+                             windows: SendWindows) -> None:
     """Email an active user a link to choose a password (24 hours, like a new account's)."""
     user = await get_user(user_id)
     if not user["active"]:
         raise FieldErrors({"active": "Reactivate the account first."})
-    await issue_reset(user_id=user_id, name=user["name"], now=now, base_url=base_url, invite=True)
+    await issue_reset(user_id=user_id, name=user["name"], now=now, base_url=base_url,
+                      windows=windows, invite=True)
     await audit.record(actor=actor, now=now, record_type="staff_user", record_id=user_id,
                        action="update", changes={"password_link": [None, "sent by an admin"]})
