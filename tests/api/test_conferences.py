@@ -1,6 +1,6 @@
 """Conferences through the API: the seven steps, the decision, invitees and report due dates."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from tests.factories import POLICY, make_user, make_world
 from tracker.plans.tables import Conference
@@ -125,3 +125,62 @@ async def test_a_chair_who_may_only_see_a_family_cannot_arrange_its_conference_t
     assert response.status_code == 403
     assert "arrange a conference" in response.json()["detail"]
     assert await Conference.count() == before
+
+
+async def _trail() -> tuple[int, int]:
+    from tracker.audit import AuditEvent
+
+    return await Conference.count(), await AuditEvent.count()
+
+
+async def test_a_conference_being_arranged_is_dated_today_or_later_through_the_api_too(client, clock):
+    world = await make_world(clock.now())
+    yesterday = (clock.now() - timedelta(days=1)).isoformat()
+    before = await _trail()
+    arranged = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp", "starts_at": yesterday,
+        "chair_id": world.chair.id}, headers=world.lead.headers)
+    assert arranged.status_code == 400
+    assert arranged.json()["errors"] == {"starts_at": "The date of the conference must be today or later."}
+    upcoming = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp",
+        "starts_at": (clock.now() + timedelta(days=20)).isoformat(), "chair_id": world.chair.id},
+        headers=world.lead.headers)
+    assert upcoming.status_code == 201
+    before = await _trail()
+    moved = await client.patch(f"/api/v1/conferences/{upcoming.json()['id']}", json={"starts_at": yesterday},
+                               headers=world.lead.headers)
+    assert moved.status_code == 400 and set(moved.json()["errors"]) == {"starts_at"}
+    assert await _trail() == before
+    # A conference already held, recorded with its decision, keeps its real (past) date.
+    held = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp", "starts_at": yesterday,
+        "chair_id": world.chair.id, "decision": "cin_plan"}, headers=world.lead.headers)
+    assert held.status_code == 201, held.text
+
+
+async def test_a_conference_needs_a_chair_through_the_api_as_on_the_page(client, clock):
+    world = await make_world(clock.now())
+    before = await _trail()
+    unchaired = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp",
+        "starts_at": (clock.now() + timedelta(days=20)).isoformat()}, headers=world.lead.headers)
+    assert unchaired.status_code == 400
+    assert unchaired.json()["errors"] == {"chair_id": "Choose who will chair the conference."}
+    cleared = await client.patch(f"/api/v1/conferences/{world.conference_id}", json={"chair_id": None},
+                                 headers=world.lead.headers)
+    assert cleared.status_code == 400 and set(cleared.json()["errors"]) == {"chair_id"}
+    assert await _trail() == before
+
+
+async def test_the_record_page_and_the_api_give_the_same_categories_message(client, clock):
+    from tests.staff.pages_support import as_user, post_as_form, signable_world
+
+    world = await signable_world(clock.now())
+    url = f"/api/v1/conferences/{world.conference_id}"
+    api = await client.patch(url, json={"decision": "cp_plan", "categories": []}, headers=world.lead.headers)
+    message = api.json()["errors"]["categories"]
+    assert message.startswith("Choose at least one category for a child protection plan")
+    await as_user(client, world.lead)
+    page = await post_as_form(client, f"/conferences/{world.conference_id}/record", {"decision": "cp_plan"})
+    assert page.status_code == 400 and message in page.text

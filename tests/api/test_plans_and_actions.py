@@ -189,9 +189,11 @@ async def test_actions_on_a_superseded_plan_are_history_and_cannot_change(client
     world = await make_world(clock.now())
     review = await client.post("/api/v1/conferences", json={
         "family_id": world.family["id"], "kind": "review_cp", "starts_at": "2027-01-12T10:00:00Z",
-        "chair_id": world.chair.id}, headers=world.chair.headers)
-    await client.post("/api/v1/plans", json={"conference_id": review.json()["id"], "kind": "child_protection"},
-                      headers=world.chair.headers)
+        "chair_id": world.chair.id, "decision": "cp_plan", "categories": ["neglect"]},
+        headers=world.chair.headers)
+    revised = await client.post("/api/v1/plans", json={"conference_id": review.json()["id"],
+                                                       "kind": "child_protection"}, headers=world.chair.headers)
+    assert revised.status_code == 201, revised.text
     update = await client.post(f"/api/v1/actions/{world.action_id}/updates", json={"status": "done"},
                                headers=world.invitee.headers)
     assert update.status_code == 400 and "history" in update.json()["errors"]["plan"]
@@ -200,3 +202,20 @@ async def test_actions_on_a_superseded_plan_are_history_and_cannot_change(client
     assert patch.status_code == 400
     old = (await client.get(f"/api/v1/actions/{world.action_id}", headers=world.lead.headers)).json()
     assert old["status"] == "not_started"
+
+
+async def test_a_plan_needs_the_conference_decision_first_through_the_api_as_on_the_page(client, clock):
+    from tracker.audit import AuditEvent
+    from tracker.plans.tables import Plan
+
+    world = await make_world(clock.now())
+    review = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp", "starts_at": "2027-01-12T10:00:00Z",
+        "chair_id": world.chair.id}, headers=world.chair.headers)
+    before = (await Plan.count(), await AuditEvent.count())
+    response = await client.post("/api/v1/plans", json={"conference_id": review.json()["id"],
+                                                        "kind": "child_protection"}, headers=world.chair.headers)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"conference_id": "Record the conference's decision as a child "
+                                                          "protection plan or a child in need plan first."}
+    assert (await Plan.count(), await AuditEvent.count()) == before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tracker import audit
@@ -46,6 +46,19 @@ STEP_FIELDS = (
     "support_and_contributions",
 )
 STEP_MAX = 20_000
+NO_CHAIR = "Choose who will chair the conference."
+NOT_BEFORE_TODAY = "The date of the conference must be today or later."
+
+
+def _check_arranged_date(merged: dict[str, Any], values: dict[str, Any], errors: dict[str, str],
+                        today: date) -> None:
+    """A conference being arranged (no decision yet) is dated today or later.
+
+    A conference recorded with its decision has been held, so its date may be in the past
+    (a record written up afterwards); moving a conference is arranging it again.
+    """
+    if "starts_at" in values and not merged.get("decision") and local_date(values["starts_at"]) < today:
+        errors["starts_at"] = NOT_BEFORE_TODAY
 
 
 async def _conference_values(
@@ -60,7 +73,9 @@ async def _conference_values(
         else:
             values["starts_at"] = starts_at
     if given(data.chair_id):
-        if data.chair_id is not None:
+        if data.chair_id is None:
+            errors["chair_id"] = NO_CHAIR
+        else:
             chair = await active_user(data.chair_id)
             if chair is None or "chair" not in parse_roles(chair["roles"]):
                 errors["chair_id"] = "Choose an active chair (a QARO) for this conference."
@@ -165,8 +180,11 @@ async def create_conference(
     errors: dict[str, str] = {}
     if not given(data.starts_at):
         errors["starts_at"] = "Enter the date and time the conference starts."
+    if not given(data.chair_id):
+        errors["chair_id"] = NO_CHAIR
     values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None,
                                       window=policy.date_window(now))
+    _check_arranged_date(values, values, errors, local_date(now))
     invitees = data.invitee_ids if given(data.invitee_ids) else []
     await _check_invitees(invitees, errors)
     if not errors:
@@ -205,6 +223,7 @@ async def update_conference(
     )
     if given(patch.kind):
         values["kind"] = patch.kind
+    _check_arranged_date({**current, **values}, values, errors, local_date(now))
     invitees = patch.invitee_ids if given(patch.invitee_ids) else None
     if invitees is not None:
         await _check_invitees(invitees, errors)

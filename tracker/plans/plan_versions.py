@@ -23,6 +23,28 @@ from tracker.plans.tables import (
 )
 from tracker.vocabulary import PLAN_KIND_FOR
 
+NO_DECISION = ("Record the conference's decision as a child protection plan or a child in need "
+               "plan first.")
+
+
+def decided_kind(decision: str | None) -> tuple[str | None, dict[str, str]]:
+    """The kind of plan a conference's decision calls for, or why it calls for none."""
+    if decision == "no_plan":
+        return None, {"conference_id": "This conference decided that no plan is needed."}
+    kind = PLAN_KIND_FOR.get(decision or "")
+    return kind, ({} if kind else {"conference_id": NO_DECISION})
+
+
+async def plan_kind_for(conference_id: int) -> str:
+    """The kind of plan this conference decided on (FieldErrors when it decided none, or not yet)."""
+    row = await Conference.select(Conference.decision).where(Conference.id == conference_id).first()
+    if row is None:
+        raise NotFound(f"conference {conference_id}")
+    kind, errors = decided_kind(row["decision"])
+    if kind is None:
+        raise FieldErrors(errors)
+    return kind
+
 
 async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
     """Make the plan a conference decided; a review conference revises the current plan.
@@ -33,15 +55,9 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
     conference = await Conference.select().where(Conference.id == data.conference_id).first()
     if conference is None:
         raise NotFound(f"conference {data.conference_id}")
-    errors: dict[str, str] = {}
-    expected = PLAN_KIND_FOR
-    if conference["decision"] == "no_plan":
-        errors["conference_id"] = "This conference decided that no plan is needed."
-    elif conference["decision"] in expected and expected[conference["decision"]] != data.kind:
-        errors["kind"] = (
-            f"The conference decided on a {expected[conference['decision']].replace('_', ' ')}"
-            " plan."
-        )
+    kind, errors = decided_kind(conference["decision"])
+    if kind is not None and kind != data.kind:
+        errors["kind"] = f"The conference decided on a {kind.replace('_', ' ')} plan."
     if await Plan.exists().where(Plan.conference == data.conference_id):
         errors["conference_id"] = "This conference has already made its plan."
     if errors:

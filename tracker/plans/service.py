@@ -36,7 +36,7 @@ from tracker.plans.conferences import (
     update_conference,
 )
 from tracker.plans.families import create_family, family_view, list_families, update_family
-from tracker.plans.plan_versions import create_plan, end_plan
+from tracker.plans.plan_versions import create_plan, end_plan, plan_kind_for
 from tracker.plans.progress import (
     list_updates,
     plan_audit,
@@ -48,7 +48,7 @@ from tracker.plans.progress import (
 __all__ = [
     "HISTORY_IS_KEPT", "STEP_FIELDS", "STEP_MAX", "PlanPolicy",
     "action_family", "action_view", "add_action", "add_outcome", "conference_family",
-    "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "family_view",
+    "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "plan_kind_for", "family_view",
     "list_conferences", "list_families", "list_updates", "mark_report_submitted",
     "plan_audit", "plan_family", "plan_messages", "plan_progress", "plan_view", "record_progress",
     "staff_directory", "update_action", "update_conference", "update_family",

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from tracker.clock import LONDON, local_date
+from tracker.clock import LONDON
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
@@ -50,9 +50,13 @@ def _arrangement_form(data: Any) -> dict[str, Any]:
             "invitees": values(data, "invitees")}
 
 
-def _read_arrangement(form: dict[str, Any], today: date, *, with_kind: bool,
+def _read_arrangement(form: dict[str, Any], *, with_kind: bool,
                       ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The typed date, time, chair and invitees as service values, or errors by field id."""
+    """The typed date, time, chair and invitees as service values, or errors by field id.
+
+    Only what the form itself can get wrong (a day that does not exist, a time that is not
+    one); the rules (today or later, a chair who holds the chair role) are the service's.
+    """
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     if with_kind:
@@ -63,16 +67,12 @@ def _read_arrangement(form: dict[str, Any], today: date, *, with_kind: bool,
                               required=True)
     if problem:
         errors["starts-on"] = problem
-    elif day is not None and day < today:
-        errors["starts-on"] = "The date of the conference must be today or later."
     at, problem = parse_time(form["starts_time"], label="the start time")
     if problem:
         errors["starts-time"] = problem
     if day is not None and at is not None and not errors.get("starts-on"):
         out["starts_at"] = datetime.combine(day, at, LONDON)
     out["chair_id"] = int_or_none(form["chair"])
-    if out["chair_id"] is None:
-        errors["chair"] = "Choose who will chair the conference."
     ids = [int_or_none(v) for v in form["invitees"]]
     if any(i is None for i in ids):
         errors["invitees"] = "Choose professionals from the list."
@@ -107,7 +107,7 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
     """Save the conference and invite everyone; each report's due date is set by the service."""
     await require_arrange_conference(staff, family_id)
     form = _arrangement_form(data)
-    fields, errors = _read_arrangement(form, local_date(now), with_kind=True)
+    fields, errors = _read_arrangement(form, with_kind=True)
     if not errors:
         try:
             conference_id = await service.create_conference(
@@ -126,7 +126,7 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
     """Move the conference or change its chair or invitations; report due dates follow."""
     await require_manage(staff, await service.conference_family(conference_id))
     form = _arrangement_form(data)
-    fields, errors = _read_arrangement(form, local_date(now), with_kind=False)
+    fields, errors = _read_arrangement(form, with_kind=False)
     if not errors:
         try:
             await service.update_conference(conference_id=conference_id,

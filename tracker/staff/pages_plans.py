@@ -30,7 +30,6 @@ from tracker.staff.pages_common import (
     values,
     web_actor,
 )
-from tracker.vocabulary import PLAN_KIND_FOR
 
 # Short hints under each step, in the seed's restorative wording: invite and ask.
 STEP_HINTS = {
@@ -145,16 +144,13 @@ async def save_record(conference_id: FromPath[int], data: URLEncodedBody[dict[st
             next_review_on=review_on,
             **{name: form[name] for name, _ in SEVEN_STEPS},
         )
-        if decision == "cp_plan" and not categories:
-            errors["categories"] = ("Choose at least one category for a child protection plan.")
-        else:
-            try:
-                await service.update_conference(conference_id=conference_id, patch=patch,
-                                                actor=web_actor(staff), now=now, policy=policy)
-                return see_other(f"/conferences/{conference_id}")
-            except FieldErrors as exc:
-                errors = {("next_review" if k == "next_review_on" else k): v
-                          for k, v in exc.errors.items()}
+        try:
+            await service.update_conference(conference_id=conference_id, patch=patch,
+                                            actor=web_actor(staff), now=now, policy=policy)
+            return see_other(f"/conferences/{conference_id}")
+        except FieldErrors as exc:
+            errors = {("next_review" if k == "next_review_on" else k): v
+                      for k, v in exc.errors.items()}
     conference = await service.conference_view(conference_id, policy=policy)
     family = await queries.family_row(family_id)
     return render("conference_record.html", status=400,
@@ -168,20 +164,15 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
     """Make the plan this conference decided; a review revises the current plan."""
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
-    conference = await service.conference_view(conference_id, policy=policy)
-    kind = PLAN_KIND_FOR.get(conference["decision"] or "")
     errors: dict[str, str] = {}
-    if kind is None:
-        errors["make-plan"] = ("Record the conference's decision as a child protection plan or a "
-                               "child in need plan first.")
-    else:
-        try:
-            plan_id = await service.create_plan(
-                data=PlanIn(conference_id=conference_id, kind=kind),  # type: ignore[arg-type]
-                actor=web_actor(staff), now=now)
-            return see_other(f"/plans/{plan_id}")
-        except FieldErrors as exc:
-            errors["make-plan"] = " ".join(exc.errors.values())
+    try:
+        kind = await service.plan_kind_for(conference_id)
+        plan_id = await service.create_plan(
+            data=PlanIn(conference_id=conference_id, kind=kind),  # type: ignore[arg-type]
+            actor=web_actor(staff), now=now)
+        return see_other(f"/plans/{plan_id}")
+    except FieldErrors as exc:
+        errors["make-plan"] = " ".join(exc.errors.values())
     return render("conference.html", status=400,
                   **await conference_context(conference_id, staff, now, policy, errors=errors))
 
