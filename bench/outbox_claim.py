@@ -158,9 +158,9 @@ async def tick_throughput(rows: int, label: str) -> None:
     from tracker.bootstrap import build_dispatcher
     from tracker.clock import FixedClock
     from tracker.demo import seed_demo
-    from tracker.notify.dispatcher import TickReport
     from tracker.notify.outbox import outbox_row, send_windows
     from tracker.notify.providers import providers_for
+    from tracker.notify.sending import TickReport
     from tracker.notify.tables import ConsoleMessage, Outbox
     from tracker.people.tables import StaffUser
     from tracker.plans.common import PlanPolicy

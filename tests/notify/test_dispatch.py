@@ -13,9 +13,10 @@ from tests.factories import POLICY, WINDOWS, World, make_world
 from tracker.audit import Actor, AuditEvent
 from tracker.bootstrap import build_dispatcher
 from tracker.family.links import resolve_token
-from tracker.notify.dispatcher import Dispatcher, Throttle, backoff
+from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
+from tracker.notify.sending import Throttle, backoff
 from tracker.notify.tables import Outbox
 from tracker.people.tables import StaffUser
 from tracker.plans import service

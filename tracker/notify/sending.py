@@ -1,0 +1,138 @@
+"""What a send needs around the dispatcher's loop: who a message goes to, pacing, the tick's report.
+
+`recipient_for` decides at send time whether a row may go and to which address (things change
+between queueing and sending: consent, safety, an account closed); `Throttle` and `backoff` pace
+the provider calls; `TickReport` is what a tick did.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tracker.clock import Clock
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import FamilyMember
+
+MAX_BACKOFF = timedelta(hours=6)
+Sleeper = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs and `tracker nudges dispatch --once`."""
+
+    now: datetime
+    materialised: int = 0
+    cancelled: int = 0
+    released: int = 0
+    unknown: int = 0
+    claimed: int = 0
+    sent: int = 0
+    deferred: int = 0
+    retrying: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    skipped: int = 0  # actions or conferences whose nudges could not be worked out
+    errors: int = 0  # outbox rows set aside after an unexpected error
+    problems: list[str] = field(default_factory=list)  # phases that failed (the heartbeat's)
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line of counts."""
+        return (f"tick at {self.now.isoformat()}: {self.materialised} new, {self.cancelled} cancelled, "
+                f"{self.claimed} claimed, {self.sent} sent, {self.deferred} deferred (quiet hours), "
+                f"{self.retrying} to retry, {self.failed} failed, {self.suppressed} suppressed, "
+                f"{self.unknown} unknown, {self.released} released, {self.skipped} skipped, "
+                f"{self.errors} set aside")
+
+
+class Throttle:
+    """At most `rate` sends a second per sender, timed by the injected clock and sleeper.
+
+    Per process: with several dispatcher instances the provider's own limit (HTTP 429) is the
+    backstop, and a 429 is retried with backoff.
+    """
+
+    def __init__(self, rate: float, clock: Clock, sleep: Sleeper) -> None:
+        self.interval = timedelta(seconds=1 / rate) if rate > 0 else timedelta(0)
+        self.clock = clock
+        self.sleep = sleep
+        self._next: dict[str, datetime] = {}
+
+    async def wait(self, sender: str) -> None:
+        """Sleep until this sender may send again, then book its next slot."""
+        if not self.interval:
+            return
+        now = self.clock.now()
+        ready = self._next.get(sender, now)
+        if ready > now:
+            await self.sleep((ready - now).total_seconds())
+            now = max(self.clock.now(), ready)
+        self._next[sender] = now + self.interval
+
+
+def backoff(attempts: int, base_seconds: float, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter: base × 2^(attempts-1), scaled by a random 0.5–1.5."""
+    delay = timedelta(seconds=base_seconds * (2 ** max(attempts - 1, 0)))
+    return min(delay, MAX_BACKOFF) * (0.5 + rng.random())
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a message goes, once the recipient has been found suitable."""
+
+    address: str
+    name: str
+    member: dict[str, Any] | None = None
+
+
+class Suppressed(Exception):
+    """This recipient must not get this message; the reason is recorded on the row."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def recipient_for(row: dict[str, Any]) -> Recipient:
+    """The address to use, or Suppressed with why (checked at send time: things change)."""
+    channel = row["channel"]
+    if row["recipient_member"] is not None:
+        m = await FamilyMember.select().where(FamilyMember.id == row["recipient_member"]).first()
+        if m is None:
+            raise Suppressed("recipient_gone")
+        if not m["safe_to_contact"]:
+            raise Suppressed("not_safe_to_contact")
+        if m["opted_out_at"] is not None:
+            raise Suppressed("opted_out")
+        if m["preferred_channel"] == "none":
+            raise Suppressed("prefers_no_messages")
+        if channel == "sms":
+            if not m["sms_consent"]:
+                raise Suppressed("no_sms_consent")
+            if not m["mobile"]:
+                raise Suppressed("no_mobile")
+            return Recipient(m["mobile"], m["name"], m)
+        if not m["email"]:
+            raise Suppressed("no_email")
+        return Recipient(m["email"], m["name"], m)
+    u = await StaffUser.select().where(StaffUser.id == row["recipient_user"]).first()
+    if u is None or not u["active"]:
+        raise Suppressed("inactive_user")
+    if channel == "sms":
+        if not u["phone"]:
+            raise Suppressed("no_mobile")
+        return Recipient(u["phone"], u["name"])
+    if not u["email"]:
+        raise Suppressed("no_email")
+    return Recipient(u["email"], u["name"])
+
+
+def mask_links(text: str, base_url: str) -> str:
+    """The text with family link tokens hidden, so the outbox never stores a usable link."""
+    return re.sub(re.escape(base_url) + r"/f/[A-Za-z0-9_\-]+", base_url + "/f/…", text)
