@@ -17,11 +17,13 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from piccolo.engine import engine_finder
 
 from tracker import db
+from tracker.api_responses import PublicOperation, StrictStructSchemaPlugin
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
@@ -84,14 +86,20 @@ def _forbidden(_: Request, exc: Forbidden) -> Response[dict[str, Any]]:
 
 def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, HTTPException):
-        return Response({"detail": exc.detail}, status_code=exc.status_code,
-                        headers=exc.headers)
+        body: dict[str, Any] = {"detail": exc.detail}
+        if exc.status_code == 400:
+            # Every 400 names what to fix (the API documents `errors` on each): a body that is
+            # not JSON, or not readable, is the body's fault.
+            body["errors"] = {"body": exc.detail}
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
     log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return Response({"detail": "Something went wrong on our side. Please try again."},
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-@get("/health", tags=["ops"], include_in_schema=True)
+@get("/health", tags=["ops"], include_in_schema=True, operation_class=PublicOperation,
+     responses={503: ResponseSpec(data_container=dict[str, str], generate_examples=False,
+                                  description="The database does not answer.")})
 async def health() -> Response[dict[str, str]]:
     """200 when the database answers, 503 when it does not."""
     ok = await db.ping(engine_finder())
@@ -164,6 +172,7 @@ def create_app(
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
         middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
+        plugins=[StrictStructSchemaPlugin()],
         debug=False,
     )
 

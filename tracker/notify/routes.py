@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from xml.sax.saxutils import escape
 
 from litestar import Request, Response, get, post
@@ -11,8 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from tracker.api_responses import error_responses, to_out
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
+from tracker.notify.api_types import MessageOut
 from tracker.notify.inbound import handle_inbound
 from tracker.plans.access import Caller
 from tracker.settings import Settings
@@ -78,7 +79,7 @@ async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     return _twiml(result.reply)
 
 
-@get("/api/v1/messages", tags=["messages"])
+@get("/api/v1/messages", tags=["messages"], responses=error_responses(400, 401, 404))
 async def list_messages(
     caller: NamedDependency[Caller],
     family_id: FromQuery[int | None] = None,
@@ -86,12 +87,13 @@ async def list_messages(
     user_id: FromQuery[int | None] = None,
     status: FromQuery[str | None] = None,
     limit: FromQuery[int] = 200,
-) -> list[dict[str, Any]]:
+) -> list[MessageOut]:
     """Messages to families and professionals the caller may see: sent, delivered, or why not."""
     if status is not None and status not in history.STATUSES:
         raise FieldErrors({"status": f"Use one of: {', '.join(history.STATUSES)}."})
-    return await history.list_messages(caller, family_id=family_id, member_id=member_id,
-                                       user_id=user_id, status=status, limit=limit)
+    messages = await history.list_messages(caller, family_id=family_id, member_id=member_id,
+                                           user_id=user_id, status=status, limit=limit)
+    return to_out(messages, list[MessageOut])
 
 
 @get("/dev/messages", include_in_schema=False)
