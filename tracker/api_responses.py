@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.datastructures import MutableScopeHeaders
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, Schema
+from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 T = TypeVar("T")
 
@@ -111,3 +114,32 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             # This is the registered component itself, the object every $ref points at.
             schema.additional_properties = False
         return schema
+
+
+def allow_header_middleware(app: ASGIApp) -> ASGIApp:
+    """`Allow` on an OPTIONS answer names every method of the path, as the OpenAPI document does.
+
+    Litestar 2 makes a path's OPTIONS handler when the first handler there is registered and keeps
+    it when a controller adds another method at the same path, so `OPTIONS /api/v1/families`
+    said `OPTIONS, POST` without GET. The methods are read from the app's routes instead.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await app(scope, receive, send)
+            return
+        # OPTIONS is rare: reading the routes each time is cheaper than keeping a cache right.
+        template = scope.get("path_template", "")
+        allow = next((", ".join(sorted(route.methods)) for route in scope["litestar_app"].routes
+                      if isinstance(route, HTTPRoute) and route.path_format == template), None)
+
+        async def send_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and allow:
+                headers = MutableScopeHeaders.from_message(message)
+                if "allow" in headers:
+                    headers["Allow"] = allow
+            await send(message)
+
+        await app(scope, receive, send_allow)
+
+    return middleware

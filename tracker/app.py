@@ -23,7 +23,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from piccolo.engine import engine_finder
 
 from tracker import db
-from tracker.api_responses import PublicOperation, StrictStructSchemaPlugin
+from tracker.api_responses import (
+    PublicOperation,
+    StrictStructSchemaPlugin,
+    allow_header_middleware,
+)
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
@@ -98,7 +102,7 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
 
 
 @get("/health", tags=["ops"], include_in_schema=True, operation_class=PublicOperation,
-     responses={503: ResponseSpec(data_container=dict[str, str], generate_examples=False,
+     responses={503: ResponseSpec(data_container=dict[str, Any], generate_examples=False,
                                   description="The database does not answer.")})
 async def health() -> Response[dict[str, str]]:
     """200 when the database answers, 503 when it does not."""
@@ -171,7 +175,8 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
+        middleware=[access_log_middleware, security_headers_middleware, allow_header_middleware,
+                    staff_session_middleware],
         plugins=[StrictStructSchemaPlugin()],
         debug=False,
     )

@@ -255,3 +255,15 @@ async def test_refusals_decode_into_the_documented_error_bodies(client, clock):
     _round_trip(await client.patch(f"/api/v1/actions/{world.action_id}", headers=world.invitee.headers,
                                    json={"description": "Something else entirely, every Monday."}),
                 ErrorOut, 403)
+
+
+async def test_options_names_every_method_of_the_path(client, clock):
+    user = (await make_world(clock.now())).lead
+    for path, methods in (("/api/v1/families", "GET, OPTIONS, POST"),
+                          ("/api/v1/families/1", "GET, OPTIONS, PATCH"),
+                          ("/api/v1/actions/1/updates", "GET, OPTIONS, POST"),
+                          ("/api/v1/plans", "OPTIONS, POST")):
+        response = await client.options(path, headers=user.headers)
+        assert (response.status_code, response.headers.get("allow")) == (204, methods), (path, response.headers)
+    refused = await client.delete("/api/v1/families/1", headers=user.headers)
+    assert refused.status_code == 405
