@@ -8,11 +8,13 @@ Every `/api/v1` handler returns a msgspec struct (see `plans/api_types.py`, `not
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, Schema
 from litestar.routes import HTTPRoute
@@ -109,6 +111,10 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
     def to_openapi_schema(self, field_definition: FieldDefinition,
                           schema_creator: SchemaCreator) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
+        # The struct's docstring says what the object is: a client generator shows it.
+        doc = vars(field_definition.type_).get("__doc__")  # its own, never a base class's
+        if schema.description is None and doc:
+            schema.description = " ".join(inspect.cleandoc(doc).split())
         config = getattr(field_definition.type_, "__struct_config__", None)
         if config is not None and config.forbid_unknown_fields:
             # This is the registered component itself, the object every $ref points at.
@@ -125,7 +131,7 @@ def allow_header_middleware(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "OPTIONS":
             await app(scope, receive, send)
             return
         # OPTIONS is rare: reading the routes each time is cheaper than keeping a cache right.

@@ -126,6 +126,9 @@ async def test_every_api_operation_documents_its_body_and_its_refusals(app, clie
     # Request bodies refuse unknown fields (a 400), and the document says so.
     for name in ("FamilyIn", "FamilyPatch", "MemberIn", "ConferenceIn", "ActionPatch", "ProgressIn"):
         assert spec["components"]["schemas"][name]["additionalProperties"] is False, name
+    # Every object in the document says what it is (from its struct's docstring).
+    assert not [name for name, component in spec["components"]["schemas"].items()
+                if not component.get("description")]
     # /health needs no token, and says so (an empty security list overrides the default).
     assert spec["paths"]["/health"]["get"]["security"] == []
     assert spec["security"] == [{"bearer": []}]
