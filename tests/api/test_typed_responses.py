@@ -152,7 +152,7 @@ def _round_trip(response: Any, type_: Any, status: int = 200) -> Any:
 
 
 async def test_every_api_answer_decodes_into_its_struct_and_back(client, clock):
-    from tracker.notify.dispatcher import Dispatcher
+    from tracker.bootstrap import build_dispatcher
     from tracker.notify.outbox import enqueue
     from tracker.notify.providers import providers_for
     from tracker.settings import get_settings
@@ -228,8 +228,8 @@ async def test_every_api_answer_decodes_into_its_struct_and_back(client, clock):
                       key=f"test:typed:{member}", recipient_member_id=member,
                       context={"name": name, "due_on": "2026-11-24", "needs_link": True})
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
-    await Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                     rng=random.Random(1)).tick(materialise=False)
+    await build_dispatcher(settings, clock, providers_for(settings),
+                           rng=random.Random(1)).tick(materialise=False)
     messages = _round_trip(await client.get("/api/v1/messages", headers=lead,
                                             params={"family_id": family_id}), list[MessageOut])
     assert {m.status for m in messages} >= {"sent", "suppressed"}

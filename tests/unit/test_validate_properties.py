@@ -1,4 +1,4 @@
-"""Property tests for the field checks (tracker/plans/validate.py): whatever is typed, a check
+"""Property tests for the field checks (tracker/validate.py): whatever is typed, a check
 either gives back a clean value or refuses it with a message to show — never anything else —
 for phone numbers, email addresses and text in any script, with emoji, at and past its limit."""
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tracker.plans.validate import check_email, check_text, normalise_mobile
+from tracker.validate import check_email, check_text, normalise_mobile
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MOBILE_MESSAGE = "Enter a mobile number, like 07700 900123."

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.api_responses import error_responses
+from tracker.audit import Actor
 from tracker.errors import FieldErrors, NotFound
 from tracker.family import service
 from tracker.family.api_types import RevokedLinksOut
@@ -34,8 +35,8 @@ from tracker.family.sessions import (
     start_session,
 )
 from tracker.i18n import language_used
-from tracker.plans.access import Caller, require_manage
-from tracker.plans.audit import Actor
+from tracker.people.caller import Caller
+from tracker.plans.access import require_manage
 from tracker.plans.tables import FamilyMember
 from tracker.security.ratelimit import Limit, hit
 from tracker.web import redact_path

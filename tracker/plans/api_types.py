@@ -12,14 +12,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from tracker.api_responses import IsoDateTime, Out
-from tracker.plans.schemas import (
-    ActionStatus,
-    Category,
-    ConferenceKind,
-    Decision,
-    PlanKind,
-    PreferredChannel,
-)
+from tracker.plans.schemas import PreferredChannel
+from tracker.vocabulary import ActionStatus, Category, ConferenceKind, Decision, PlanKind
 
 FamilyStatus = Literal["open", "closed"]
 PlanStatus = Literal["active", "superseded", "ended"]

@@ -10,12 +10,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET as msgspec_unset
 
 from tracker.api_responses import CHANGE, READ, error_responses, to_out
+from tracker.audit import Actor
 from tracker.errors import FieldErrors, Forbidden
+from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import (
-    Caller,
     can_manage_family,
     require_action_update,
+    require_arrange_conference,
     require_family,
     require_manage,
 )
@@ -33,7 +35,6 @@ from tracker.plans.api_types import (
     ProgressOut,
     ProgressUpdateOut,
 )
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,
@@ -127,11 +128,7 @@ class ConferenceController(Controller):
         now: NamedDependency[datetime],
     ) -> ConferenceOut:
         """Schedule or record a conference."""
-        await require_family(caller, data.family_id)
-        chairing = caller.is_chair and getattr(data, "chair_id", None) == caller.id
-        if not chairing and not await can_manage_family(caller, data.family_id):
-            raise Forbidden(
-                "Only the lead professional, the chair or an admin can arrange a conference.")
+        await require_arrange_conference(caller, data.family_id)
         conference_id = await service.create_conference(
             data=data, actor=api_actor(caller), now=now)
         return to_out(await service.conference_view(conference_id), ConferenceOut)
