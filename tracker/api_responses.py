@@ -49,7 +49,7 @@ def to_out(value: Any, type_: type[T]) -> T:
 
 class ErrorOut(Out):
     """A refusal: 401 (no or a bad API token), 403 (may see but not change), 404 (missing or
-    hidden: the same answer), 405, 413 (body too large), 415, 500."""
+    hidden: the same answer), 405, 413 (body too large), 415 (body not sent as JSON), 500."""
 
     detail: str
 
@@ -68,6 +68,7 @@ _DESCRIPTIONS: dict[int, str] = {
     403: "You may see this record but not make this change (the reason is in `detail`).",
     404: "No such record, or one you may not see (the same answer for both).",
     413: "The request body is larger than the server accepts.",
+    415: "The body was not sent as `Content-Type: application/json`.",
     503: "The service cannot answer now (the reason is in the body).",
 }
 
@@ -87,7 +88,7 @@ def error_responses(*codes: int) -> dict[int, ResponseSpec]:
 # The refusals common to groups of operations.
 READ = (400, 401, 404)
 """Reading one record by its id."""
-CHANGE = (400, 401, 403, 404, 413)
+CHANGE = (400, 401, 403, 404, 413, 415)
 """Changing a record (a JSON body) the caller may or may not manage."""
 
 

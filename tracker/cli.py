@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 
@@ -107,9 +108,23 @@ def _serve(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
-    # uvicorn's own access log would write secret tokens in paths; ours redacts them.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_proxy_options(settings))
     return 0
+
+
+def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn treats X-Forwarded-For/-Proto: believed only from TRUSTED_PROXIES.
+
+    uvicorn's default trusts 127.0.0.1 (and FORWARDED_ALLOW_IPS from the environment), so the
+    clients of any local proxy could name themselves any address and walk past every
+    per-address rate limit. With no trusted proxies the headers are not read at all.
+    """
+    proxies = settings.trusted_proxy_list
+    # uvicorn's own access log would write secret tokens in paths; ours redacts them.
+    options: dict[str, Any] = {"access_log": False, "proxy_headers": bool(proxies)}
+    if proxies:
+        options["forwarded_allow_ips"] = proxies
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -50,6 +51,14 @@ class Settings:
     )
     host: str = field(default="127.0.0.1", metadata={"var": "HOST", "doc": "address to serve on"})
     port: int = field(default=8000, metadata={"var": "PORT", "doc": "port to serve on"})
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "var": "TRUSTED_PROXIES",
+            "doc": "comma-separated addresses or networks of reverse proxies whose "
+            "X-Forwarded-For/-Proto are believed (empty: none; the peer's address is the client's)",
+        },
+    )
     public_base_url: str = field(
         default="http://127.0.0.1:8000",
         metadata={
@@ -97,6 +106,12 @@ class Settings:
     family_link_days: int = field(
         default=45,
         metadata={"var": "FAMILY_LINK_DAYS", "doc": "a family member's plan link works this many days"},
+    )
+    date_span_years: int = field(
+        default=5,
+        metadata={"var": "DATE_SPAN_YEARS",
+                  "doc": "due dates, conference and meeting times and review dates must fall within "
+                         "this many years either side of today"},
     )
     db_pool_max: int = field(
         default=10, metadata={"var": "DB_POOL_MAX", "doc": "PostgreSQL pool size per process"}
@@ -193,6 +208,11 @@ class Settings:
         default=30,
         metadata={"var": "RETRY_BASE_SECONDS", "doc": "first retry delay; doubles each try, with jitter"},
     )
+    dispatch_stall_seconds: int = field(
+        default=300,
+        metadata={"var": "DISPATCH_STALL_SECONDS",
+                  "doc": "/health answers 503 when the dispatcher has not ticked cleanly for this long"},
+    )
     send_lease_seconds: int = field(
         default=300,
         metadata={"var": "SEND_LEASE_SECONDS",
@@ -203,6 +223,11 @@ class Settings:
     def is_production(self) -> bool:
         """True when running for real people: stricter checks apply."""
         return self.env == "production"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """TRUSTED_PROXIES as a list of addresses or networks (empty: trust no proxy)."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def is_sqlite(self) -> bool:
@@ -240,6 +265,12 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.env not in {"development", "test", "production"}:
             raise SettingsError("TRACKER_ENV must be development, test or production")
+        for proxy in settings.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
         if not settings.secret_key:
             if settings.is_production:
                 raise SettingsError(

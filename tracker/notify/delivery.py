@@ -21,8 +21,10 @@ TWILIO_STATUS = {
 }
 # How far along a row is; a report only ever moves a row forward. `pending` is included: a
 # report for a row we meant to retry (a timeout hid the provider's acceptance) proves it was
-# sent, and stops the retry.
-RANK = {"pending": 0, "sending": 1, "unknown": 1, "sent": 2, "delivered": 3, "failed": 3}
+# sent, and stops the retry. `error` (set aside after an unexpected failure) may have reached
+# the provider, so its report settles it.
+RANK = {"pending": 0, "sending": 1, "unknown": 1, "error": 1, "sent": 2, "delivered": 3,
+        "failed": 3}
 
 
 async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,

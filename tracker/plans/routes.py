@@ -78,7 +78,7 @@ class FamilyController(Controller):
         """Families the caller may see."""
         return to_out(await service.list_families(caller), list[FamilySummaryOut])
 
-    @post(responses=error_responses(400, 401, 413))
+    @post(responses=error_responses(400, 401, 413, 415))
     async def create_family(
         self, data: JSONBody[FamilyIn], caller: NamedDependency[Caller],
         now: NamedDependency[datetime],
@@ -291,7 +291,7 @@ class LanguageController(Controller):
     path = "/api/v1/language"
     tags = ["language"]
 
-    @post("/check", status_code=200, responses=error_responses(400, 401, 413))
+    @post("/check", status_code=200, responses=error_responses(400, 401, 413, 415))
     async def check(
         self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller]
     ) -> LanguageCheckOut:
