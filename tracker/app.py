@@ -31,7 +31,13 @@ from tracker.api_responses import (
     allow_header_middleware,
 )
 from tracker.clock import Clock, SystemClock
-from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
+from tracker.deps import (
+    authenticate_first,
+    provide_caller,
+    provide_now,
+    provide_staff,
+    provide_today,
+)
 from tracker.edge import check_request
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
@@ -108,6 +114,11 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return Response({"detail": "Something went wrong on our side. Please try again."},
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+async def _before_request(request: Request) -> None:
+    await authenticate_first(request)
+    await check_request(request)
 
 
 @get("/health", tags=["ops"], include_in_schema=True, operation_class=PublicOperation,
@@ -198,8 +209,9 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        # Every request's path, query and body are checked before any handler runs.
-        before_request=check_request,
+        # Every request's path, query and body are checked before any handler runs (after the
+        # API token: a request without one hears 401 first).
+        before_request=_before_request,
         middleware=[access_log_middleware, allow_header_middleware, staff_session_middleware],
         before_send=[security_headers_hook(settings)],
         plugins=[StrictStructSchemaPlugin()],

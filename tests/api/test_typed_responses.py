@@ -273,3 +273,24 @@ async def test_options_names_every_method_of_the_path(client, clock):
         assert (response.status_code, response.headers.get("allow")) == (204, methods), (path, response.headers)
     refused = await client.delete("/api/v1/families/1", headers=user.headers)
     assert refused.status_code == 405
+
+
+async def test_without_a_token_the_answer_is_401_whatever_was_sent(client, clock):
+    """No token: 401 before any word about the query, path or body (and the token is looked up
+    once for those that have one)."""
+    world = await make_world(clock.now())
+    for method, url, kwargs in (
+        ("GET", "/api/v1/conferences?family_id=0", {}),
+        ("GET", "/api/v1/messages?member_id=99999999999", {}),
+        ("GET", "/api/v1/plans/99999999999", {}),
+        ("POST", "/api/v1/language/check", {"content": b"{not json",
+                                             "headers": {"content-type": "text/plain"}}),
+        ("PATCH", f"/api/v1/actions/{world.action_id}", {"json": {"due_on": "9999-12-31"}}),
+    ):
+        response = await client.request(method, url, **kwargs)
+        _round_trip(response, ErrorOut, 401)
+        bad_token = await client.request(method, url, **{
+            **kwargs, "headers": {**kwargs.get("headers", {}), "Authorization": "Bearer nope"}})
+        _round_trip(bad_token, ErrorOut, 401)
+    with_token = await client.get("/api/v1/conferences?family_id=0", headers=world.lead.headers)
+    assert list(_round_trip(with_token, FieldErrorsOut, 400).errors) == ["family_id"]
