@@ -292,5 +292,8 @@ async def test_without_a_token_the_answer_is_401_whatever_was_sent(client, clock
         bad_token = await client.request(method, url, **{
             **kwargs, "headers": {**kwargs.get("headers", {}), "Authorization": "Bearer nope"}})
         _round_trip(bad_token, ErrorOut, 401)
+    misspelt = await client.get(f"/api/v1/conferences?famly_id={world.family['id']}",
+                                headers=world.lead.headers)
+    assert list(_round_trip(misspelt, FieldErrorsOut, 400).errors) == ["famly_id"]
     with_token = await client.get("/api/v1/conferences?family_id=0", headers=world.lead.headers)
     assert list(_round_trip(with_token, FieldErrorsOut, 400).errors) == ["family_id"]
