@@ -104,12 +104,12 @@ def test_neutral_plan_sentences_raise_no_false_flags():
         ("Dad will not co-operate.", "will not co-operate"),
         ("This shows poor parenting skills.", "poor parenting skills"),
         ("Mum cannot prioritise Rosie.", "cannot prioritise"),
-        ("Dad's parenting is inadequate.", "inadequate"),
+        ("Dad's parenting is inadequate.", "parenting is inadequate"),
         ("You'd better be in.", "You'd better"),
         ("You could've rung.", "You could've"),
         ("It's her own fault.", "her own fault"),
         ("Dad has been blamed.", "blamed"),
-        ("Unless you let us in, we will go to court.", "Unless you let us in, we will"),
+        ("Unless you let us in, we will go to court.", "Unless you let us in, we will go to court"),
         ("Thresholds have been met.", "Thresholds"),
         ("Mum is a junkie.", "junkie"),
     ],
@@ -204,6 +204,8 @@ def test_finding_to_dict_gives_offsets_phrase_why_and_suggestion():
         "why": "w",
         "suggestion": "s",
         "rule_id": "r",
+        "kind": "restorative",
+        "construct": "other",
     }
 
 
