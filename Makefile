@@ -53,6 +53,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/language_check_report.py
+	$(PY) bench/language_heldout.py
 	$(PY) bench/outbox_claim.py --big 200000
 
 clean:

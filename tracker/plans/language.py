@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from re import _constants as _sre  # type: ignore[attr-defined]  # the stdlib's regex parser:
+from re._parser import parse as _sre_parse  # type: ignore[import-not-found]  # see _requirement
 from typing import Any
 
 import simplemma
@@ -229,6 +231,82 @@ def _expand(rule_id: str, key: str, pattern: str, words: Mapping[str, Sequence[s
     return _WORD_REF.sub(replace, pattern)
 
 
+def _split_top(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex ("a|b(c|d)" is ["a", "b(c|d)"])."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+_MIN_ANCHOR = 3
+
+
+def _requirement(items: Any) -> frozenset[str] | None:
+    """Strings of which a match must contain at least one (lower-case), or None.
+
+    Read from the parsed regex: runs of literal characters, alternations whose every branch
+    has a requirement, and repeats that happen at least once. The longest sure string wins.
+    """
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= _MIN_ANCHOR:
+            options.append(frozenset(["".join(run)]))
+        run.clear()
+
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run.append(chr(av).lower())
+            continue
+        flush()
+        found: frozenset[str] | None = None
+        if op is _sre.SUBPATTERN:
+            found = _requirement(av[3])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            found = _requirement(av[2])
+        elif op is _sre.BRANCH:
+            alternatives = [_requirement(branch) for branch in av[1]]
+            if all(alternatives):
+                found = frozenset().union(*(a for a in alternatives if a))
+        if found:
+            options.append(found)
+    flush()
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+
+
+def _branches(rule_id: str, pattern: str) -> tuple[tuple[re.Pattern[str], frozenset[str] | None], ...]:
+    """Each top-level alternative compiled alone, with the strings one of which it needs:
+    a branch whose strings are all absent from a text is not run at all."""
+    out = []
+    for part in _split_top(pattern):
+        try:
+            requirement = _requirement(_sre_parse(part))
+        except (re.error, TypeError, ValueError, IndexError):
+            requirement = None
+        out.append((_compile(rule_id, "pattern", part), requirement))
+    return tuple(out)
+
+
 def _compile(rule_id: str, key: str, pattern: str) -> re.Pattern[str]:
     # Whole-match word bounds are added here so rule authors cannot forget them, and
     # lookarounds (not \b) so a pattern may start or end with punctuation.
@@ -258,6 +336,8 @@ class LanguageRule:
     construct: str = "other"
     words: Mapping[str, Sequence[str]] = field(default_factory=dict, repr=False, compare=False)
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    branches: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...] = field(
+        init=False, repr=False, compare=False)
     unless_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -267,6 +347,7 @@ class LanguageRule:
             raise ValueError(f"language rule {self.id!r}: on must be one of {', '.join(MATCH_ON)}")
         pattern = _expand(self.id, "pattern", self.pattern, self.words, self.on)
         object.__setattr__(self, "regex", _compile(self.id, "pattern", pattern))
+        object.__setattr__(self, "branches", _branches(self.id, pattern))
         unless = None
         if self.unless:
             expanded = _expand(self.id, "unless", self.unless, self.words, self.on)
@@ -379,10 +460,66 @@ def _default_rules() -> tuple[LanguageRule, ...]:
     return load_rules()
 
 
-def _excused(regex: re.Pattern[str] | None, text: str, start: int, end: int) -> bool:
-    if regex is None:
-        return False
-    return any(m.start() < end and start < m.end() for m in regex.finditer(text))
+def _spans(regex: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    return [] if regex is None else [m.span() for m in regex.finditer(text)]
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+@dataclass(frozen=True)
+class _Scanner:
+    """An index from the strings the rules' branches need to the branches needing them, so
+    one pass over a text finds the few branches worth running."""
+
+    rules: tuple[LanguageRule, ...]
+    regex: re.Pattern[str] | None
+    by_word: Mapping[str, tuple[tuple[int, int], ...]]
+    always: tuple[tuple[int, int], ...]
+    has_lemma_rules: bool
+
+    def branches_for(self, lowered: str, on: str) -> list[tuple[int, int]]:
+        """(rule index, branch index) of every branch that may match, in rule order."""
+        chosen = {ref for ref in self.always if self.rules[ref[0]].on == on}
+        if self.regex is not None:
+            for match in self.regex.finditer(lowered):
+                longest = match.group(1)
+                # The trie reports the longest string at each place; its prefixes are there too.
+                for n in range(_MIN_ANCHOR, len(longest) + 1):
+                    for ref in self.by_word.get(longest[:n], ()):
+                        if self.rules[ref[0]].on == on:
+                            chosen.add(ref)
+        return sorted(chosen)
+
+
+def _build_scanner(rules: tuple[LanguageRule, ...]) -> _Scanner:
+    by_word: dict[str, list[tuple[int, int]]] = {}
+    always: list[tuple[int, int]] = []
+    for r, rule in enumerate(rules):
+        for b, (_, needs) in enumerate(rule.branches):
+            if needs is None:
+                always.append((r, b))
+            for word in needs or ():
+                by_word.setdefault(word, []).append((r, b))
+    regex = None
+    if by_word:
+        regex = re.compile(f"(?=({_trie_regex(sorted(by_word), ' ')}))", re.DOTALL)
+    return _Scanner(rules, regex, {w: tuple(refs) for w, refs in by_word.items()}, tuple(always),
+                    any(rule.on == "lemmas" for rule in rules))
+
+
+_SCANNERS: dict[int, _Scanner] = {}
+
+
+def _scanner(rules: tuple[LanguageRule, ...]) -> _Scanner:
+    # Keyed by identity: the service passes the same loaded tuple every time.
+    cached = _SCANNERS.get(id(rules))
+    if cached is None or cached.rules is not rules:
+        if len(_SCANNERS) > 8:
+            _SCANNERS.clear()
+        cached = _SCANNERS[id(rules)] = _build_scanner(rules)
+    return cached
 
 
 def check_text(text: str, rules: Sequence[LanguageRule] | None = None) -> list[Finding]:
@@ -394,21 +531,33 @@ def check_text(text: str, rules: Sequence[LanguageRule] | None = None) -> list[F
     indexes into `text`, so text[start:end] == phrase.
     """
     active = _default_rules() if rules is None else rules
+    if not isinstance(active, tuple):
+        active = tuple(active)
+    scanner = _scanner(active)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for r, b in scanner.branches_for(text.lower(), "text"):
+        spans = [m.span() for m in active[r].branches[b][0].finditer(text)]
+        if spans:
+            found.setdefault(r, []).extend(spans)
     lemmas: LemmaText | None = None
+    if scanner.has_lemma_rules:
+        lemmas = lemma_text(text)
+        for r, b in scanner.branches_for(lemmas.text.lower(), "lemmas"):
+            spans = [m.span() for m in active[r].branches[b][0].finditer(lemmas.text)]
+            if spans:
+                found.setdefault(r, []).extend(spans)
     candidates: list[tuple[int, int, int, LanguageRule]] = []
-    for order, rule in enumerate(active):
-        if rule.on == "lemmas":
-            if lemmas is None:
-                lemmas = lemma_text(text)
-            for match in rule.regex.finditer(lemmas.text):
-                start, end = match.span()
-                if end > start and not _excused(rule.unless_regex, lemmas.text, start, end):
-                    candidates.append((*lemmas.original_span(start, end), order, rule))
-            continue
-        for match in rule.regex.finditer(text):
-            start, end = match.span()
-            if end > start and not _excused(rule.unless_regex, text, start, end):
-                candidates.append((start, end, order, rule))
+    for order in sorted(found):
+        rule = active[order]
+        searched = lemmas.text if lemmas is not None and rule.on == "lemmas" else text
+        # The `unless` regex runs once per rule and text, only when the rule matched.
+        excused = _spans(rule.unless_regex, searched)
+        for start, end in found[order]:
+            if end <= start or _overlaps(excused, start, end):
+                continue
+            if lemmas is not None and rule.on == "lemmas":
+                start, end = lemmas.original_span(start, end)
+            candidates.append((start, end, order, rule))
     candidates.sort(key=lambda c: (c[0] - c[1], c[0], c[2]))
     chosen: list[tuple[int, int, int, LanguageRule]] = []
     for cand in candidates:
