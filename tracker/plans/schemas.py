@@ -158,6 +158,8 @@ class ProgressIn(Body):
 
 
 class LanguageCheckIn(Body):
-    """Text to check for blaming or deficit phrasing."""
+    """Text to check for blaming or deficit phrasing; for a family audience also for plain
+    English (jargon, reading age, long sentences, the reader in the third person)."""
 
     text: str
+    audience: Literal["professional", "family"] = "professional"

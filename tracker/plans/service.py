@@ -1288,3 +1288,21 @@ def check_language(text: str) -> list[dict[str, Any]]:
     from tracker.plans.language import check_text as run_check
 
     return [f.to_dict() for f in run_check(text, language_rules())]
+
+
+@lru_cache(maxsize=1)
+def plain_english_terms() -> tuple[Any, ...]:
+    """The authority's jargon list: PLAIN_ENGLISH_TERMS_PATH when set, else the bundled file."""
+    from pathlib import Path
+
+    from tracker.plans.plain_english import load_terms
+
+    path = get_settings().plain_english_terms_path
+    return load_terms(Path(path) if path else None)
+
+
+def check_wording(text: str, audience: str = "professional") -> dict[str, Any]:
+    """All checks for an audience: {"findings": [...]} plus "reading_age" for a family."""
+    from tracker.plans.plain_english import check_wording as run_checks
+
+    return run_checks(text, audience, language_rules(), plain_english_terms())
