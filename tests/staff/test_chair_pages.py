@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from tests.factories import SYSTEM, at, make_user
 from tests.staff.pages_support import as_user, give_password, signable_world
+from tracker.audit import Actor
 from tracker.plans import service
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import ConferenceIn
 from tracker.plans.tables import PlanMessage
 from tracker.staff.queries import report_state

@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from tracker.clock import LONDON, local_date
 from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_manage
+from tracker.plans.access import require_arrange_conference, require_manage
 from tracker.plans.schemas import ActionPatch, ConferenceIn, ConferencePatch
 from tracker.staff import queries
 from tracker.staff.pages_common import (
@@ -91,7 +92,7 @@ async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, 
 @get("/families/{family_id:int}/conferences/new", include_in_schema=False)
 async def arrange_form(family_id: FromPath[int], staff: NamedDependency[Caller]) -> Template:
     """Arrange a conference: kind, date and time, chair, and the professionals to invite."""
-    await require_manage(staff, family_id)
+    await require_arrange_conference(staff, family_id)
     form = {"kind": "", "starts_on": date_parts(None), "starts_time": "10:00",
             "chair": str(staff.id) if staff.is_chair else "", "invitees": []}
     return await _arrange_page(family_id, form, {})
@@ -102,7 +103,7 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
                   staff: NamedDependency[Caller], now: NamedDependency[datetime],
                   ) -> Template | Redirect:
     """Save the conference and invite everyone; each report's due date is set by the service."""
-    await require_manage(staff, family_id)
+    await require_arrange_conference(staff, family_id)
     form = _arrangement_form(data)
     fields, errors = _read_arrangement(form, local_date(now), with_kind=True)
     if not errors:
@@ -171,11 +172,12 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
                       today: NamedDependency[date]) -> Template | Redirect:
     """Save the changed action (the service audits each change); problems keep what was typed."""
     await require_manage(staff, await service.action_family(action_id))
-    form = {name: text(data, name) for name in ("description", "owner", "success_measure",
-                                                "support_offered", "outcome_id")}
-    form["due"] = date_fields(data, "action-due")
+    form: dict[str, Any] = {name: text(data, name) for name in (
+        "description", "owner", "success_measure", "support_offered", "outcome_id")}
+    due = date_fields(data, "action-due")
+    form["due"] = due
     errors: dict[str, str] = {}
-    due_on, problem = parse_date(form["due"], label="the due date", required=True)
+    due_on, problem = parse_date(due, label="the due date", required=True)
     if problem:
         errors["action-due"] = problem
     owner_user, owner_member = owner_from(form["owner"])

@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from tracker.clock import LONDON
 from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, can_manage_family, require_family, require_manage
+from tracker.plans.access import can_manage_family, require_family, require_manage
 from tracker.plans.schemas import SEVEN_STEPS, ActionIn, ConferencePatch, OutcomeIn, PlanIn
 from tracker.plans.smart import ActionFacts, check_action
 from tracker.staff import queries
@@ -28,6 +29,7 @@ from tracker.staff.pages_common import (
     values,
     web_actor,
 )
+from tracker.vocabulary import PLAN_KIND_FOR
 
 # Short hints under each step, in the seed's restorative wording: invite and ask.
 STEP_HINTS = {
@@ -50,7 +52,6 @@ DECISIONS = (("cp_plan", "Child protection plan"), ("cin_plan", "Child in need p
              ("no_plan", "No plan needed"))
 CATEGORIES = (("neglect", "Neglect"), ("physical", "Physical abuse"),
               ("emotional", "Emotional abuse"), ("sexual", "Sexual abuse"))
-PLAN_KIND_FOR = {"cp_plan": "child_protection", "cin_plan": "child_in_need"}
 
 
 # ---------------------------------------------------------------- conference

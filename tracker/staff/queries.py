@@ -13,14 +13,15 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
+from tracker.audit import AuditEvent
 from tracker.clock import LONDON, local_date
 from tracker.errors import NotFound
+from tracker.people.caller import Caller, parse_roles
+from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.access import Caller, can_manage_family, parse_roles, visible_family_ids
-from tracker.plans.schemas import OPEN_STATUSES
+from tracker.plans.access import can_manage_family, visible_family_ids
 from tracker.plans.tables import (
     Action,
-    AuditEvent,
     Child,
     Conference,
     ConferenceInvitee,
@@ -29,9 +30,17 @@ from tracker.plans.tables import (
     Plan,
     PlanMessage,
     ProgressUpdate,
-    StaffUser,
 )
 from tracker.staff import charts
+from tracker.vocabulary import (
+    CONFERENCE_KIND_WORDS,
+    DECISION_WORDS,
+    OPEN_STATUSES,
+    PLAN_KIND_WORDS,
+    REVIEW_KINDS,
+)
+
+__all__ = ["CONFERENCE_KIND_WORDS", "DECISION_WORDS", "PLAN_KIND_WORDS", "REVIEW_KINDS"]
 
 SOON_DAYS = 14
 """An open action due within this many days is 'due soon'."""
@@ -42,22 +51,6 @@ NEWS_DAYS = 28
 CHAIR_WEEKS = 8
 """The chair's dashboard looks this far ahead."""
 
-REVIEW_KINDS = ("review_cp", "cin_review")
-
-CONFERENCE_KIND_WORDS = {
-    "initial_cp": "Initial child protection conference",
-    "review_cp": "Review child protection conference",
-    "cin_review": "Child in need review",
-}
-
-DECISION_WORDS = {
-    "cp_plan": "Child protection plan",
-    "cin_plan": "Child in need plan",
-    "no_plan": "No plan needed",
-}
-
-PLAN_KIND_WORDS = {"child_protection": "Child protection plan",
-                   "child_in_need": "Child in need plan"}
 
 
 def start_of_day(day: date) -> datetime:
