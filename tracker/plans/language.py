@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from re import _constants as _sre  # type: ignore[attr-defined]  # the stdlib's regex parser:
-from re._parser import parse as _sre_parse  # type: ignore[import-not-found]  # see _requirement
+from re import _constants as _sre  # type: ignore[attr-defined]  # stdlib regex parser, see _requirement
+from re._parser import parse as _sre_parse
 from typing import Any
 
 import simplemma
