@@ -83,7 +83,7 @@ async def test_saving_the_record_stores_the_steps_and_decision(client, clock):
     response = await post_as_form(client, f"/conferences/{world.conference_id}/record",
                                   _record(review_on))
     assert response.status_code == 303, response.text[:800]
-    assert response.headers["location"] == f"/conferences/{world.conference_id}"
+    assert response.headers["location"] == f"/conferences/{world.conference_id}?saved=record"
     row = await Conference.select().where(Conference.id == world.conference_id).first()
     assert row["worries"] == STEPS["worries"] and row["next_review_on"] == review_on
     assert row["decision"] == "cp_plan" and row["categories"] == "neglect"
