@@ -455,3 +455,15 @@ def test_simplemma_works_offline_from_its_own_data():
 
     assert simplemma.lemmatize("bothered", lang="en") == "bother"
     assert simplemma.lemmatize("children", lang="en") == "child"
+
+
+def test_a_long_text_is_checked_a_sentence_at_a_time_with_offsets_into_the_whole():
+    sentences_ = CONSTRUCTS["attitude"][:20] + CONSTRUCTS["neutral"][:20]
+    text = " ".join(sentences_) + "\nDad is volatile.\n\nMum did not bother."
+    assert len(text) > 400
+    findings = check_text(text)
+    for finding in findings:
+        assert text[finding.start : finding.end] == finding.phrase
+    alone = [f.phrase for s in [*sentences_, "Dad is volatile.", "Mum did not bother."] for f in check_text(s)]
+    assert len(alone) > 20
+    assert [f.phrase for f in findings] == alone
