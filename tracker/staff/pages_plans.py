@@ -217,7 +217,7 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
     await require_manage(staff, await service.plan_family(plan_id))
     form = {"child_ids": values(data, "child_ids"), "statement": text(data, "statement"),
             "measure": text(data, "measure")}
-    child_ids = [int(c) for c in form["child_ids"] if c.isdigit()]
+    child_ids = [i for i in (int_or_none(c) for c in form["child_ids"]) if i is not None]
     try:
         outcome_id = await service.add_outcome(
             plan_id=plan_id, actor=web_actor(staff), now=now,
