@@ -16,7 +16,8 @@ SavedField = tuple[str, str, bool]
 
 def _segments(text: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The text in pieces, each flagged piece with its finding (overlaps: the first wins)."""
-    pieces, at = [], 0
+    pieces: list[dict[str, Any]] = []
+    at = 0
     for finding in sorted(findings, key=lambda f: (f["start"], -f["end"])):
         if finding["start"] < at or finding["end"] <= finding["start"]:
             continue
