@@ -43,16 +43,19 @@ from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
+from tracker.ops.logs import litestar_logging_config
+from tracker.ops.observe import observe_requests
+from tracker.ops.routes import ROUTES as OPS_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
+from tracker.staff.oidc_routes import ROUTES as STAFF_OIDC_ROUTES
 from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
-    access_log_middleware,
     csrf_config,
     redact_path,
     security_headers_hook,
@@ -165,13 +168,15 @@ def create_app(
         finally:
             await db.stop(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
+            *OPS_ROUTES,
             static_router(),
             *PLAN_ROUTES,
             *FAMILY_ROUTES,
             *STAFF_AUTH_ROUTES,
+            *STAFF_OIDC_ROUTES,
             *STAFF_CALENDAR_ROUTES,
             *STAFF_ADMIN_ROUTES,
             *STAFF_PAGE_ROUTES,
@@ -212,10 +217,14 @@ def create_app(
         # Every request's path, query and body are checked before any handler runs (after the
         # API token: a request without one hears 401 first).
         before_request=_before_request,
-        middleware=[access_log_middleware, allow_header_middleware, staff_session_middleware],
+        middleware=[allow_header_middleware, staff_session_middleware],
         before_send=[security_headers_hook(settings)],
+        logging_config=litestar_logging_config(),
         plugins=[StrictStructSchemaPlugin()],
         debug=False,
     )
+    # Outside routing, so unknown paths are logged, counted and given a request id too.
+    app.asgi_handler = observe_requests(app.asgi_handler)
+    return app
 
 

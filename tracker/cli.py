@@ -25,6 +25,7 @@ from tracker.errors import FieldErrors
 from tracker.family import cli as family_cli
 from tracker.notify import cli as notify_cli
 from tracker.notify.providers import providers_for
+from tracker.ops.logs import configure_logging
 from tracker.people.accounts import create_user, issue_api_token
 from tracker.people.tables import StaffUser
 from tracker.settings import Settings, SettingsError, get_settings
@@ -107,8 +108,11 @@ async def _nudges(args: argparse.Namespace, clock: Clock, settings: Settings) ->
 def _serve(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
+    configure_logging(settings)
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
-    uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_proxy_options(settings))
+    # uvicorn's loggers write through our handler (LOG_FORMAT), so uvicorn configures none itself.
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None,
+                **uvicorn_proxy_options(settings))
     return 0
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +14,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from tracker import i18n
 from tracker.clock import LONDON
@@ -123,34 +121,6 @@ _SECRET_PATHS = re.compile(r"^/(f|reset|calendar)/[^/]+")
 def redact_path(path: str) -> str:
     """A request path safe for logs: secret tokens in it are replaced."""
     return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
-
-
-def access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """Log each request (method, redacted path, status, time) instead of uvicorn's access log,
-    which would write family-link, reset and calendar tokens to the log in full."""
-
-    log = logging.getLogger("tracker.access")
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, record_status)
-        finally:
-            log.info("%s %s %s %.0fms", scope["method"], redact_path(scope["path"]), status,
-                     (time.perf_counter() - started) * 1000)
-
-    return middleware
 
 
 # Security headers on every answer: a `before_send` hook runs on the app's outermost send, so

@@ -220,7 +220,20 @@ async def test_every_api_answer_decodes_into_its_struct_and_back(client, clock):
     assert {e.record_type for e in events} >= {"family", "plan", "action"}
     findings = _round_trip(await client.post("/api/v1/language/check", headers=lead, json={
         "text": "Mum failed to engage with services."}), LanguageCheckOut)
-    assert findings.findings
+    assert findings.findings and findings.reading_age is msgspec.UNSET
+    assert b"reading_age" not in (await client.post("/api/v1/language/check", headers=lead, json={
+        "text": "Mum failed to engage with services."})).content
+    for_family = _round_trip(await client.post("/api/v1/language/check", headers=lead, json={
+        "text": "The LADO and the CAMHS practitioner will undertake a multi-agency assessment "
+                "of the family's presenting needs.", "audience": "family"}), LanguageCheckOut)
+    assert {f.kind for f in for_family.findings} >= {"jargon"}
+    assert for_family.reading_age is not msgspec.UNSET
+    routine = _round_trip(await client.post(f"/api/v1/plans/{plan_id}/actions", headers=lead, json={
+        "outcome_id": outcome.id, "owner_user_id": world.lead.id,
+        "description": "Phone Jess every Monday at 9:15 to plan the school week.",
+        "success_measure": "Six Monday calls logged.",
+        "due_on": str(clock.now().date() + timedelta(days=30))}), ActionOut, 201)
+    assert routine.smart.routine and routine.smart.frequency
 
     # Messages: one sent and one held back (not safe to contact), so both shapes are seen.
     for member, name in ((jess, "Jess"), (ryan, "Ryan")):

@@ -1,4 +1,7 @@
-"""Routes for nudges: Twilio webhooks, the message history API, and the console's /dev/messages page."""
+"""Routes for nudges: Twilio webhooks, the message history API, and the console's /dev/messages page.
+
+GOV.UK Notify's webhooks live in govuk_notify_webhooks.py and are served from ROUTES here.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from tracker.api_responses import error_responses, to_out
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
 from tracker.notify.api_types import MessageOut
+from tracker.notify.govuk_notify_webhooks import ROUTES as NOTIFY_WEBHOOKS
 from tracker.notify.inbound import handle_inbound, valid_message_sid
 from tracker.people.caller import Caller
 from tracker.settings import Settings
@@ -120,4 +124,4 @@ async def dev_messages(request: Request, staff: NamedDependency[Caller]) -> Temp
                     context={"messages": await history.console_messages(staff, channels=channels)})
 
 
-ROUTES = [twilio_status, twilio_inbound, list_messages, dev_messages]
+ROUTES = [twilio_status, twilio_inbound, *NOTIFY_WEBHOOKS, list_messages, dev_messages]

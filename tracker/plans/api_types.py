@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+from msgspec import UNSET, UnsetType
+
 from tracker.api_responses import IsoDateTime, Out
 from tracker.plans.schemas import PreferredChannel
 from tracker.vocabulary import ActionStatus, Category, ConferenceKind, Decision, PlanKind
@@ -167,11 +169,14 @@ class SmartGapOut(Out):
 
 
 class SmartOut(Out):
-    """The SMART check of an action."""
+    """The SMART check of an action; a routine (its description says how often, such as
+    "every Monday") has its `frequency` as written, else null."""
 
     is_smart: bool
     missing: list[SmartLetter]
     gaps: list[SmartGapOut]
+    routine: bool
+    frequency: str | None
 
 
 class ActionOut(Out):
@@ -314,7 +319,9 @@ class AuditEventOut(Out):
 
 
 class FindingOut(Out):
-    """A phrase that may land as blame: its offsets into the checked text, why, and a reframe."""
+    """A phrase to look at again: its offsets into the checked text, why, and what to write
+    instead. `kind` says which check found it; `construct` names the pattern of a restorative
+    finding (`plain_english` for a plain-English one)."""
 
     start: int
     end: int
@@ -322,9 +329,13 @@ class FindingOut(Out):
     why: str
     suggestion: str
     rule_id: str
+    kind: Literal["restorative", "jargon", "plain_english"]
+    construct: str
 
 
 class LanguageCheckOut(Out):
-    """What the restorative language check found (nothing is an empty list)."""
+    """What the wording checks found (nothing is an empty list); for a family audience also the
+    reading age (absent for a professional audience; null when the text is too short to tell)."""
 
     findings: list[FindingOut]
+    reading_age: int | None | UnsetType = UNSET

@@ -295,10 +295,15 @@ class LanguageController(Controller):
     async def check(
         self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller]
     ) -> LanguageCheckOut:
-        """Find blaming or deficit phrasing and suggest a restorative reframe."""
+        """Find blaming or deficit phrasing and suggest a restorative reframe.
+
+        With `audience: family` the text is also checked for plain English (jargon,
+        reading age, long sentences, the reader in the third person) and the answer carries
+        `reading_age`. Every finding has a `kind`: restorative, jargon or plain_english.
+        """
         if len(data.text) > 50_000:
             raise FieldErrors({"text": "Check at most 50,000 characters at a time."})
-        return to_out({"findings": service.check_language(data.text)}, LanguageCheckOut)
+        return to_out(service.check_wording(data.text, data.audience), LanguageCheckOut)
 
 
 ROUTES = [
