@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeAlias
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
@@ -20,7 +21,8 @@ from tracker.clock import Clock
 from tracker.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Clock, Settings], Awaitable[int]]
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]  # argparse exposes no public name
+# argparse exposes no public name for it; quoted because the class is not subscriptable at run time.
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 HANDLERS: dict[str, Handler] = {}
 
 

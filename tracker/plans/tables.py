@@ -105,7 +105,7 @@ class Plan(Table, tablename="plan"):
     kind = Varchar(length=20)  # child_protection, child_in_need
     status = Varchar(length=20, default="active", index=True)  # active, superseded, ended
     version = Integer(default=1)
-    previous = ForeignKey(LazyTableReference("Plan", module_path=__name__), null=True)
+    previous: ForeignKey[Plan] = ForeignKey(LazyTableReference("Plan", module_path=__name__), null=True)
     started_at = Timestamptz(default=TimestamptzNow())
     ended_at = Timestamptz(null=True, default=None)
 
@@ -118,7 +118,7 @@ class Outcome(Table, tablename="outcome"):
     statement = Text()
     measure = Text(default="")
     position = Integer(default=0)
-    carried_from = ForeignKey(LazyTableReference("Outcome", module_path=__name__), null=True)
+    carried_from: ForeignKey[Outcome] = ForeignKey(LazyTableReference("Outcome", module_path=__name__), null=True)
 
 
 class OutcomeChild(Table, tablename="outcome_child"):
@@ -144,7 +144,7 @@ class Action(Table, tablename="action"):
     success_measure = Text(default="")
     # not_started, in_progress, done, not_achieved, cancelled
     status = Varchar(length=20, default="not_started", index=True)
-    carried_from = ForeignKey(LazyTableReference("Action", module_path=__name__), null=True)
+    carried_from: ForeignKey[Action] = ForeignKey(LazyTableReference("Action", module_path=__name__), null=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -12,7 +12,8 @@ class RateLimitHit(Table, tablename="rate_limit_hit"):
     id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     key_hash = Varchar(length=64)
     window_start = Timestamptz()
-    count = Integer(default=0)
+    # The column is named "count" in the database, so it shadows Table.count() (never called here).
+    count = Integer(default=0)  # type: ignore[assignment]
 
 
 ALL_TABLES: tuple[type[Table], ...] = (RateLimitHit,)
