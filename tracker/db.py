@@ -62,6 +62,14 @@ async def ping(engine: Engine[Any]) -> bool:
     return True
 
 
+def configured_engine() -> Engine[Any]:
+    """The engine piccolo_conf made from settings (Piccolo's finder says it may be missing)."""
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("no database engine: tracker.piccolo_conf sets DB")
+    return engine
+
+
 def atomic() -> AbstractAsyncContextManager[object, bool | None]:
     """One transaction on the configured engine; SQLite takes its write lock up front.
 
@@ -80,7 +88,7 @@ def atomic() -> AbstractAsyncContextManager[object, bool | None]:
 
 def by_name(values: Mapping[str, Any]) -> dict[Column | str, Any]:
     """Column values keyed by column name, as `Table.update()` takes them (its type says Column | str)."""
-    return dict(values)
+    return {name: value for name, value in values.items()}
 
 
 def for_update(query: Any) -> Any:
