@@ -39,6 +39,7 @@ from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
+from tracker.staff.oidc_routes import ROUTES as STAFF_OIDC_ROUTES
 from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import is_page_path, staff_session_middleware
@@ -151,6 +152,7 @@ def create_app(
             *PLAN_ROUTES,
             *FAMILY_ROUTES,
             *STAFF_AUTH_ROUTES,
+            *STAFF_OIDC_ROUTES,
             *STAFF_CALENDAR_ROUTES,
             *STAFF_ADMIN_ROUTES,
             *STAFF_PAGE_ROUTES,

@@ -116,6 +116,42 @@ class Settings:
     db_pool_max: int = field(
         default=10, metadata={"var": "DB_POOL_MAX", "doc": "PostgreSQL pool size per process"}
     )
+    # --- staff sign-in (tracker/staff/oidc.py) ---
+    password_signin: bool = field(
+        default=True,
+        metadata={"var": "PASSWORD_SIGNIN",
+                  "doc": "offer sign-in with a password (false: only single sign-on; password reset is off too)"},
+    )
+    oidc_issuer: str = field(
+        default="",
+        metadata={"var": "OIDC_ISSUER",
+                  "doc": "the OpenID Connect provider's issuer URL (e.g. https://login.microsoftonline.com/"
+                  "TENANT/v2.0); with the client id and secret it turns single sign-on on"},
+    )
+    oidc_client_id: str = field(
+        default="", metadata={"var": "OIDC_CLIENT_ID", "doc": "this service's client id at the provider"}
+    )
+    oidc_client_secret: str = field(
+        default="", repr=False,
+        metadata={"var": "OIDC_CLIENT_SECRET",
+                  "doc": "this service's client secret at the provider; the provider must allow the "
+                  "redirect URI PUBLIC_BASE_URL/signin/oidc/callback"},
+    )
+    oidc_scopes: str = field(
+        default="openid email profile",
+        metadata={"var": "OIDC_SCOPES", "doc": "scopes asked for (must include openid and give an email claim)"},
+    )
+    oidc_email_claim: str = field(
+        default="email",
+        metadata={"var": "OIDC_EMAIL_CLAIM",
+                  "doc": "the ID token claim holding the person's email (Entra ID without the email "
+                  "claim configured: preferred_username)"},
+    )
+    oidc_create_users: bool = field(
+        default=False,
+        metadata={"var": "OIDC_CREATE_USERS",
+                  "doc": "single sign-on adds an account (professional role only) for someone with none"},
+    )
     # --- nudges (tracker/notify) ---
     sms_backend: str = field(
         default="console",
@@ -270,6 +306,16 @@ class Settings:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
+    def oidc_enabled(self) -> bool:
+        """True when single sign-on with OpenID Connect is configured."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        """Where the provider sends the browser back (register this URI at the provider)."""
+        return f"{self.public_base_url}/signin/oidc/callback"
+
+    @property
     def is_sqlite(self) -> bool:
         """True when the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite:")
@@ -303,16 +349,7 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"{var}: {exc}") from exc
         settings = cls(**values)  # type: ignore[arg-type]
-        if settings.env not in {"development", "test", "production"}:
-            raise SettingsError("TRACKER_ENV must be development, test or production")
-        if settings.log_format not in {"text", "json"}:
-            raise SettingsError("LOG_FORMAT must be text or json")
-        for proxy in settings.trusted_proxy_list:
-            try:
-                ipaddress.ip_network(proxy, strict=False)
-            except ValueError:
-                raise SettingsError(
-                    f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+        _check(settings)
         if not settings.secret_key:
             if settings.is_production:
                 raise SettingsError(
@@ -367,3 +404,24 @@ def settings_table() -> str:
         shown = "(generated)" if f.name == "secret_key" else f"`{default}`"
         rows.append(f"| `{f.metadata['var']}` | {shown} | {f.metadata['doc']} |")
     return "\n".join(rows)
+
+
+def _check(settings: Settings) -> None:
+    """Refuse settings that cannot work together, with a message saying what to set."""
+    if settings.env not in {"development", "test", "production"}:
+        raise SettingsError("TRACKER_ENV must be development, test or production")
+    if settings.log_format not in {"text", "json"}:
+        raise SettingsError("LOG_FORMAT must be text or json")
+    for proxy in settings.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+    if not settings.password_signin and not settings.oidc_enabled:
+        raise SettingsError(
+            "PASSWORD_SIGNIN=false needs single sign-on: set OIDC_ISSUER, OIDC_CLIENT_ID and "
+            "OIDC_CLIENT_SECRET, or nobody could sign in"
+        )
+    if settings.oidc_issuer and not settings.oidc_issuer.startswith("https://") and settings.is_production:
+        raise SettingsError("OIDC_ISSUER must be an https:// address in production")

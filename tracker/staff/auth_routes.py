@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from tracker.errors import FieldErrors
 from tracker.settings import Settings
 from tracker.staff import devices, signin
+from tracker.staff.oidc import require_password_signin
 from tracker.staff.sessions import (
     COOKIE_NAME,
     current_caller,
@@ -73,7 +74,7 @@ async def signin_form(request: Request[Any, Any, Any]) -> Template | Redirect:
     return _signin_page(next_path=next_path, notice=notice)
 
 
-@post("/signin", include_in_schema=False)
+@post("/signin", include_in_schema=False, guards=[require_password_signin])
 async def signin_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Check the password, then start a brand-new session (never reuse a presented id)."""
     form = await request.form()
@@ -109,13 +110,13 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect("/signin", status_code=303, cookies=[expired_session_cookie(_settings(request))])
 
 
-@get("/reset", include_in_schema=False)
+@get("/reset", include_in_schema=False, guards=[require_password_signin])
 async def reset_form() -> Template:
     """Ask for a password reset link."""
     return Template(template_name="staff/reset_request.html", context={"sent": False})
 
 
-@post("/reset", include_in_schema=False)
+@post("/reset", include_in_schema=False, guards=[require_password_signin])
 async def reset_submit(request: Request[Any, Any, Any]) -> Template:
     """Always the same answer, whether or not the address has an account."""
     form = await request.form()
@@ -133,14 +134,14 @@ def _reset_page(*, usable: bool, errors: dict[str, str] | None = None, status: i
                     status_code=status if usable else 404)
 
 
-@get("/reset/{token:str}", include_in_schema=False)
+@get("/reset/{token:str}", include_in_schema=False, guards=[require_password_signin])
 async def reset_password_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     """The new-password form, or a kind page when the link has expired or been used."""
     usable = await signin.reset_is_usable(token, now=_now(request))
     return _reset_page(usable=usable)
 
 
-@post("/reset/{token:str}", include_in_schema=False)
+@post("/reset/{token:str}", include_in_schema=False, guards=[require_password_signin])
 async def reset_password_submit(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     """Save the new password; every session of the account ends."""
     form = await request.form()

@@ -43,7 +43,7 @@ COOKIELESS_PREFIXES = ("/api/", "/webhooks/", "/static/", "/metrics")
 # Deny by default: every other page needs a signed-in staff member before its handler (or
 # its body parsing) runs. These are the exceptions, each with its own credential or none.
 PUBLIC_PAGES = re.compile(
-    r"^/(signin|reset(/[^/]*)?|health|family(/.*)?|f/.*|calendar/[^/]+\.ics|schema(/.*)?)$"
+    r"^/(signin(/oidc(/callback)?)?|reset(/[^/]*)?|health|family(/.*)?|f/.*|calendar/[^/]+\.ics|schema(/.*)?)$"
 )
 
 

@@ -85,14 +85,17 @@ def _check_phone(raw: str) -> str | None:
     return raw
 
 
-async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str) -> int:
-    """Add a professional; without an initial password they get an emailed link to choose one."""
+async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str, invite: bool = True) -> int:
+    """Add a professional; without an initial password they get an emailed link to choose one.
+
+    `invite=False` (password sign-in turned off) sends no link: they sign in with single sign-on.
+    """
     await validate_new_user(data)
     user_id = await create_user(
         email=data.email, name=data.name, roles=data.roles, actor=actor, now=now,
         password=data.password or None, role_title=data.role_title, agency=data.agency,
         phone=data.phone or None)
-    if not data.password:
+    if not data.password and invite:
         await issue_reset(user_id=user_id, name=data.name, now=now, base_url=base_url, invite=True)
     return user_id
 
