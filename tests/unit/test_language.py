@@ -591,3 +591,92 @@ def test_new_construct_neutral_counter_examples_raise_no_findings(sentence):
 def test_a_must_outside_an_agreement_is_still_power_wording():
     assert "power" in {f.construct for f in check_text("Dad must be sober when he has the boys.")}
     assert "power" in {f.construct for f in check_text("Mum needs to change her attitude.")}
+
+
+# More of each family, in other words and tenses (own sentences).
+FAMILY_VARIANTS = [
+    ('threat', 'We have informed Mum that should she allow Mr Green into the house, an emergency '
+               'strategy meeting will be held.'),
+    ('threat', 'Dad has been reminded that if he misses another drug test we will have to review his contact.'),
+    ('threat', "If the house isn't cleaned by Friday, we will take that as a sign nothing will change."),
+    ('threat', 'Missing this appointment will be seen as you choosing not to work with us.'),
+    ('threat', 'You were told that contact would stop if you turned up drunk.'),
+    ('threat', "If Shannon won't let us in, we'll have to assume the children aren't safe."),
+    ('threat', 'The police will be informed if Mr Jones comes near the school.'),
+    ('threat', 'Unless Mum attends, visits with Kayden will be suspended.'),
+    ('power', 'Mrs Lee has been instructed to keep the children away from her brother.'),
+    ('power', 'Dad is not to have unsupervised contact until further notice.'),
+    ('power', 'The social worker has told Ms Price that she is to move to the refuge.'),
+    ('power', 'Mum was directed to attend the drug service.'),
+    ('power', 'We have insisted that Dad leaves the family home.'),
+    ('power', 'Ms Hunt has been ordered to stop contact with Mr Bell.'),
+    ('power', 'The parents are required by the local authority to attend all core groups.'),
+    ('power', 'Mum is under instruction to keep the house clean.'),
+    ('power', 'Dad has been given strict instructions not to drink before contact.'),
+    ('minimising', "It's just her age, she'll be fine."),
+    ('minimising', "Tyler's anger is only a teenage thing."),
+    ('minimising', 'All teenagers are moody at fifteen.'),
+    ('minimising', 'Young children bounce back quickly from this kind of thing.'),
+    ('minimising', 'The children were at school at the time, so they did not know about it.'),
+    ('minimising', "Because he was so little, Archie won't remember the violence."),
+    ('minimising', "They were in bed, so it's unlikely they heard anything."),
+    ('minimising', 'The toddler was too young to understand what she saw.'),
+    ('minimising', 'Though Rosie says she was hit, Mum denies it and there is no mark.'),
+    ('minimising', "Olivia's account has changed several times so it cannot be relied on."),
+    ('minimising', 'Evie is seven and cannot really know what she wants.'),
+    ('minimising', 'At his age his wishes carry little weight.'),
+    ('minimising', 'Noah says he wants to go home but he is too young to understand the risks.'),
+]
+
+MORE_NEUTRAL = [
+    'If Mum needs help with the school run, she will call Gran.',
+    'When Dad needs to work late, Aunt Sue will pick the boys up.',
+    'If the children are poorly, contact will move to the following Saturday.',
+    'The police will visit the school on Monday to talk about online safety.',
+    'If Mum feels unsafe, she will call the police on 999.',
+    'Dad told the social worker that he wants to do a parenting course.',
+    'The social worker will tell the school about the new pick-up arrangement.',
+    "Jake's teacher told him to bring his PE kit on Tuesdays.",
+    'Mum and Dad have agreed that the children must wear seatbelts in the car.',
+    'Phase two of the kitchen repairs starts on 3 March.',
+    'Ruby said she felt scared when Dad shouted, and her words will be read out at conference.',
+    'Mum said it is hard to get the bus with the pram, so the worker will drive her to the clinic.',
+    'The children sleep upstairs and Mum sleeps downstairs on the sofa bed.',
+    'Leo is nine and wants to live with Dad; the social worker will talk to him about this each visit.',
+    "There is no evidence of damp in the children's bedroom since the landlord fixed the roof.",
+    'Dad must be at the contact centre by 10am, as he and the worker agreed.',
+    "The school nurse will check Ellie's weight every half term.",
+    'Mum was warned about the ice on the path by the housing officer.',
+    'The contact centre closes at 5pm, so visits will end at 4.30pm.',
+    'Mum will let the social worker know if she needs to change the visit.',
+    'If the police are called to the house, the duty social worker will visit the next morning.',
+    'Dad is required to show photo ID at the contact centre, like every visitor.',
+    'We assume the review will be at the school unless Mum asks for somewhere else.',
+    "Mia's views will be given weight at every review, and she will choose who takes them.",
+    'The baby was asleep when the health visitor called, so she will come back on Thursday.',
+    'Ayesha is seven and says she would like to see Nan more often.',
+    'It is normal for children to feel nervous before a new school, so the teacher will meet Sam first.',
+    "Zoe's advocate will help her write down what she wants to say.",
+    'Mum told Leo to ring her if the bus is late.',
+    'The court will decide on 12 May whether the supervision order continues.',
+    'Dad has been told the date of the next review.',
+    "If contact goes well for four weeks, it will move to Saturdays at Dad's flat.",
+    'Mum has agreed with the school that Ella must be collected by an adult.',
+    'Eli was at school during the visit, so the social worker will see him on Friday after school.',
+    'The next stage of the plan is for Dad to have the children overnight.',
+    "Charlie will stay at Nan's at weekends while Mum is in hospital.",
+    'Gran said she would call the police if she ever feels unsafe.',
+    'Kian does not remember his dad, and would like to see photos of him.',
+    'Harry wants to play football on Saturdays and Dad will take him.',
+
+]
+
+
+@pytest.mark.parametrize(("construct", "sentence"), FAMILY_VARIANTS)
+def test_family_variants_are_recognised_as_their_construct(construct, sentence):
+    assert construct in {f.construct for f in check_text(sentence)}, sentence
+
+
+@pytest.mark.parametrize("sentence", MORE_NEUTRAL)
+def test_more_neutral_plan_sentences_with_the_families_words_raise_no_findings(sentence):
+    assert phrases(sentence) == []
