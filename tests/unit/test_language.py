@@ -595,6 +595,8 @@ def test_a_must_outside_an_agreement_is_still_power_wording():
 
 # More of each family, in other words and tenses (own sentences).
 FAMILY_VARIANTS = [
+    ('power', 'The children may only see Dad when we say so.'),
+    ('power', 'Mum can have the children overnight once we are satisfied the house is safe.'),
     ('threat', 'We have informed Mum that should she allow Mr Green into the house, an emergency '
                'strategy meeting will be held.'),
     ('threat', 'Dad has been reminded that if he misses another drug test we will have to review his contact.'),
@@ -629,6 +631,8 @@ FAMILY_VARIANTS = [
 ]
 
 MORE_NEUTRAL = [
+    "Contact will move to Dad's flat when the social worker says it is safe.",
+    'If we are happy that the boiler works, the plan will close.',
     'If Mum needs help with the school run, she will call Gran.',
     'When Dad needs to work late, Aunt Sue will pick the boys up.',
     'If the children are poorly, contact will move to the following Saturday.',
