@@ -19,6 +19,7 @@ from tracker.plans.access import require_action_update, require_family
 from tracker.plans.schemas import ACTION_STATUSES
 from tracker.staff import queries, report_files
 from tracker.staff.pages_common import is_htmx, render, see_other, text, web_actor
+from tracker.staff.saved_checks import saved_checks
 
 UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
 """A little over the 10 MB file limit, so a too-big file gets a kind message, not a 413."""
@@ -69,13 +70,18 @@ async def update_action_status(
         except FieldErrors as exc:
             errors = {f"{k}-{action_id}": v for k, v in exc.errors.items()}
     today = local_date(now)
+    checks = [] if errors else saved_checks([("Your note", note, False)])
     if is_htmx(request):
         # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
         return render("partials/action_card.html", action=await queries.action_card(
             action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
-            form={"status": status, "note": note} if errors else {}, saved=not errors)
-    if not errors:
+            form={"status": status, "note": note} if errors else {}, saved=not errors,
+            card_checks=checks)
+    if not errors and not checks:
         return see_other(f"/actions#action-{action_id}")
+    if not errors:
+        # Saved; the note's wording is worth a second look, so show it here, not after a redirect.
+        return render("actions.html", checks=checks, **await _actions_context(staff, now, state))
     context = await _actions_context(staff, now, state)
     context.update(errors=errors, failed_action=action_id,
                    form={"status": status, "note": note})

@@ -192,7 +192,7 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
                                   success_measure=form["success_measure"],
                                   support_offered=form["support_offered"]))
             plan_id = (await service.action_view(action_id, today=today))["plan_id"]
-            return see_other(f"/plans/{plan_id}#action-{action_id}")
+            return see_other(f"/plans/{plan_id}?saved=action-{action_id}#action-{action_id}")
         except FieldErrors as exc:
             errors = _service_errors(exc, ACTION_FIELDS)
     return await _edit_page(action_id, today, form, errors, status=400)

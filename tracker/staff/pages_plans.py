@@ -29,6 +29,7 @@ from tracker.staff.pages_common import (
     values,
     web_actor,
 )
+from tracker.staff.saved_checks import plan_saved_checks, record_saved_checks
 from tracker.vocabulary import PLAN_KIND_FOR
 
 # Short hints under each step, in the seed's restorative wording: invite and ask.
@@ -59,10 +60,14 @@ CATEGORIES = (("neglect", "Neglect"), ("physical", "Physical abuse"),
 
 @get("/conferences/{conference_id:int}", include_in_schema=False)
 async def conference_page(conference_id: FromPath[int], staff: NamedDependency[Caller],
-                          now: NamedDependency[datetime]) -> Template:
-    """A conference as recorded: the seven steps with wording hints, the decision, the plan."""
+                          now: NamedDependency[datetime], saved: FromQuery[str | None] = None) -> Template:
+    """A conference as recorded: the seven steps with wording hints, the decision, the plan;
+    just after the record is saved (?saved=record), what the wording checks found."""
     await require_family(staff, await service.conference_family(conference_id))
-    return render("conference.html", **await conference_context(conference_id, staff, now))
+    context = await conference_context(conference_id, staff, now)
+    if saved == "record":
+        context["checks"] = record_saved_checks(context["conference"], SEVEN_STEPS)
+    return render("conference.html", **context)
 
 
 async def conference_context(conference_id: int, staff: Caller, now: datetime,
@@ -147,7 +152,7 @@ async def save_record(conference_id: FromPath[int], data: URLEncodedBody[dict[st
             try:
                 await service.update_conference(conference_id=conference_id, patch=patch,
                                                 actor=web_actor(staff), now=now)
-                return see_other(f"/conferences/{conference_id}")
+                return see_other(f"/conferences/{conference_id}?saved=record")
             except FieldErrors as exc:
                 errors = {("next_review" if k == "next_review_on" else k): v
                           for k, v in exc.errors.items()}
@@ -195,10 +200,13 @@ async def _plan_context(plan_id: int, staff: Caller, today: date, **extra: Any) 
 
 @get("/plans/{plan_id:int}", include_in_schema=False)
 async def plan_page(plan_id: FromPath[int], staff: NamedDependency[Caller],
-                    today: NamedDependency[date]) -> Template:
-    """The plan: pictures, outcomes, actions with SMART hints, what changed at the review."""
+                    today: NamedDependency[date], saved: FromQuery[str | None] = None) -> Template:
+    """The plan: pictures, outcomes, actions with SMART hints, what changed at the review;
+    just after an outcome or action is saved (?saved=action-12), what the checks found."""
     await require_family(staff, await service.plan_family(plan_id))
-    return render("plan.html", **await _plan_context(plan_id, staff, today))
+    context = await _plan_context(plan_id, staff, today)
+    context["checks"] = plan_saved_checks(context["plan"], saved)
+    return render("plan.html", **context)
 
 
 @post("/plans/{plan_id:int}/outcomes", include_in_schema=False)
@@ -219,7 +227,7 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
         errors = {f"outcome-{k.replace('_', '-')}": v for k, v in exc.errors.items()}
         return render("plan.html", status=400, **await _plan_context(
             plan_id, staff, today, errors=errors, form=form, failed="outcome"))
-    return see_other(f"/plans/{plan_id}#outcome-{outcome_id}")
+    return see_other(f"/plans/{plan_id}?saved=outcome-{outcome_id}#outcome-{outcome_id}")
 
 
 def owner_from(raw: str) -> tuple[int | None, int | None]:
@@ -260,7 +268,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
                               owner_user_id=owner_user, owner_member_id=owner_member,
                               due_on=due_on, success_measure=form["success_measure"],
                               support_offered=form["support_offered"]))
-            return see_other(f"/plans/{plan_id}#action-{action_id}")
+            return see_other(f"/plans/{plan_id}?saved=action-{action_id}#action-{action_id}")
         except FieldErrors as exc:
             names = {"owner_user_id": "action-owner", "owner_member_id": "action-owner",
                      "outcome_id": "action-outcome-id", "due_on": "action-due"}
