@@ -134,7 +134,8 @@ async def health(request: Request) -> Response[dict[str, Any]]:
     The dispatcher part shows when it last ticked cleanly: ticks that keep failing, or that
     stop coming, mean nobody is being nudged, so a monitor must hear about it.
     """
-    ok = await db.ping(engine_finder())
+    engine = engine_finder()
+    ok = engine is not None and await db.ping(engine)
     body: dict[str, Any] = {"status": "ok" if ok else "database unreachable"}
     heartbeat: Heartbeat | None = request.app.state.get("dispatcher_heartbeat")
     if heartbeat is not None:
@@ -161,7 +162,7 @@ def create_app(
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = engine_finder()
+        engine = db.configured_engine()
         await db.start(engine, settings)
         try:
             yield

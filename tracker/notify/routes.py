@@ -6,6 +6,7 @@ GOV.UK Notify's webhooks live in govuk_notify_webhooks.py and are served from RO
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from xml.sax.saxutils import escape
 
 from litestar import Request, Response, get, post
@@ -26,7 +27,7 @@ from tracker.validate import parse_id
 TWIML = "application/xml"
 
 
-async def _verified_form(request: Request) -> dict[str, str] | None:
+async def _verified_form(request: Request[Any, Any, Any]) -> dict[str, str] | None:
     """The POSTed form when X-Twilio-Signature matches, else None.
 
     Twilio signs the exact URL it called, so it is rebuilt from PUBLIC_BASE_URL (what Twilio
@@ -65,7 +66,7 @@ def _twiml(reply: str | None) -> Response[str]:
 
 
 @post("/webhooks/twilio/status", include_in_schema=False, status_code=200)
-async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Response[str]:
+async def twilio_status(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Response[str]:
     """Twilio's delivery report for a text: moves the outbox row forward, never back."""
     form = await _verified_form(request)
     if form is None:
@@ -83,7 +84,7 @@ async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Res
 
 
 @post("/webhooks/twilio/inbound", include_in_schema=False, status_code=200)
-async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Response[str]:
+async def twilio_inbound(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Response[str]:
     """A text a family member sent us: keywords, HELP, or a message for their plan."""
     form = await _verified_form(request)
     if form is None:
@@ -114,7 +115,7 @@ async def list_messages(
 
 
 @get("/dev/messages", include_in_schema=False)
-async def dev_messages(request: Request, staff: NamedDependency[Caller]) -> Template:
+async def dev_messages(request: Request[Any, Any, Any], staff: NamedDependency[Caller]) -> Template:
     """What the console backends 'sent': only while one is in use, only what `staff` may see."""
     settings: Settings = request.app.state["settings"]
     channels = history.console_channels(settings)
