@@ -10,7 +10,7 @@ from tracker.plans import service
 from tracker.plans.audit import Actor
 from tracker.plans.schemas import ConferenceIn
 from tracker.plans.tables import PlanMessage
-from tracker.staff.queries import report_state
+from tracker.staff.pages.common_queries import report_state
 
 
 async def _review(world, now, days=10, invitees=None) -> int:

@@ -11,16 +11,17 @@ from litestar.params import FromPath
 from tracker.errors import NotFound
 from tracker.plans import service
 from tracker.plans.access import Caller, require_family
-from tracker.staff import queries, report_files
+from tracker.staff import report_files
+from tracker.staff.pages.common_queries import report_file
 
 
-@get("/conferences/{conference_id:int}/reports/{user_id:int}", include_in_schema=False)
+@get("/conferences/{conference_id:int}/reports/{user_id:int}")
 async def download_report(conference_id: FromPath[int], user_id: FromPath[int],
                           staff: NamedDependency[Caller], state: State) -> Response[bytes]:
     """A professional's report for a conference, as the file they attached (404 when none)."""
     await require_family(staff, await service.conference_family(conference_id))
     var_dir = state["settings"].var_dir
-    found = report_files.find_download(var_dir, await queries.report_file(conference_id, user_id))
+    found = report_files.find_download(var_dir, await report_file(conference_id, user_id))
     if found is None:
         raise NotFound(f"report for conference {conference_id}")
     # Reports are at most 10 MB (checked on upload), so reading one whole is fine.
@@ -31,5 +32,3 @@ async def download_report(conference_id: FromPath[int], user_id: FromPath[int],
         "Cache-Control": "no-store",
     })
 
-
-ROUTES = [download_report]
