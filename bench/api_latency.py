@@ -32,13 +32,14 @@ async def main(requests: int) -> None:
     from piccolo.engine import engine_finder
 
     from tracker import db
-    from tracker.accounts import issue_api_token
     from tracker.app import create_app
-    from tracker.cli import run_migrations
+    from tracker.audit import Actor
+    from tracker.cli_support import run_migrations
     from tracker.clock import SystemClock
     from tracker.demo import seed_demo
-    from tracker.plans.audit import Actor
-    from tracker.plans.tables import Action, Plan, StaffUser
+    from tracker.people.accounts import issue_api_token
+    from tracker.people.tables import StaffUser
+    from tracker.plans.tables import Action, Plan
     from tracker.settings import get_settings
 
     await run_migrations()

@@ -138,8 +138,8 @@ async def setup_schema() -> int:
     from piccolo.engine import engine_finder
 
     from tracker import db
-    from tracker.cli import run_migrations
-    from tracker.plans.tables import StaffUser
+    from tracker.cli_support import run_migrations
+    from tracker.people.tables import StaffUser
     from tracker.settings import get_settings
 
     with contextlib.redirect_stdout(io.StringIO()):
@@ -155,13 +155,14 @@ async def tick_throughput(rows: int, label: str) -> None:
     import dataclasses
     import random
 
+    from tracker.bootstrap import build_dispatcher
     from tracker.clock import FixedClock
     from tracker.demo import seed_demo
-    from tracker.notify.dispatcher import Dispatcher, TickReport
+    from tracker.notify.dispatcher import TickReport
     from tracker.notify.outbox import outbox_row
     from tracker.notify.providers import providers_for
     from tracker.notify.tables import ConsoleMessage, Outbox
-    from tracker.plans.tables import StaffUser
+    from tracker.people.tables import StaffUser
     from tracker.settings import get_settings
 
     await seed_demo(now=NOW)
@@ -178,8 +179,7 @@ async def tick_throughput(rows: int, label: str) -> None:
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0, dispatch_batch_size=rows,
                                    sms_backend="console", email_backend="console")
     clock = FixedClock(NOW)
-    dispatcher = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                            rng=random.Random(1))
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
     started = time.perf_counter()
     report = await dispatcher.tick(materialise=False)
     elapsed = time.perf_counter() - started

@@ -57,7 +57,11 @@ os.environ["VAR_DIR"] = str(_TMP / "var")
 os.environ["PUBLIC_BASE_URL"] = "http://testserver.local"
 os.environ.setdefault("PICCOLO_CONF", "tracker.piccolo_conf")
 
+from tracker import bootstrap  # noqa: E402
 from tracker.clock import FixedClock  # noqa: E402
+
+# Tests call the services directly too: the domain events need their handlers, as in the app.
+bootstrap.wire()
 
 # Tuesday 24 November 2026, 10:00 in London (UTC in winter).
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -82,7 +86,7 @@ async def migrated() -> AsyncIterator[None]:
     from piccolo.engine import engine_finder
 
     from tracker import db
-    from tracker.cli import run_migrations
+    from tracker.cli_support import run_migrations
     from tracker.settings import get_settings
 
     engine = engine_finder()

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from tracker.accounts import create_user, issue_api_token
+from tracker.audit import Actor
 from tracker.clock import LONDON
+from tracker.people.accounts import create_user, issue_api_token
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import (
     ActionIn,
     ChildIn,

@@ -21,13 +21,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from piccolo.engine import engine_finder
 
-from tracker import db
+from tracker import bootstrap, db
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
-from tracker.notify.scheduler import dispatcher_lifespan
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
@@ -109,6 +108,7 @@ def create_app(
     """
     settings = settings or get_settings()
     clock = clock or SystemClock()
+    bootstrap.wire()
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -132,7 +132,7 @@ def create_app(
             *NOTIFY_ROUTES,
             *(extra_route_handlers or []),
         ],
-        lifespan=[database, *([dispatcher_lifespan(settings, clock)] if scheduler else [])],
+        lifespan=[database, *([bootstrap.dispatcher_lifespan(settings, clock)] if scheduler else [])],
         state=State({"clock": clock, "settings": settings}),
         dependencies={
             "caller": Provide(provide_caller),

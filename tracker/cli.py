@@ -1,4 +1,8 @@
-"""The `tracker` command: serve, migrate, demo, create-user, api-token (and what packages add)."""
+"""The `tracker` command: serve, migrate, demo, create-user, api-token (and what packages add).
+
+This is a composition root: it reads the settings once, makes the clock, and hands both to
+every command; nothing below reads settings for itself.
+"""
 
 from __future__ import annotations
 
@@ -6,71 +10,46 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
+import uvicorn
+
+from tracker import bootstrap
+from tracker.app import create_app
+from tracker.audit import Actor
+from tracker.cli_support import HANDLERS, SubParsers, command, print_errors, run_migrations, with_db
 from tracker.clock import Clock, FixedClock, SystemClock, parse_now
-from tracker.settings import SettingsError, get_settings
+from tracker.demo import seed_demo
+from tracker.errors import FieldErrors
+from tracker.family import cli as family_cli
+from tracker.notify import cli as notify_cli
+from tracker.notify.providers import providers_for
+from tracker.people.accounts import create_user, issue_api_token
+from tracker.people.tables import StaffUser
+from tracker.settings import Settings, SettingsError, get_settings
 
-Handler = Callable[[argparse.Namespace, Clock], Awaitable[int]]
-_HANDLERS: dict[str, Handler] = {}
-
-
-def command(name: str) -> Callable[[Handler], Handler]:
-    """Register an async command handler under a sub-command name."""
-
-    def register(fn: Handler) -> Handler:
-        _HANDLERS[name] = fn
-        return fn
-
-    return register
-
-
-async def _with_db(fn: Callable[[], Awaitable[int]]) -> int:
-    from piccolo.engine import engine_finder
-
-    from tracker import db
-
-    engine = engine_finder()
-    await db.start(engine, get_settings())
-    try:
-        return await fn()
-    finally:
-        await db.stop(engine)
-
-
-async def run_migrations() -> bool:
-    """Bring the database schema up to date (idempotent)."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    result = await run_forwards(app_name="all", migration_id="all", fake=False)
-    return bool(result.success)
+__all__ = ["build_parser", "main", "run_migrations"]
 
 
 @command("migrate")
-async def _migrate(args: argparse.Namespace, clock: Clock) -> int:
+async def _migrate(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     ok = await run_migrations()
     print("Database is up to date." if ok else "Migrations failed: see above.")
     return 0 if ok else 1
 
 
 @command("demo")
-async def _demo(args: argparse.Namespace, clock: Clock) -> int:
-    from tracker.demo import seed_demo
-
+async def _demo(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     async def go() -> int:
         report = await seed_demo(now=clock.now(), only_if_empty=args.if_empty)
         print(report)
         return 0
 
-    return await _with_db(go)
+    return await with_db(settings, go)
 
 
 @command("create-user")
-async def _create_user(args: argparse.Namespace, clock: Clock) -> int:
-    from tracker.accounts import create_user
-    from tracker.errors import FieldErrors
-    from tracker.plans.audit import Actor
-
+async def _create_user(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     password = args.password
     if password is None and sys.stdin.isatty():
         password = getpass.getpass("Password (leave empty for none): ") or None
@@ -83,21 +62,15 @@ async def _create_user(args: argparse.Namespace, clock: Clock) -> int:
                 now=clock.now(),
             )
         except FieldErrors as exc:
-            for field, message in exc.errors.items():
-                print(f"{field}: {message}", file=sys.stderr)
-            return 2
+            return print_errors(exc.errors)
         print(f"Created user {user_id} ({args.email}).")
         return 0
 
-    return await _with_db(go)
+    return await with_db(settings, go)
 
 
 @command("api-token")
-async def _api_token(args: argparse.Namespace, clock: Clock) -> int:
-    from tracker.accounts import issue_api_token
-    from tracker.plans.audit import Actor
-    from tracker.plans.tables import StaffUser
-
+async def _api_token(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     async def go() -> int:
         user = await StaffUser.select(StaffUser.id, StaffUser.active).where(
             StaffUser.email == args.email.strip().lower()).first()
@@ -109,15 +82,28 @@ async def _api_token(args: argparse.Namespace, clock: Clock) -> int:
         print(token)
         return 0
 
-    return await _with_db(go)
+    return await with_db(settings, go)
 
 
-def _serve(args: argparse.Namespace, clock: Clock) -> int:
-    import uvicorn
+@command("nudges")
+async def _nudges(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
+    if args.nudges_now:
+        clock = FixedClock(parse_now(args.nudges_now))
 
-    from tracker.app import create_app
+    async def go() -> int:
+        providers = providers_for(settings)
+        try:
+            dispatcher = bootstrap.build_dispatcher(settings, clock, providers)
+            return await notify_cli.run_dispatcher(
+                dispatcher, once=args.once, quiet=args.quiet,
+                interval_seconds=settings.dispatch_interval_seconds)
+        finally:
+            await providers.close()
 
-    settings = get_settings()
+    return await with_db(settings, go)
+
+
+def _serve(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
@@ -165,26 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Packages add their own sub-commands here: each callable gets the sub-parsers object.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
-
-
-def _nudges_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from tracker.notify.cli import add_commands
-
-    add_commands(sub, command)
-
-
-EXTENSIONS.append(_nudges_commands)
-
-
-def _family_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from tracker.family.cli import add_commands
-
-    add_commands(sub, command)
-
-
-EXTENSIONS.append(_family_commands)
+# Packages add their own sub-commands: each callable gets the sub-parsers object.
+EXTENSIONS: list[Callable[[SubParsers], None]] = [notify_cli.add_commands, family_cli.add_commands]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,15 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        get_settings()
+        settings = get_settings()
     except SettingsError as exc:
         print(f"Settings: {exc}", file=sys.stderr)
         return 2
+    bootstrap.wire()
     clock: Clock = FixedClock(parse_now(args.now)) if args.now else SystemClock()
     if args.command == "serve":
-        return _serve(args, clock)
-    handler = _HANDLERS[args.command]
-    return asyncio.run(handler(args, clock))
+        return _serve(args, clock, settings)
+    handler = HANDLERS[args.command]
+    return asyncio.run(handler(args, clock, settings))
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from tracker.vocabulary import LONDON
+
+__all__ = ["LONDON", "Clock", "FixedClock", "SystemClock", "local_date", "parse_now"]
 
 
 class Clock(Protocol):
@@ -36,8 +38,6 @@ class FixedClock:
 
     def advance(self, **kwargs: float) -> None:
         """Move the clock on, e.g. advance(days=1)."""
-        from datetime import timedelta
-
         self.at = self.at + timedelta(**kwargs)
 
 

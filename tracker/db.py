@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from tracker.settings import PROJECT_ROOT, Settings
 
@@ -63,9 +64,6 @@ def atomic():  # type: ignore[no-untyped-def]
     An IMMEDIATE transaction avoids SQLite's deadlock where two readers both try to
     upgrade to writers; PostgreSQL gets an ordinary READ COMMITTED transaction.
     """
-    from piccolo.engine import engine_finder
-    from piccolo.engine.sqlite import TransactionType
-
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)

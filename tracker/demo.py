@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from tracker.accounts import create_user
+from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
+from tracker.people.accounts import create_user
+from tracker.people.caller import Caller
+from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.access import Caller
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import (
     ActionIn,
     ChildIn,
@@ -18,7 +19,7 @@ from tracker.plans.schemas import (
     OutcomeIn,
     PlanIn,
 )
-from tracker.plans.tables import Family, FamilyMember, StaffUser
+from tracker.plans.tables import Family, FamilyMember
 
 DEMO_PASSWORD = "restorative-demo-2026"  # noqa: S105 - demo accounts only, printed on purpose
 DEMO_FAMILY = "Rosie's family (Taylor)"

@@ -8,9 +8,9 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
-from tracker.accounts import caller_for_token
 from tracker.clock import Clock, local_date
-from tracker.plans.access import Caller
+from tracker.people.accounts import caller_for_token
+from tracker.people.caller import Caller
 
 
 def clock_of(state: State) -> Clock:

@@ -105,8 +105,8 @@ def refresh_catalogues(locale_dir: Any = None) -> list[str]:
     ``pybabel init``/``update`` for each language under locale/ (English always), English
     msgstrs set to the source text, then ``pybabel compile``. Returns the languages done.
     """
-    from babel.messages.frontend import CommandLineInterface
-    from babel.messages.pofile import read_po, write_po
+    from babel.messages.frontend import CommandLineInterface  # noqa: PLC0415 - translators' tool only
+    from babel.messages.pofile import read_po, write_po  # noqa: PLC0415 - translators' tool only
 
     root = PROJECT_ROOT
     target = LOCALE_DIR if locale_dir is None else locale_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -251,8 +251,6 @@ class Settings:
 
 
 def _with(settings: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
-
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -125,8 +127,6 @@ def redact_path(path: str) -> str:
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
     """Log each request (method, redacted path, status, time) instead of uvicorn's access log,
     which would write family-link, reset and calendar tokens to the log in full."""
-    import logging
-    import time
 
     log = logging.getLogger("tracker.access")
 

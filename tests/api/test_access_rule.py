@@ -90,7 +90,7 @@ async def test_me_names_the_caller(client, clock):
 
 
 async def test_a_deactivated_users_token_stops_working(client, clock):
-    from tracker.plans.tables import StaffUser
+    from tracker.people.tables import StaffUser
 
     user = await make_user(clock.now())
     assert (await client.get("/api/v1/me", headers=user.headers)).status_code == 200

@@ -102,3 +102,26 @@ async def test_a_conference_shows_its_statutory_dates(client, clock):
     statutory = response.json()["statutory"]
     assert statutory == {"reports_due_on": "2026-11-27", "latest_next_review_on": "2027-03-01",
                          "first_core_group_by": "2026-12-15"}
+
+
+async def test_a_chair_who_may_only_see_a_family_cannot_arrange_its_conference_through_the_api(client, clock):
+    """One rule for the API and the page: arranging needs the right to manage the family."""
+    from tests.factories import SYSTEM
+    from tracker.plans import service
+    from tracker.plans.schemas import ConferencePatch
+
+    world = await make_world(clock.now())
+    other_chair = await make_user(clock.now(), "chair", name="Cara Chair")
+    # Invited to the family's conference: she may see the family, but does not manage it.
+    await service.update_conference(
+        conference_id=world.conference_id,
+        patch=ConferencePatch(invitee_ids=[world.invitee.id, other_chair.id]), actor=SYSTEM,
+        now=clock.now())
+    before = await Conference.count()
+    response = await client.post("/api/v1/conferences", json={
+        "family_id": world.family["id"], "kind": "review_cp",
+        "starts_at": "2027-01-04T10:00:00+00:00", "chair_id": other_chair.id,
+    }, headers=other_chair.headers)
+    assert response.status_code == 403
+    assert "arrange a conference" in response.json()["detail"]
+    assert await Conference.count() == before

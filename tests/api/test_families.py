@@ -1,7 +1,8 @@
 """Families through the JSON API: create, read, change, and bad input that writes nothing."""
 
 from tests.factories import make_user, make_world
-from tracker.plans.tables import AuditEvent, Family, FamilyMember
+from tracker.audit import AuditEvent
+from tracker.plans.tables import Family, FamilyMember
 
 
 def family_body(**overrides):

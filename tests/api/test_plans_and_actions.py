@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from tests.factories import make_world
-from tracker.plans.tables import Action, AuditEvent, ProgressUpdate
+from tracker.audit import AuditEvent
+from tracker.plans.tables import Action, ProgressUpdate
 
 
 async def test_the_plan_shows_outcomes_actions_and_a_smart_result_for_every_action(client, clock):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.plans.tables import AuditEvent
+from tracker.audit import AuditEvent
 
 # Read the setting directly: importing tests.conftest would run it again as a second module.
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from tests.factories import World, make_world
-from tracker.family.links import issue_link
-from tracker.plans.audit import Actor
+from tracker.audit import Actor
+from tracker.family.links import LinkPolicy, issue_link
+from tracker.settings import get_settings
 
 CSRF_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')
 _addresses = itertools.count(1)
@@ -31,7 +32,8 @@ def token_of(url: str) -> str:
 
 async def texted_link(member_id: int, now) -> str:  # type: ignore[no-untyped-def]
     """The link a nudge would text to the member (the full URL)."""
-    return await issue_link(member_id=member_id, now=now, actor=Actor.system("tests"))
+    return await issue_link(member_id=member_id, now=now, actor=Actor.system("tests"),
+                            policy=LinkPolicy.from_settings(get_settings()))
 
 
 async def continue_from(client: httpx.AsyncClient, url: str) -> httpx.Response:

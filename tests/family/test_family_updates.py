@@ -6,8 +6,9 @@ import json
 
 from tests.factories import make_world
 from tests.family.conftest import continue_from, texted_link
+from tracker.audit import AuditEvent
 from tracker.notify.tables import Outbox
-from tracker.plans.tables import Action, AuditEvent, PlanMessage, ProgressUpdate
+from tracker.plans.tables import Action, PlanMessage, ProgressUpdate
 
 
 async def status_of(action_id: int) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import httpx
 
 from tests.family.conftest import continue_from, csrf_from, texted_link, token_of
+from tracker.audit import Actor, AuditEvent
 from tracker.family.routes import LINK_LIMIT
 from tracker.family.tables import FamilyLink, FamilySession
-from tracker.plans.audit import Actor
-from tracker.plans.tables import AuditEvent
 
 
 def jess_of(world) -> int:  # type: ignore[no-untyped-def]

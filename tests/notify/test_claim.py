@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import make_user, make_world
+from tracker.bootstrap import build_dispatcher
 from tracker.notify.dispatcher import CLAIM_POSTGRES, Dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
@@ -35,7 +36,7 @@ async def _due_rows(clock, n: int) -> set[int]:  # type: ignore[no-untyped-def]
 
 def _dispatcher(clock) -> Dispatcher:  # type: ignore[no-untyped-def]
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
-    return Dispatcher(settings=settings, providers=providers_for(settings), clock=clock)
+    return build_dispatcher(settings, clock, providers_for(settings))
 
 
 async def test_concurrent_claimers_never_get_the_same_row(clock):
@@ -130,7 +131,7 @@ async def test_cli_dispatch_once_runs_one_tick_and_says_what_it_did(clock):
 
 
 async def test_the_app_lifespan_clock_ticks_the_dispatcher(clock):
-    from tracker.notify.scheduler import dispatcher_lifespan
+    from tracker.bootstrap import dispatcher_lifespan
     from tracker.notify.tables import ConsoleMessage
 
     [row_id] = await _due_rows(clock, 1)

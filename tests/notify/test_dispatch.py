@@ -10,15 +10,17 @@ from email.message import EmailMessage
 import pytest
 
 from tests.factories import World, make_world
+from tracker.audit import Actor, AuditEvent
+from tracker.bootstrap import build_dispatcher
 from tracker.family.links import resolve_token
 from tracker.notify.dispatcher import Dispatcher, Throttle, backoff
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.notify.tables import Outbox
+from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import ActionPatch
-from tracker.plans.tables import AuditEvent, FamilyMember, StaffUser
+from tracker.plans.tables import FamilyMember
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 
@@ -35,8 +37,7 @@ async def dispatchers():  # type: ignore[no-untyped-def]
     made: list[Dispatcher] = []
 
     def make(settings, clock, **kwargs) -> Dispatcher:  # type: ignore[no-untyped-def]
-        d = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                       rng=random.Random(7), **kwargs)
+        d = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(7), **kwargs)
         made.append(d)
         return d
 

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from tests.factories import make_world
-from tracker.notify.dispatcher import Dispatcher
+from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.settings import get_settings
@@ -27,8 +27,7 @@ async def _send_some(world, clock) -> dict[str, int]:  # type: ignore[no-untyped
                               context={"name": "Ryan", "due_on": "2026-11-24", "needs_link": True}),
     }
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
-    dispatcher = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                            rng=random.Random(1))
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
     await dispatcher.tick(materialise=False)
     return ids  # type: ignore[return-value]
 

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import make_user
-from tracker.notify.dispatcher import Dispatcher
+from tracker.bootstrap import build_dispatcher, housekeeping
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
-from tracker.notify.scheduler import housekeeping
 from tracker.notify.tables import Outbox
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
@@ -33,8 +32,7 @@ async def test_a_reset_link_asked_for_late_at_night_is_sent_at_once_and_not_kept
                            key=f"test-digest:{user.id}", recipient_user_id=user.id,
                            context={"lead_name": user.name, "member_name": "Jess", "family_name": "F",
                                     "what": "marked a step done", "link": "http://testserver.local/actions"})
-    dispatcher = Dispatcher(settings=real_settings, providers=providers_for(real_settings), clock=clock,
-                            rng=random.Random(1))
+    dispatcher = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(1))
     try:
         await dispatcher.tick()
     finally:
@@ -56,9 +54,5 @@ async def test_housekeeping_deletes_spent_sessions_and_rate_limit_windows(clock,
 
     old = clock.now() - timedelta(days=3)
     await hit("test:housekeeping", Limit(attempts=5, window=60), now=old)
-    dispatcher = Dispatcher(settings=real_settings, providers=providers_for(real_settings), clock=clock)
-    try:
-        await housekeeping(dispatcher)
-    finally:
-        await dispatcher.providers.close()
+    await housekeeping(clock)
     assert await attempts("test:housekeeping", Limit(attempts=5, window=60), now=old) == 0

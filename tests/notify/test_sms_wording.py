@@ -8,13 +8,14 @@ import re
 
 import pytest
 
+from tracker.bootstrap import build_dispatcher
 from tracker.demo import seed_demo
-from tracker.notify.dispatcher import Dispatcher
 from tracker.notify.providers import providers_for
 from tracker.notify.segments import segments
 from tracker.notify.tables import ConsoleMessage
 from tracker.notify.templates import MESSAGES_DIR
-from tracker.plans.tables import Child, StaffUser
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import Child
 from tracker.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
@@ -31,8 +32,7 @@ async def demo_texts(clock):  # type: ignore[no-untyped-def]
     await seed_demo(now=clock.now())
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0, sms_backend="console",
                                    email_backend="console", dispatch_batch_size=5000)
-    dispatcher = Dispatcher(settings=settings, providers=providers_for(settings), clock=clock,
-                            rng=random.Random(3))
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(3))
     for _ in range(45):
         clock.advance(days=1)
         await dispatcher.tick()

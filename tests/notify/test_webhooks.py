@@ -12,11 +12,13 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.factories import World, make_world
-from tracker.notify.dispatcher import Dispatcher
+from tracker.audit import AuditEvent
+from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.notify.tables import Outbox
-from tracker.plans.tables import AuditEvent, FamilyMember, PlanMessage, StaffUser
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import FamilyMember, PlanMessage
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # as in conftest.py
 
@@ -59,8 +61,7 @@ async def sent_text(world: World, clock, real_settings, email: str | None = None
     row_id = await enqueue(channel="sms", template="member_action_due", due_at=clock.now(),
                            key=f"test:hook:{jess}", recipient_member_id=jess,
                            context={"name": "Jess", "due_on": "2026-11-24", "needs_link": True})
-    dispatcher = Dispatcher(settings=real_settings, providers=providers_for(real_settings), clock=clock,
-                            rng=random.Random(1))
+    dispatcher = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(1))
     try:
         await dispatcher.tick(materialise=False)
     finally:

@@ -7,8 +7,8 @@ from typing import Any
 
 from tests.factories import World, make_world
 from tests.staff.helpers import csrf_token, sign_in
-from tracker.accounts import hash_password
-from tracker.plans.tables import StaffUser
+from tracker.people.accounts import hash_password
+from tracker.people.tables import StaffUser
 
 PASSWORD = "correct horse battery"
 _HASH: str | None = None

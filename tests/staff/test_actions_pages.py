@@ -13,10 +13,10 @@ from tests.staff.pages_support import (
     post_htmx,
     signable_world,
 )
+from tracker.audit import Actor, AuditEvent
 from tracker.plans import service
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import ActionIn
-from tracker.plans.tables import Action, AuditEvent, PlanMessage, ProgressUpdate
+from tracker.plans.tables import Action, PlanMessage, ProgressUpdate
 
 
 async def test_signed_out_visitor_is_sent_to_sign_in(client):

@@ -6,8 +6,9 @@ import json
 
 from tests.factories import make_user
 from tests.staff.helpers import SESSION_COOKIE, post_form, sign_in
+from tracker.audit import AuditEvent
 from tracker.notify.tables import Outbox
-from tracker.plans.tables import ApiToken, AuditEvent, StaffUser
+from tracker.people.tables import ApiToken, StaffUser
 from tracker.staff.tables import CalendarFeed, StaffSession
 
 PASSWORD = "correct horse battery staple"

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from tests.factories import SYSTEM, at, make_user
 from tests.staff.pages_support import as_user, post_as_form, signable_world
+from tracker.audit import AuditEvent
 from tracker.clock import LONDON
+from tracker.people.tables import StaffUser
 from tracker.plans import service
 from tracker.plans.dates import report_due_on
 from tracker.plans.schemas import ConferenceIn
-from tracker.plans.tables import Action, AuditEvent, Conference, ConferenceInvitee, StaffUser
+from tracker.plans.tables import Action, Conference, ConferenceInvitee
 
 
 def _when(d, time="10:00"):

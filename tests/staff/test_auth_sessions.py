@@ -6,9 +6,9 @@ import pytest
 
 from tests.factories import make_user
 from tests.staff.helpers import SESSION_COOKIE, post_form, sign_in
-from tracker.accounts import hash_token
 from tracker.staff.sessions import safe_next
 from tracker.staff.tables import StaffSession
+from tracker.tokens import hash_token
 
 PASSWORD = "correct horse battery staple"
 
@@ -129,7 +129,7 @@ async def test_sign_out_ends_the_session_on_the_server(client, clock):
 
 
 async def test_a_deactivated_users_session_stops_working(client, clock):
-    from tracker.plans.tables import StaffUser
+    from tracker.people.tables import StaffUser
 
     user = await make_user(clock.now(), password=PASSWORD)
     await sign_in(client, user.email, PASSWORD)

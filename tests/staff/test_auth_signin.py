@@ -42,7 +42,7 @@ async def test_empty_fields_are_named(client):
 
 
 async def test_inactive_account_cannot_sign_in_and_looks_like_a_wrong_password(client, clock):
-    from tracker.plans.tables import StaffUser
+    from tracker.people.tables import StaffUser
 
     user = await make_user(clock.now(), password=PASSWORD)
     await StaffUser.update({StaffUser.active: False}).where(StaffUser.id == user.id)
@@ -223,7 +223,7 @@ async def test_reset_email_is_due_now_and_says_how_long_the_link_works(client, c
 async def test_password_hashing_leaves_the_event_loop_free():
     import asyncio
 
-    from tracker.accounts import hash_password_sync, verify_password
+    from tracker.people.accounts import hash_password_sync, verify_password
 
     stored = hash_password_sync(PASSWORD)
     ticks = 0

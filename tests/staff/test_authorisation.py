@@ -16,8 +16,8 @@ from litestar.routes import HTTPRoute
 
 from tests.factories import World, make_user, make_world
 from tests.staff.helpers import post_form, sign_in
-from tracker.accounts import hash_password
-from tracker.plans.tables import StaffUser
+from tracker.people.accounts import hash_password
+from tracker.people.tables import StaffUser
 
 PASSWORD = "correct horse battery staple"
 

@@ -14,8 +14,8 @@ from tests.browser_support import AXE, WCAG_TAGS, describe
 from tests.factories import SYSTEM, at
 from tests.staff.helpers import sign_in_page
 from tests.staff.pages_support import PASSWORD, signable_world
+from tracker.audit import Actor
 from tracker.plans import service
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import SEVEN_STEPS, ConferenceIn
 from tracker.plans.tables import Action, Plan, PlanMessage, ProgressUpdate
 

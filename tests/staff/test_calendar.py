@@ -9,7 +9,7 @@ import icalendar
 
 from tests.factories import make_user, make_world
 from tests.staff.helpers import post_form, sign_in
-from tracker.plans.tables import StaffUser
+from tracker.people.tables import StaffUser
 from tracker.staff.tables import CalendarFeed
 
 PASSWORD = "correct horse battery staple"
@@ -25,7 +25,7 @@ async def _feed_path(client) -> str:
 
 
 async def _set_password(user_id: int) -> None:
-    from tracker.accounts import hash_password
+    from tracker.people.accounts import hash_password
 
     await StaffUser.update({StaffUser.password_hash: await hash_password(PASSWORD)}).where(
         StaffUser.id == user_id)

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from tests.factories import SYSTEM, at
 from tests.staff.pages_support import as_user, post_as_form, post_htmx, signable_world
+from tracker.audit import AuditEvent
 from tracker.plans import service
 from tracker.plans.schemas import SEVEN_STEPS, ConferenceIn
-from tracker.plans.tables import Action, AuditEvent, Conference, Plan
+from tracker.plans.tables import Action, Conference, Plan
 
 STEPS = {
     "family_description": "Jess says Rosie is funny and kind, and loves drawing.",

@@ -159,3 +159,29 @@ async def test_link_forms_without_a_csrf_token_are_refused(client, clock):
         assert (await client.post(path, data={})).status_code == 403
         assert (await client.post(path, data={"_csrf_token": token + "x"})).status_code == 403
     assert await FamilyLink.count().where(FamilyLink.member == safe["id"]) == 0
+
+
+async def test_two_apps_with_different_public_addresses_each_link_to_their_own(migrated, clock):
+    """Settings are passed, not fetched: each app's family links use its own PUBLIC_BASE_URL."""
+    import dataclasses
+
+    import httpx
+
+    from tracker.app import create_app
+    from tracker.settings import get_settings
+
+    world = await signable_world(clock.now())
+    safe, _ = _members(world)
+    seen = {}
+    for base in ("https://north.example.org", "https://south.example.org"):
+        settings = dataclasses.replace(get_settings(), public_base_url=base)
+        app = create_app(settings, clock=clock, scheduler=False)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base) as c:
+            await as_user(c, world.lead)
+            page = (await post_as_form(c, f"{_base(world, safe)}/link")).text
+        found = LINK.search(page)
+        assert found, "no link on the page"
+        seen[base] = html.unescape(found.group(1))
+    assert seen["https://north.example.org"].startswith("https://north.example.org/f/")
+    assert seen["https://south.example.org"].startswith("https://south.example.org/f/")

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from tracker.audit import created, diff
 from tracker.clock import parse_now
-from tracker.plans.audit import created, diff
-from tracker.plans.validate import check_email, check_text, normalise_mobile
 from tracker.settings import Settings, SettingsError, settings_table
+from tracker.validate import check_email, check_text, normalise_mobile
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from typing import Any
 
+from tracker.audit import Actor
+from tracker.cli_support import SubParsers, command, print_errors, with_db
 from tracker.clock import Clock
+from tracker.demo import demo_member_ids
+from tracker.errors import FieldErrors, NotFound
+from tracker.family.links import LinkPolicy, issue_link
+from tracker.settings import Settings
 
 
-def add_commands(sub: argparse._SubParsersAction, command: Callable[[str], Any]) -> None:  # type: ignore[type-arg]
-    """Register `family-link` with the `tracker` command (`command` is tracker.cli's registrar)."""
+def add_commands(sub: SubParsers) -> None:
+    """Add `family-link` to the tracker command."""
     parser = sub.add_parser(
         "family-link",
         help="print a fresh plan link for a family member (replaces their old link)",
@@ -20,36 +24,29 @@ def add_commands(sub: argparse._SubParsersAction, command: Callable[[str], Any])
     who.add_argument("--member", type=int, help="the family member's id")
     who.add_argument("--demo", action="store_true",
                      help="the demo family's first adult who is safe to contact")
-    command("family-link")(_family_link)
 
 
-async def _family_link(args: argparse.Namespace, clock: Clock) -> int:
-    from tracker.cli import _with_db
-    from tracker.errors import FieldErrors, NotFound
-    from tracker.family.links import issue_link
-    from tracker.plans.audit import Actor
+@command("family-link")
+async def family_link(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
+    """Issue a link and print it (the old link stops working)."""
 
     async def go() -> int:
         member_id = args.member
         if args.demo:
-            from tracker.demo import demo_member_ids
-
             ids = await demo_member_ids()
             if not ids:
                 print("The demo is not here yet: run `tracker demo` first.", file=sys.stderr)
                 return 2
             member_id = ids[0]
         try:
-            url = await issue_link(member_id=member_id, now=clock.now(),
-                                   actor=Actor.system("cli"))
+            url = await issue_link(member_id=member_id, now=clock.now(), actor=Actor.system("cli"),
+                                   policy=LinkPolicy.from_settings(settings))
         except NotFound:
             print(f"There is no family member {member_id}.", file=sys.stderr)
             return 2
         except FieldErrors as exc:
-            for message in exc.errors.values():
-                print(message, file=sys.stderr)
-            return 2
+            return print_errors(exc.errors, with_field=False)
         print(url)
         return 0
 
-    return await _with_db(go)
+    return await with_db(settings, go)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracker.accounts import hash_token
+from tracker import audit, tokens
+from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.family.tables import FamilyLink, FamilySession
-from tracker.plans import audit
-from tracker.plans.audit import Actor
 from tracker.plans.tables import FamilyMember, Plan
-from tracker.settings import get_settings
+from tracker.settings import Settings
 
 TOKEN_BYTES = 24  # 192 random bits, comfortably above the 128 the design asks for
 
@@ -29,12 +27,24 @@ class LinkHolder:
     expires_at: datetime
 
 
-def link_url(token: str) -> str:
-    """The address texted to a family member."""
-    return f"{get_settings().public_base_url}/f/{token}"
+@dataclass(frozen=True)
+class LinkPolicy:
+    """Where links point and how long they work: the app's (or the command's) settings decide."""
+
+    public_base_url: str
+    days: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkPolicy:
+        """PUBLIC_BASE_URL and FAMILY_LINK_DAYS."""
+        return cls(public_base_url=settings.public_base_url, days=settings.family_link_days)
+
+    def url(self, token: str) -> str:
+        """The address texted to a family member."""
+        return f"{self.public_base_url}/f/{token}"
 
 
-async def issue_link(*, member_id: int, now: datetime, actor: Actor) -> str:
+async def issue_link(*, member_id: int, now: datetime, actor: Actor, policy: LinkPolicy) -> str:
     """A fresh link for a family member (replacing any live one); returns the full URL.
 
     Refused for a member who is not safe to contact, or whose family has no current plan.
@@ -49,13 +59,13 @@ async def issue_link(*, member_id: int, now: datetime, actor: Actor) -> str:
     ).first()
     if plan is None:
         raise FieldErrors({"member": "This family has no current plan to link to."})
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires_at = now + timedelta(days=get_settings().family_link_days)
+    token, token_hash = tokens.issue(TOKEN_BYTES)
+    expires_at = now + timedelta(days=policy.days)
     async with atomic():
-        await _revoke(member_id=member_id, reason="replaced", now=now, actor=actor)
+        await end_member_links(member_id=member_id, reason="replaced", now=now, actor=actor)
         link_id = (
             await FamilyLink.insert(
-                FamilyLink(member=member_id, family=member["family"], token_hash=hash_token(token),
+                FamilyLink(member=member_id, family=member["family"], token_hash=token_hash,
                            created_at=now, expires_at=expires_at)
             ).returning(FamilyLink.id)
         )[0]["id"]
@@ -64,18 +74,18 @@ async def issue_link(*, member_id: int, now: datetime, actor: Actor) -> str:
             changes={"member": [None, member_id], "expires_at": [None, expires_at.isoformat()]},
             family_id=member["family"],
         )
-    return link_url(token)
+    return policy.url(token)
 
 
 async def resolve_token(token: str, *, now: datetime) -> LinkHolder | None:
     """The holder of a live (unexpired, unrevoked) link for a current plan, else None."""
-    if not token or len(token) > 200:
+    if not tokens.presented(token):
         return None
     row = await FamilyLink.select(
         FamilyLink.id, FamilyLink.member, FamilyLink.family, FamilyLink.expires_at,
         FamilyLink.member.safe_to_contact.as_alias("safe"),
     ).where(
-        (FamilyLink.token_hash == hash_token(token)) & (FamilyLink.revoked_at.is_null())
+        tokens.matches(FamilyLink.token_hash, token) & (FamilyLink.revoked_at.is_null())
     ).first()
     if row is None or row["expires_at"] <= now or not row["safe"]:
         return None
@@ -95,7 +105,7 @@ async def resolve_token(token: str, *, now: datetime) -> LinkHolder | None:
 KEEPS_SESSIONS = frozenset({"replaced"})
 
 
-async def _revoke(*, member_id: int, reason: str, now: datetime, actor: Actor) -> int:
+async def end_member_links(*, member_id: int, reason: str, now: datetime, actor: Actor) -> int:
     """Inside a transaction: revoke the member's live links (and, usually, end their sessions).
 
     Returns how many links and sessions were ended.
@@ -141,14 +151,18 @@ async def revoke_member_links(*, member_id: int, reason: str, now: datetime, act
     if not await FamilyMember.exists().where(FamilyMember.id == member_id):
         raise NotFound(f"member {member_id}")
     async with atomic():
-        return await _revoke(member_id=member_id, reason=reason, now=now, actor=actor)
+        return await end_member_links(member_id=member_id, reason=reason, now=now, actor=actor)
+
+
+async def end_family_links(*, family_id: int, reason: str, now: datetime, actor: Actor) -> int:
+    """Inside a transaction: revoke every live link of a family and end its sessions."""
+    total = 0
+    for m in await FamilyMember.select(FamilyMember.id).where(FamilyMember.family == family_id):
+        total += await end_member_links(member_id=m["id"], reason=reason, now=now, actor=actor)
+    return total
 
 
 async def revoke_family_links(*, family_id: int, reason: str, now: datetime, actor: Actor) -> int:
     """Revoke every live link of a family and end its sessions (its plan ended)."""
-    members = await FamilyMember.select(FamilyMember.id).where(FamilyMember.family == family_id)
-    total = 0
     async with atomic():
-        for m in members:
-            total += await _revoke(member_id=m["id"], reason=reason, now=now, actor=actor)
-    return total
+        return await end_family_links(family_id=family_id, reason=reason, now=now, actor=actor)

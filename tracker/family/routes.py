@@ -20,6 +20,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from tracker.audit import Actor
 from tracker.errors import FieldErrors, NotFound
 from tracker.family import service
 from tracker.family.links import resolve_token, revoke_member_links
@@ -32,8 +33,8 @@ from tracker.family.sessions import (
     start_session,
 )
 from tracker.i18n import language_used
-from tracker.plans.access import Caller, require_manage
-from tracker.plans.audit import Actor
+from tracker.people.caller import Caller
+from tracker.plans.access import require_manage
 from tracker.plans.tables import FamilyMember
 from tracker.security.ratelimit import Limit, hit
 from tracker.web import redact_path

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tracker import audit
 from tracker.clock import local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.family.sessions import FamilyAccess
-from tracker.plans import audit
+from tracker.notify.outbox import enqueue
+from tracker.people.tables import StaffUser
 from tracker.plans import service as plans
 from tracker.plans.schemas import OPEN_STATUSES
 from tracker.plans.tables import (
@@ -31,7 +33,6 @@ from tracker.plans.tables import (
     OutcomeChild,
     Plan,
     PlanMessage,
-    StaffUser,
 )
 
 NOTE_MAX = 500
@@ -187,8 +188,6 @@ async def _tell_lead(*, access: FamilyAccess, template: str, key: str, now: date
     The email says only who did what on which family's plan (it goes to a work address);
     the words themselves stay in the tracker.
     """
-    from tracker.notify.outbox import enqueue
-
     lead_id, family_name = await _family_context(access)
     if lead_id is None:
         return

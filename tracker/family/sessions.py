@@ -2,21 +2,19 @@
 
 The cookie carries a random id; the database keeps only its SHA-256 with the member it
 identifies, so sessions work across every web process and end the moment a lead professional
-revokes the member's link (links._revoke ends them in the same transaction).
+revokes the member's link (links.end_member_links ends them in the same transaction).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracker.accounts import hash_token
+from tracker import audit, tokens
+from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.family.links import LinkHolder
 from tracker.family.tables import FamilyLink, FamilySession
-from tracker.plans import audit
-from tracker.plans.audit import Actor
 from tracker.plans.tables import Family, FamilyMember, Plan
 
 COOKIE_NAME = "family_session"
@@ -51,12 +49,12 @@ async def start_session(*, holder: LinkHolder, now: datetime) -> tuple[str, date
         FamilyMember.id == holder.member_id).first()
     label = member["name"] if member else "family member"
     actor = Actor.member(holder.member_id, label, channel="family_link")
-    token = secrets.token_urlsafe(SESSION_BYTES)
+    token, token_hash = tokens.issue(SESSION_BYTES)
     expires_at = min(now + timedelta(hours=SESSION_HOURS), holder.expires_at)
     async with atomic():
         session_id = (
             await FamilySession.insert(
-                FamilySession(session_hash=hash_token(token), member=holder.member_id,
+                FamilySession(session_hash=token_hash, member=holder.member_id,
                               family=holder.family_id, link=holder.link_id, created_at=now,
                               expires_at=expires_at)
             ).returning(FamilySession.id)
@@ -80,7 +78,7 @@ async def resolve_session(token: str | None, *, now: datetime) -> FamilyAccess |
     contact, its link was not revoked (except by a newer link), and the family has a
     current plan.
     """
-    if not token or len(token) > 200:
+    if token is None or not tokens.presented(token):
         return None
     row = await FamilySession.select(
         FamilySession.id, FamilySession.member, FamilySession.family, FamilySession.expires_at,
@@ -89,7 +87,7 @@ async def resolve_session(token: str | None, *, now: datetime) -> FamilyAccess |
         FamilySession.member.language.as_alias("language"),
         FamilySession.member.safe_to_contact.as_alias("safe"),
     ).where(
-        (FamilySession.session_hash == hash_token(token)) & (FamilySession.ended_at.is_null())
+        tokens.matches(FamilySession.session_hash, token) & (FamilySession.ended_at.is_null())
     ).first()
     if row is None or row["expires_at"] <= now or not row["safe"]:
         return None
@@ -110,7 +108,7 @@ async def resolve_session(token: str | None, *, now: datetime) -> FamilyAccess |
 
 async def end_session(token: str | None, *, now: datetime, reason: str = "left") -> None:
     """End the session behind a cookie (the member chose to leave); unknown ids are ignored."""
-    if not token or len(token) > 200:
+    if token is None or not tokens.presented(token):
         return
     async with atomic():
         await _end(token, reason=reason, now=now, actor=None)
@@ -121,7 +119,7 @@ async def _end(token: str, *, reason: str, now: datetime, actor: Actor | None) -
         FamilySession.id, FamilySession.member, FamilySession.family,
         FamilySession.member.name.as_alias("name"),
     ).where(
-        (FamilySession.session_hash == hash_token(token)) & (FamilySession.ended_at.is_null())
+        tokens.matches(FamilySession.session_hash, token) & (FamilySession.ended_at.is_null())
     ).first()
     if row is None:
         return

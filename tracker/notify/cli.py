@@ -1,22 +1,19 @@
-"""`tracker nudges dispatch`: run the dispatcher from the command line (one tick, or a worker)."""
+"""`tracker nudges dispatch`: run the dispatcher from the command line (one tick, or a worker).
+
+The `tracker` command (a composition root) builds the dispatcher with its collaborators
+(tracker.bootstrap) and hands it to `run_dispatcher`.
+"""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-from collections.abc import Callable
-from typing import Any
 
-from tracker.clock import Clock, FixedClock, parse_now
-from tracker.settings import get_settings
+from tracker.cli_support import SubParsers
+from tracker.notify.dispatcher import Dispatcher
 
 
-def add_commands(sub: argparse._SubParsersAction, command: Callable[[str], Any]) -> None:  # type: ignore[type-arg]
-    """Add `nudges dispatch [--once] [--now ISO]` to the tracker command.
-
-    `command` is tracker.cli's registrar, passed in so this works under `python -m tracker.cli`.
-    """
-    command("nudges")(_nudges)
+def add_commands(sub: SubParsers) -> None:
+    """Add `nudges dispatch [--once] [--now ISO]` to the tracker command."""
     nudges = sub.add_parser("nudges", help="nudges: SMS and email reminders")
     nudges_sub = nudges.add_subparsers(dest="nudges_command", required=True)
     dispatch = nudges_sub.add_parser(
@@ -27,31 +24,16 @@ def add_commands(sub: argparse._SubParsersAction, command: Callable[[str], Any])
     dispatch.add_argument("--quiet", action="store_true", help="print only the summary line")
 
 
-async def _nudges(args: argparse.Namespace, clock: Clock) -> int:
-    from piccolo.engine import engine_finder
-
-    from tracker import db
-    from tracker.notify.dispatcher import Dispatcher
-    from tracker.notify.providers import providers_for
-
-    if args.nudges_now:
-        clock = FixedClock(parse_now(args.nudges_now))
-    settings = get_settings()
-    engine = engine_finder()
-    await db.start(engine, settings)
-    providers = providers_for(settings)
-    dispatcher = Dispatcher(settings=settings, providers=providers, clock=clock)
-    try:
-        while True:
-            report = await dispatcher.tick()
-            if args.once or not args.quiet:
-                if not args.quiet:
-                    for line in report.lines:
-                        print(line)
-                print(report.summary(), flush=True)
-            if args.once:
-                return 0
-            await asyncio.sleep(settings.dispatch_interval_seconds)
-    finally:
-        await providers.close()
-        await db.stop(engine)
+async def run_dispatcher(dispatcher: Dispatcher, *, once: bool, quiet: bool,
+                         interval_seconds: float) -> int:
+    """Tick once (printing what happened), or forever every `interval_seconds`."""
+    while True:
+        report = await dispatcher.tick()
+        if once or not quiet:
+            if not quiet:
+                for line in report.lines:
+                    print(line)
+            print(report.summary(), flush=True)
+        if once:
+            return 0
+        await asyncio.sleep(interval_seconds)

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import OPT_OUT_CODE
 from tracker.notify.tables import Outbox
@@ -60,10 +61,8 @@ async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,
         return "ignored: changed meanwhile"
     if new == "failed" and row["recipient_member"] is not None:
         if error_code == str(OPT_OUT_CODE):
-            from tracker.notify.dispatcher import SYSTEM, opt_out_member
-
             await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM,
-                                 why="Twilio 21610: the number has unsubscribed")
+                                 why=TWILIO_UNSUBSCRIBED)
         else:
             await after_text_failed(row["id"], reason=f"{status} {error_code or ''}".strip(), now=now)
     return f"{current} -> {new}"

@@ -17,18 +17,21 @@ import asyncio
 import json
 import logging
 import random
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+from tracker.audit import Actor
 from tracker.clock import Clock, local_date
-from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import outbox
+from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
+from tracker.notify.delivery import after_text_failed
 from tracker.notify.providers import (
     OPT_OUT_CODE,
     PermanentError,
@@ -42,14 +45,12 @@ from tracker.notify.segments import segments
 from tracker.notify.state import load_state, rule_settings
 from tracker.notify.tables import Outbox
 from tracker.notify.templates import render
-from tracker.plans import audit
-from tracker.plans.audit import Actor
-from tracker.plans.dates import WorkingCalendar
-from tracker.plans.tables import FamilyMember, StaffUser
+from tracker.people.tables import StaffUser
+from tracker.plans.dates import WorkingCalendar, england_calendar
+from tracker.plans.tables import FamilyMember
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
-SYSTEM = Actor.system("nudges")
 CHUNK = 500
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -69,7 +70,14 @@ CLAIM_SQLITE = (
     "ORDER BY next_attempt_at, id LIMIT {}) RETURNING id"
 )
 
-LinkIssuer = Callable[..., Awaitable[str]]
+class LinkIssuer(Protocol):
+    """Makes a fresh family plan link at send time (never stored here); the composition root
+    (tracker.bootstrap) passes tracker.family.links.issue_link with the app's link policy."""
+
+    async def __call__(self, *, member_id: int, now: datetime, actor: Actor) -> str: ...
+
+
+
 Sleeper = Callable[[float], Awaitable[None]]
 
 
@@ -182,16 +190,7 @@ async def recipient_for(row: dict[str, Any]) -> Recipient:
 
 def mask_links(text: str, base_url: str) -> str:
     """The text with family link tokens hidden, so the outbox never stores a usable link."""
-    import re
-
     return re.sub(re.escape(base_url) + r"/f/[A-Za-z0-9_\-]+", base_url + "/f/…", text)
-
-
-async def default_link_issuer(*, member_id: int, now: datetime, actor: Actor) -> str:
-    """A fresh family plan link (tracker.family.links), made at send time, never stored here."""
-    from tracker.family.links import issue_link
-
-    return await issue_link(member_id=member_id, now=now, actor=actor)
 
 
 async def _forget_secrets(row: dict[str, Any]) -> None:
@@ -218,7 +217,7 @@ class Dispatcher:
     def __init__(
         self, *, settings: Settings, providers: Providers, clock: Clock,
         rng: random.Random | None = None, sleep: Sleeper = asyncio.sleep,
-        link_issuer: LinkIssuer = default_link_issuer, calendar: WorkingCalendar | None = None,
+        link_issuer: LinkIssuer, calendar: WorkingCalendar | None = None,
         after_send: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
@@ -227,7 +226,7 @@ class Dispatcher:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.throttle = Throttle(settings.send_rate_per_second, clock, sleep)
         self.link_issuer = link_issuer
-        self.calendar = calendar or outbox._calendar()
+        self.calendar = calendar or england_calendar()
         # A test hook between the steps of a send ("handed", "accepted", "recorded").
         self.after_send = after_send
         rate = settings.send_rate_per_second
@@ -379,10 +378,8 @@ class Dispatcher:
             await self._fail(row, exc.code or "permanent", exc.text, self.clock.now(), report, label)
             if exc.code == str(OPT_OUT_CODE) and recipient.member is not None:
                 await opt_out_member(recipient.member["id"], now=self.clock.now(), actor=SYSTEM,
-                                     why="Twilio 21610: the number has unsubscribed")
+                                     why=TWILIO_UNSUBSCRIBED)
             elif row["channel"] == "sms" and row["recipient_member"] is not None:
-                from tracker.notify.delivery import after_text_failed
-
                 await after_text_failed(row_id, reason=exc.text, now=self.clock.now())
             return
         await self._hook("accepted", row)
@@ -438,37 +435,6 @@ class Dispatcher:
         }):
             report.retrying += 1
             report.lines.append(f"retry {label} at {at.isoformat()} (try {attempts}): {exc.code} {exc.text}")
-
-
-async def opt_out_member(member_id: int, *, now: datetime, actor: Actor, why: str) -> bool:
-    """Record that a member no longer wants messages (audited); False if already opted out."""
-    async with atomic():
-        m = await FamilyMember.select(FamilyMember.family, FamilyMember.opted_out_at).where(
-            FamilyMember.id == member_id).first()
-        if m is None or m["opted_out_at"] is not None:
-            return False
-        await FamilyMember.update({FamilyMember.opted_out_at: now}).where(FamilyMember.id == member_id)
-        await audit.record(actor=actor, now=now, record_type="family_member", record_id=member_id,
-                           action="update", changes={"opted_out_at": [None, now.isoformat()],
-                                                     "why": [None, why]},
-                           family_id=m["family"])
-    return True
-
-
-async def opt_in_member(member_id: int, *, now: datetime, actor: Actor, why: str) -> bool:
-    """Clear a member's opt-out (audited); False if they were not opted out."""
-    async with atomic():
-        m = await FamilyMember.select(FamilyMember.family, FamilyMember.opted_out_at).where(
-            FamilyMember.id == member_id).first()
-        if m is None or m["opted_out_at"] is None:
-            return False
-        await FamilyMember.update({FamilyMember.opted_out_at: None}).where(FamilyMember.id == member_id)
-        await audit.record(actor=actor, now=now, record_type="family_member", record_id=member_id,
-                           action="update",
-                           changes={"opted_out_at": [m["opted_out_at"].isoformat(), None],
-                                    "why": [None, why]},
-                           family_id=m["family"])
-    return True
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:

@@ -6,7 +6,8 @@ from typing import Any
 
 from tracker.errors import NotFound
 from tracker.notify.tables import ConsoleMessage, Outbox
-from tracker.plans.access import Caller, require_family, visible_family_ids
+from tracker.people.caller import Caller
+from tracker.plans.access import require_family, visible_family_ids
 from tracker.plans.tables import FamilyMember
 
 STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed")

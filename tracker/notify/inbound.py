@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracker import audit
+from tracker.audit import Actor
 from tracker.db import atomic
-from tracker.notify.dispatcher import opt_in_member, opt_out_member
+from tracker.notify.consent import opt_in_member, opt_out_member
 from tracker.notify.outbox import enqueue
 from tracker.notify.templates import first_name
-from tracker.plans import audit
-from tracker.plans.audit import Actor
-from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage, StaffUser
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage
 from tracker.settings import get_settings
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})

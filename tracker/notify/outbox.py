@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any, Literal
 
 from tracker.notify.quiet import SendWindows, parse_hours
 from tracker.notify.tables import Outbox
-from tracker.plans.dates import WorkingCalendar
+from tracker.plans.dates import england_calendar
+from tracker.plans.tables import FamilyMember
 from tracker.settings import Settings, get_settings
 
 Channel = Literal["sms", "email"]
@@ -25,14 +25,9 @@ def send_windows(settings: Settings | None = None) -> SendWindows:
                        sms_on_bank_holidays=settings.sms_on_bank_holidays)
 
 
-@lru_cache(maxsize=1)
-def _calendar() -> WorkingCalendar:
-    return WorkingCalendar.england()
-
-
 def is_bank_holiday(day: date) -> bool:
     """An England bank holiday on a weekday (weekend substitutes fall on the Monday)."""
-    return day.weekday() < 5 and not _calendar().is_working_day(day)
+    return day.weekday() < 5 and not england_calendar().is_working_day(day)
 
 
 # Emails a person has just asked for and is waiting on: their links expire in minutes (a reset)
@@ -108,8 +103,6 @@ async def enqueue(
     """
     family_id = None
     if recipient_member_id is not None:
-        from tracker.plans.tables import FamilyMember
-
         member = await FamilyMember.select(FamilyMember.family).where(
             FamilyMember.id == recipient_member_id).first()
         family_id = member["family"] if member else None

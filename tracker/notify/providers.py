@@ -129,7 +129,7 @@ def _twilio_http_client(base_url: str, timeout: float) -> Any:
     or a regional proxy needs the URL itself rewritten. Basic auth is sent as a header:
     aiohttp deprecates the `auth=` parameter the stock client uses.
     """
-    from twilio.http.async_http_client import AsyncTwilioHttpClient
+    from twilio.http.async_http_client import AsyncTwilioHttpClient  # noqa: PLC0415 - twilio loads only with the Twilio backend
 
     target = urlsplit(base_url) if base_url else None
 
@@ -169,7 +169,7 @@ class TwilioSms:
     def _client_for_loop(self) -> Any:
         # The aiohttp session inside must be made on the running loop, so build lazily.
         if self._client is None:
-            from twilio.rest import Client
+            from twilio.rest import Client  # noqa: PLC0415 - twilio loads only with the Twilio backend
 
             s = self._settings
             self._http = _twilio_http_client(s.twilio_api_base_url, self._timeout)
@@ -185,8 +185,8 @@ class TwilioSms:
     async def send_sms(self, *, to: str, body: str, status_callback: str | None,
                        outbox_id: int | None) -> ProviderReceipt:
         """Create the message; map Twilio's answers onto RetryableError/PermanentError."""
-        import aiohttp
-        from twilio.base.exceptions import TwilioRestException
+        import aiohttp  # noqa: PLC0415 - twilio's HTTP client, only with the Twilio backend
+        from twilio.base.exceptions import TwilioRestException  # noqa: PLC0415 - as above
 
         client = self._client_for_loop()
         kwargs: dict[str, Any] = {"to": to, "body": body}
@@ -248,7 +248,7 @@ class SmtpEmail:
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
                          outbox_id: int | None) -> ProviderReceipt:
         """Send; 4xx replies and connection trouble are retryable, 5xx permanent."""
-        import aiosmtplib
+        import aiosmtplib  # noqa: PLC0415 - loaded only with the SMTP backend
 
         s = self._settings
         message = self.build(to=to, subject=subject, text=text, html=html)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from tracker.vocabulary import LONDON
 
 
 def parse_hours(value: str) -> tuple[time, time]:

@@ -14,7 +14,7 @@ from litestar.response import Template
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
 from tracker.notify.inbound import handle_inbound
-from tracker.plans.access import Caller
+from tracker.people.caller import Caller
 from tracker.settings import Settings
 
 TWIML = "application/xml"
@@ -26,7 +26,7 @@ async def _verified_form(request: Request) -> dict[str, str] | None:
     Twilio signs the exact URL it called, so it is rebuilt from PUBLIC_BASE_URL (what Twilio
     was given) rather than from the request, which a proxy may have rewritten.
     """
-    from twilio.request_validator import RequestValidator
+    from twilio.request_validator import RequestValidator  # noqa: PLC0415 - twilio loads only for its webhooks
 
     settings: Settings = request.app.state["settings"]
     signature = request.headers.get("x-twilio-signature", "")

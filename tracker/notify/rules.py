@@ -7,7 +7,8 @@ and the old pending row is cancelled. A nudge is only intended inside its window
 `due_at` until `until`); a pending row that is no longer intended — the action was updated,
 done or cancelled, the report submitted, the window passed — is cancelled by the dispatcher.
 
-Only the standard library and the working calendar (data it is given) are used here.
+Only the standard library, the plan vocabulary and the working calendar (data it is given) are
+used here.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
-OPEN_STATUSES = frozenset({"not_started", "in_progress"})
-REVIEW_KINDS = frozenset({"review_cp", "cin_review"})
+from tracker.vocabulary import LONDON, OPEN_STATUSES, REVIEW_KINDS
+
 RULES = ("action_before", "action_due", "action_overdue", "report_due", "chair_summary",
          "review_coming", "weekly_digest")
 

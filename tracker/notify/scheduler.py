@@ -1,11 +1,12 @@
 """The clock that ticks the dispatcher: APScheduler 3.x in the app's lifespan, owning no nudge state.
 
-All periodic jobs are registered here, in JOBS; each is a plain async function of a Dispatcher,
-testable without a scheduler. Nudge state lives in the outbox table, so any number of
-instances can run this clock: claims never overlap (see Dispatcher.claim), and APScheduler's
-`coalesce`/`max_instances=1` stop one process from piling up ticks when a batch is slow.
-`shutdown(wait=False)` cancels a running tick; a tick is safe to interrupt because every step
-is its own committed, guarded update (an interrupted send ends as `unknown` or is released).
+The periodic jobs themselves are registered in one place, `tracker.bootstrap.jobs`; each is a
+plain async function, testable without a scheduler. Nudge state lives in the outbox table,
+so any number of instances can run this clock: claims never overlap (see Dispatcher.claim),
+and APScheduler's `coalesce`/`max_instances=1` stop one process from piling up ticks when a
+batch is slow. `shutdown(wait=False)` cancels a running tick; a tick is safe to interrupt
+because every step is its own committed, guarded update (an interrupted send ends as
+`unknown` or is released).
 """
 
 from __future__ import annotations
@@ -13,14 +14,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
 
-from tracker.clock import Clock, SystemClock
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from tracker.clock import SystemClock
 from tracker.notify.dispatcher import Dispatcher
-from tracker.notify.providers import providers_for
-from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: its id, the coroutine function to run, and seconds between runs."""
+
+    id: str
+    run: Callable[[], Awaitable[None]]
+    every_seconds: float
 
 
 async def dispatch_tick(dispatcher: Dispatcher) -> None:
@@ -34,53 +44,17 @@ async def dispatch_tick(dispatcher: Dispatcher) -> None:
         log.info(report.summary())
 
 
-async def housekeeping(dispatcher: Dispatcher) -> None:
-    """Delete what can never be used again: old staff and family sessions, spent rate limits."""
-    from tracker.family.sessions import prune_sessions as prune_family_sessions
-    from tracker.security.ratelimit import prune as prune_rate_limits
-    from tracker.staff.sessions import prune_sessions as prune_staff_sessions
-
-    now = dispatcher.clock.now()
+@asynccontextmanager
+async def running(jobs: list[Job]) -> AsyncIterator[None]:
+    """Run the jobs on an AsyncIOScheduler while the block runs; each starts at once."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    # The first run is as soon as the app is up, then every interval (scheduler time).
+    first = SystemClock().now()
+    for job in jobs:
+        scheduler.add_job(job.run, "interval", seconds=job.every_seconds, id=job.id, coalesce=True,
+                          max_instances=1, misfire_grace_time=None, next_run_time=first)
+    scheduler.start()
     try:
-        staff = await prune_staff_sessions(now=now)
-        family = await prune_family_sessions(now=now)
-        limits = await prune_rate_limits(now=now)
-    except Exception:
-        log.exception("housekeeping failed")
-        return
-    if staff or family or limits:
-        log.info("housekeeping: %d staff sessions, %d family sessions, %d rate-limit windows deleted",
-                 staff, family, limits)
-
-
-# (job id, function, seconds between runs from settings)
-JOBS: list[tuple[str, Callable[[Dispatcher], Awaitable[None]], Callable[[Settings], float]]] = [
-    ("nudges-dispatch", dispatch_tick, lambda s: s.dispatch_interval_seconds),
-    ("housekeeping", housekeeping, lambda s: 3600.0),
-]
-
-
-def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any]:
-    """A Litestar lifespan that runs JOBS while the app serves."""
-
-    @asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[None]:
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        providers = providers_for(settings)
-        dispatcher = Dispatcher(settings=settings, providers=providers, clock=clock)
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        # The first tick runs as soon as the app is up, then every interval (scheduler time).
-        first = SystemClock().now()
-        for job_id, fn, every in JOBS:
-            scheduler.add_job(fn, "interval", seconds=every(settings), args=[dispatcher],
-                              id=job_id, coalesce=True, max_instances=1, misfire_grace_time=None,
-                              next_run_time=first)
-        scheduler.start()
-        try:
-            yield
-        finally:
-            scheduler.shutdown(wait=False)
-            await providers.close()
-
-    return lifespan
+        yield
+    finally:
+        scheduler.shutdown(wait=False)

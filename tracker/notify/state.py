@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from tracker.clock import local_date
 from tracker.notify.rules import (
@@ -20,8 +20,6 @@ from tracker.settings import Settings
 
 def rule_settings(settings: Settings) -> RuleSettings:
     """The rules' timings from settings."""
-    from datetime import time
-
     return RuleSettings(
         nudge_time=time.fromisoformat(settings.nudge_time),
         professional_working_days_before=settings.professional_working_days_before,

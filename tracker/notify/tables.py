@@ -6,7 +6,8 @@ from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from tracker.plans.tables import FamilyMember, StaffUser
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import FamilyMember
 
 CHANNELS = ("sms", "email")
 # pending -> sending -> sent -> delivered | failed; sending -> unknown (lease ran out after the

@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from tracker.errors import Forbidden, NotFound
-from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family, StaffUser
-
-ROLES = ("professional", "chair", "admin")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A signed-in professional, as the access rules see them."""
-
-    id: int
-    name: str
-    email: str
-    roles: frozenset[str]
-
-    @property
-    def is_admin(self) -> bool:
-        """Admins see every family."""
-        return "admin" in self.roles
-
-    @property
-    def is_chair(self) -> bool:
-        """Chairs (QAROs) run conferences and review plans."""
-        return "chair" in self.roles
-
-    @classmethod
-    def from_row(cls, row: dict) -> Caller:
-        """Build from a staff_user row."""
-        return cls(
-            id=row["id"],
-            name=row["name"],
-            email=row["email"],
-            roles=parse_roles(row["roles"]),
-        )
-
-
-def parse_roles(value: str) -> frozenset[str]:
-    """The stored comma-separated roles as a set."""
-    return frozenset(r.strip() for r in (value or "").split(",") if r.strip() in ROLES)
+from tracker.people.caller import Caller
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family
 
 
 async def visible_family_ids(caller: Caller) -> set[int] | None:
@@ -119,6 +84,17 @@ async def require_manage(caller: Caller, family_id: int) -> None:
         )
 
 
+async def require_arrange_conference(caller: Caller, family_id: int) -> None:
+    """May arrange a conference for this family: the same right as changing its plan.
+
+    The one rule for the API route and the staff page alike (NotFound when hidden, Forbidden
+    when visible but not the caller's to manage).
+    """
+    await require_family(caller, family_id)
+    if not await can_manage_family(caller, family_id):
+        raise Forbidden("Only the lead professional, the chair or an admin can arrange a conference.")
+
+
 async def require_action_update(caller: Caller, action_id: int) -> int:
     """May add a progress update to this action: its owner, or whoever manages the family.
 
@@ -138,7 +114,7 @@ async def require_action_update(caller: Caller, action_id: int) -> int:
     raise Forbidden("Only the action's owner, the lead professional or the chair can update it.")
 
 
-async def active_user(user_id: int) -> dict | None:
+async def active_user(user_id: int) -> dict[str, Any] | None:
     """The staff user row when it exists and is active."""
     return (
         await StaffUser.select()

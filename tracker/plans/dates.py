@@ -6,10 +6,13 @@ import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import holidays
 
-CONFERENCE_KINDS: tuple[str, ...] = ("initial_cp", "review_cp", "cin_review")
+from tracker.vocabulary import CONFERENCE_KINDS
+
+__all__ = ["CONFERENCE_KINDS"]
 
 _ONE_DAY = timedelta(days=1)
 
@@ -115,6 +118,12 @@ class WorkingCalendar:
                 count += 1
             d += _ONE_DAY
         return count
+
+
+@lru_cache(maxsize=1)
+def england_calendar() -> WorkingCalendar:
+    """The one shared England working calendar (each year's bank holidays load once)."""
+    return WorkingCalendar.england()
 
 
 def add_months(d: date, months: int) -> date:

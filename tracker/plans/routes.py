@@ -10,16 +10,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET as msgspec_unset
 
+from tracker.audit import Actor
 from tracker.errors import FieldErrors, Forbidden
+from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import (
-    Caller,
     can_manage_family,
     require_action_update,
+    require_arrange_conference,
     require_family,
     require_manage,
 )
-from tracker.plans.audit import Actor
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,
@@ -112,11 +113,7 @@ class ConferenceController(Controller):
         now: NamedDependency[datetime],
     ) -> Response[dict[str, Any]]:
         """Schedule or record a conference."""
-        await require_family(caller, data.family_id)
-        chairing = caller.is_chair and getattr(data, "chair_id", None) == caller.id
-        if not chairing and not await can_manage_family(caller, data.family_id):
-            raise Forbidden(
-                "Only the lead professional, the chair or an admin can arrange a conference.")
+        await require_arrange_conference(caller, data.family_id)
         conference_id = await service.create_conference(
             data=data, actor=api_actor(caller), now=now)
         return Response(await service.conference_view(conference_id), status_code=201)

@@ -8,15 +8,20 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
-PreferredChannel = Literal["sms", "email", "none"]
-ConferenceKind = Literal["initial_cp", "review_cp", "cin_review"]
-Decision = Literal["cp_plan", "cin_plan", "no_plan"]
-Category = Literal["neglect", "physical", "emotional", "sexual"]
-PlanKind = Literal["child_protection", "child_in_need"]
-ActionStatus = Literal["not_started", "in_progress", "done", "not_achieved", "cancelled"]
+from tracker.vocabulary import (
+    ACTION_STATUSES,
+    OPEN_STATUSES,
+    ActionStatus,
+    Category,
+    ConferenceKind,
+    Decision,
+    PlanKind,
+)
 
-ACTION_STATUSES: tuple[str, ...] = ActionStatus.__args__  # type: ignore[attr-defined]
-OPEN_STATUSES = frozenset({"not_started", "in_progress"})
+__all__ = ["ACTION_STATUSES", "OPEN_STATUSES", "ActionStatus", "Category", "ConferenceKind", "Decision",
+           "PlanKind"]
+
+PreferredChannel = Literal["sms", "email", "none"]
 
 # The seven steps of the seed, in the order a conference takes them.
 SEVEN_STEPS: tuple[tuple[str, str], ...] = (

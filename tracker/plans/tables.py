@@ -1,4 +1,8 @@
-"""Piccolo tables for the plan domain: families, people, conferences, plans, actions, audit."""
+"""Piccolo tables for the plan domain: families, members, children, conferences, plans, actions.
+
+ALL_TABLES is the `plans` Piccolo app; it also lists StaffUser and ApiToken (tracker.people)
+and AuditEvent (tracker.audit), because this app's migrations created them.
+"""
 
 from __future__ import annotations
 
@@ -15,31 +19,8 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-
-class StaffUser(Table, tablename="staff_user"):
-    """A professional who signs in: social worker, health visitor, teacher, chair, admin."""
-
-    name = Varchar(length=200)
-    email = Varchar(length=254, unique=True)
-    role_title = Varchar(length=200, default="")
-    agency = Varchar(length=200, default="")
-    phone = Varchar(length=20, null=True, default=None)
-    # Comma-separated subset of professional, chair, admin (portable across SQLite/PostgreSQL).
-    roles = Varchar(length=100, default="professional")
-    password_hash = Varchar(length=300, null=True, default=None, secret=True)
-    active = Boolean(default=True)
-    created_at = Timestamptz(default=TimestamptzNow())
-
-
-class ApiToken(Table, tablename="api_token"):
-    """A bearer token for the JSON API; only its SHA-256 hash is kept."""
-
-    user = ForeignKey(StaffUser)
-    token_hash = Varchar(length=64, unique=True, secret=True)
-    label = Varchar(length=100, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    last_used_at = Timestamptz(null=True, default=None)
-    revoked_at = Timestamptz(null=True, default=None)
+from tracker.audit import AuditEvent
+from tracker.people.tables import ApiToken, StaffUser
 
 
 class Family(Table, tablename="family"):
@@ -180,23 +161,6 @@ class PlanMessage(Table, tablename="plan_message"):
     body = Text()
     channel = Varchar(length=20)  # family_link, sms
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
-
-
-class AuditEvent(Table, tablename="audit_event"):
-    """An append-only record of a change; database triggers refuse updates and deletes."""
-
-    at = Timestamptz(index=True)
-    actor_kind = Varchar(length=10)  # user, member, system
-    actor_user_id = Integer(null=True, default=None)
-    actor_member_id = Integer(null=True, default=None)
-    actor_label = Varchar(length=200, default="")
-    channel = Varchar(length=20)  # web, api, family_link, sms, system
-    record_type = Varchar(length=40)
-    record_id = Integer()
-    action = Varchar(length=10)  # create, update, delete
-    changes = Text(default="{}")  # JSON {field: [old, new]}
-    family_id = Integer(null=True, default=None, index=True)
-    plan_id = Integer(null=True, default=None, index=True)
 
 
 ALL_TABLES: tuple[type[Table], ...] = (

@@ -8,9 +8,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from tracker.audit import Actor
 from tracker.errors import FieldErrors
-from tracker.plans.access import ROLES
-from tracker.plans.audit import Actor
+from tracker.people.caller import ROLES
 from tracker.staff import users
 from tracker.staff.sessions import current_caller, require_role
 

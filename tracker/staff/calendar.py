@@ -7,23 +7,22 @@ link opens the detail in the tracker, behind sign-in.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import icalendar
 
-from tracker.accounts import hash_token
+from tracker import audit, tokens
+from tracker.audit import Actor
 from tracker.clock import LONDON
 from tracker.db import atomic
-from tracker.plans import audit
-from tracker.plans.access import Caller
-from tracker.plans.audit import Actor
-from tracker.plans.tables import Action, Conference, ConferenceInvitee, StaffUser
+from tracker.people.caller import Caller
+from tracker.people.tables import StaffUser
+from tracker.plans.tables import Action, Conference, ConferenceInvitee
 from tracker.staff.tables import CalendarFeed
+from tracker.vocabulary import OPEN_STATUSES
 
-OPEN_STATUSES = ("not_started", "in_progress")
 CONFERENCE_LENGTH = timedelta(hours=2)
 # How far back the feed reaches: recent past for context, not the whole history.
 LOOK_BACK = timedelta(days=90)
@@ -41,13 +40,13 @@ def family_ref(family_id: int) -> str:
 
 async def issue_feed(*, caller: Caller, now: datetime) -> str:
     """A new secret feed URL token for the caller; any older feed stops working."""
-    token = secrets.token_urlsafe(32)
+    token, token_hash = tokens.issue(32)
     actor = Actor.user(caller.id, caller.name, channel="web")
     async with atomic():
-        await _revoke(caller.id, now=now, actor=actor)
+        await revoke_all(caller.id, now=now, actor=actor)
         feed_id = (
             await CalendarFeed.insert(
-                CalendarFeed(user=caller.id, token_hash=hash_token(token), created_at=now)
+                CalendarFeed(user=caller.id, token_hash=token_hash, created_at=now)
             ).returning(CalendarFeed.id)
         )[0]["id"]
         await audit.record(actor=actor, now=now, record_type="calendar_feed", record_id=feed_id,
@@ -58,10 +57,10 @@ async def issue_feed(*, caller: Caller, now: datetime) -> str:
 async def revoke_feed(*, caller: Caller, now: datetime) -> int:
     """Stop the caller's feed URL working; returns how many feeds were live."""
     async with atomic():
-        return await _revoke(caller.id, now=now, actor=Actor.user(caller.id, caller.name, channel="web"))
+        return await revoke_all(caller.id, now=now, actor=Actor.user(caller.id, caller.name, channel="web"))
 
 
-async def _revoke(user_id: int, *, now: datetime, actor: Actor) -> int:
+async def revoke_all(user_id: int, *, now: datetime, actor: Actor) -> int:
     revoked = await CalendarFeed.update({CalendarFeed.revoked_at: now}).where(
         (CalendarFeed.user == user_id) & CalendarFeed.revoked_at.is_null()
     ).returning(CalendarFeed.id)
@@ -73,7 +72,7 @@ async def _revoke(user_id: int, *, now: datetime, actor: Actor) -> int:
 
 async def revoke_user_feeds(user_id: int, *, now: datetime, actor: Actor) -> int:
     """Revoke a user's feeds (deactivation); call inside the caller's transaction."""
-    return await _revoke(user_id, now=now, actor=actor)
+    return await revoke_all(user_id, now=now, actor=actor)
 
 
 async def live_feed(user_id: int) -> dict[str, Any] | None:
@@ -85,13 +84,13 @@ async def live_feed(user_id: int) -> dict[str, Any] | None:
 
 async def feed_owner(token: str, *, now: datetime) -> int | None:
     """The active user a feed token belongs to (and note the fetch), or None."""
-    if not token or len(token) > 100:
+    if not tokens.presented(token):
         return None
     row = await CalendarFeed.select(
         CalendarFeed.id, CalendarFeed.user.id.as_alias("uid"),
         CalendarFeed.user.active.as_alias("active"),
     ).where(
-        (CalendarFeed.token_hash == hash_token(token)) & CalendarFeed.revoked_at.is_null()
+        tokens.matches(CalendarFeed.token_hash, token) & CalendarFeed.revoked_at.is_null()
     ).first()
     if row is None or not row["active"]:
         return None
@@ -105,7 +104,7 @@ async def feed_events(user_id: int, *, now: datetime) -> dict[str, list[dict[str
     actions = await Action.select(
         Action.id, Action.due_on, Action.plan.family.as_alias("family_id"),
     ).where(
-        (Action.owner_user == user_id) & Action.status.is_in(list(OPEN_STATUSES))
+        (Action.owner_user == user_id) & Action.status.is_in(sorted(OPEN_STATUSES))
         & Action.due_on.is_not_null() & (Action.due_on >= since_day)
         & (Action.plan.status == "active")
     ).order_by(Action.due_on)

@@ -13,16 +13,11 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from tracker.clock import local_date
+from tracker.vocabulary import STATUS_WORDS
 
 # Statuses in the order they are stacked, with words and GOV.UK Frontend colours.
 STATUS_ORDER: tuple[str, ...] = ("done", "in_progress", "not_started", "not_achieved")
-STATUS_LABELS: Mapping[str, str] = {
-    "done": "Done",
-    "in_progress": "In progress",
-    "not_started": "Not started yet",
-    "not_achieved": "Not achieved",
-    "cancelled": "No longer needed",
-}
+STATUS_LABELS: Mapping[str, str] = STATUS_WORDS
 STATUS_COLOURS: Mapping[str, str] = {
     "done": "#00703c",
     "in_progress": "#1d70b8",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,9 +22,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracker.accounts import hash_token
+from tracker import tokens
 from tracker.errors import Forbidden, NotFound
-from tracker.plans.access import Caller, parse_roles
+from tracker.people.caller import Caller, parse_roles
 from tracker.settings import Settings
 from tracker.staff.tables import StaffSession
 
@@ -48,17 +47,12 @@ PUBLIC_PAGES = re.compile(
 )
 
 
-def new_session_id() -> str:
-    """A fresh 256-bit random session id (the cookie value)."""
-    return secrets.token_urlsafe(32)
-
-
 async def start_session(*, user_id: int, now: datetime) -> str:
     """Open a session for the user; returns the raw id for the cookie (never stored)."""
-    raw = new_session_id()
+    raw, session_hash = tokens.issue(32)  # 256 random bits
     await StaffSession.insert(
         StaffSession(
-            session_hash=hash_token(raw), user=user_id, created_at=now, last_seen_at=now,
+            session_hash=session_hash, user=user_id, created_at=now, last_seen_at=now,
             expires_at=now + ABSOLUTE_TIMEOUT,
         )
     )
@@ -69,7 +63,7 @@ async def end_session(raw: str, *, now: datetime, reason: str = "signout") -> No
     """End the session behind a cookie value, if it is still open."""
     await StaffSession.update(
         {StaffSession.ended_at: now, StaffSession.ended_reason: reason}
-    ).where((StaffSession.session_hash == hash_token(raw)) & StaffSession.ended_at.is_null())
+    ).where(tokens.matches(StaffSession.session_hash, raw) & StaffSession.ended_at.is_null())
 
 
 async def end_user_sessions(user_id: int, *, now: datetime, reason: str) -> int:
@@ -84,7 +78,7 @@ async def end_user_sessions(user_id: int, *, now: datetime, reason: str) -> int:
 
 async def caller_for_session(raw: str, *, now: datetime) -> Caller | None:
     """The active user behind a session cookie, or None; ends sessions that have timed out."""
-    if not raw or len(raw) > 100:
+    if not tokens.presented(raw):
         return None
     row = await StaffSession.select(
         StaffSession.id,
@@ -96,7 +90,7 @@ async def caller_for_session(raw: str, *, now: datetime) -> Caller | None:
         StaffSession.user.roles.as_alias("roles"),
         StaffSession.user.active.as_alias("active"),
     ).where(
-        (StaffSession.session_hash == hash_token(raw)) & StaffSession.ended_at.is_null()
+        tokens.matches(StaffSession.session_hash, raw) & StaffSession.ended_at.is_null()
     ).first()
     if row is None:
         return None

@@ -9,18 +9,18 @@ reset clears the account's counter).
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracker.accounts import check_password_strength, hash_password, hash_token, verify_password
+from tracker import audit, tokens
+from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.errors import FieldErrors
-from tracker.plans import audit
-from tracker.plans.access import Caller
-from tracker.plans.audit import Actor
-from tracker.plans.tables import StaffUser
+from tracker.notify.outbox import enqueue
+from tracker.people.accounts import check_password_strength, hash_password, verify_password
+from tracker.people.caller import Caller
+from tracker.people.tables import StaffUser
 from tracker.security import ratelimit
 from tracker.security.ratelimit import Limit
 from tracker.staff.sessions import end_user_sessions
@@ -136,10 +136,8 @@ async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str,
 
     An invite (a new account choosing its first password) lasts 24 hours, a reset 10 minutes.
     """
-    from tracker.notify.outbox import enqueue
-
     valid_for = INVITE_VALID_FOR if invite else RESET_VALID_FOR
-    token = secrets.token_urlsafe(32)
+    token, token_hash = tokens.issue(32)
     link = f"{base_url}/reset/{token}"
     async with atomic():
         # One live link per user: an older, unused link stops working.
@@ -148,7 +146,7 @@ async def issue_reset(*, user_id: int, name: str, now: datetime, base_url: str,
         )
         reset_id = (
             await PasswordReset.insert(
-                PasswordReset(user=user_id, token_hash=hash_token(token), created_at=now,
+                PasswordReset(user=user_id, token_hash=token_hash, created_at=now,
                               expires_at=now + valid_for)
             ).returning(PasswordReset.id)
         )[0]["id"]
@@ -170,14 +168,14 @@ async def reset_is_usable(token: str, *, now: datetime) -> bool:
 
 
 async def _usable_reset(token: str, *, now: datetime) -> dict | None:
-    if not token or len(token) > 100:
+    if not tokens.presented(token):
         return None
     row = await PasswordReset.select(
         PasswordReset.id, PasswordReset.expires_at,
         PasswordReset.user.id.as_alias("uid"), PasswordReset.user.name.as_alias("name"),
         PasswordReset.user.email.as_alias("email"), PasswordReset.user.active.as_alias("active"),
     ).where(
-        (PasswordReset.token_hash == hash_token(token)) & PasswordReset.used_at.is_null()
+        tokens.matches(PasswordReset.token_hash, token) & PasswordReset.used_at.is_null()
     ).first()
     if row is None or not row["active"] or now >= row["expires_at"]:
         return None

@@ -6,7 +6,7 @@ from piccolo.columns import ForeignKey, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from tracker.plans.tables import StaffUser
+from tracker.people.tables import StaffUser
 
 
 class StaffSession(Table, tablename="staff_session"):

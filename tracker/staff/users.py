@@ -6,18 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tracker.accounts import check_password_strength, create_user
+from tracker import audit
+from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
-from tracker.plans import audit
-from tracker.plans.access import ROLES
-from tracker.plans.audit import Actor
-from tracker.plans.tables import ApiToken, StaffUser
-from tracker.plans.validate import check_email, check_text
+from tracker.people.accounts import check_password_strength, create_user
+from tracker.people.caller import ROLES
+from tracker.people.tables import ApiToken, StaffUser
 from tracker.staff import calendar
 from tracker.staff.sessions import end_user_sessions
 from tracker.staff.signin import issue_reset
 from tracker.staff.tables import PasswordReset
+from tracker.validate import check_email, check_text
 
 EDITABLE = ("name", "email", "role_title", "agency", "phone", "roles")
 

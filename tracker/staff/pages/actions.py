@@ -13,8 +13,9 @@ from litestar.response import Redirect, Template
 
 from tracker.clock import local_date
 from tracker.errors import FieldErrors, NotFound
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_action_update, require_family
+from tracker.plans.access import require_action_update, require_family
 from tracker.plans.schemas import ACTION_STATUSES
 from tracker.staff import report_files
 from tracker.staff.pages import actions_queries as queries

@@ -9,9 +9,10 @@ from typing import Any
 
 from tracker.clock import local_date
 from tracker.errors import NotFound
+from tracker.people.caller import Caller
+from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.access import Caller, can_manage_family, visible_family_ids
-from tracker.plans.schemas import OPEN_STATUSES
+from tracker.plans.access import can_manage_family, visible_family_ids
 from tracker.plans.tables import (
     Action,
     Conference,
@@ -20,13 +21,9 @@ from tracker.plans.tables import (
     Plan,
     PlanMessage,
     ProgressUpdate,
-    StaffUser,
 )
-from tracker.staff.pages.common_queries import (
-    CONFERENCE_KIND_WORDS,
-    report_state,
-    start_of_day,
-)
+from tracker.staff.pages.common_queries import report_state, start_of_day
+from tracker.vocabulary import CONFERENCE_KIND_WORDS, OPEN_STATUSES
 
 SOON_DAYS = 14
 """An open action due within this many days is 'due soon'."""

@@ -12,14 +12,16 @@ from litestar.response import Redirect, Template
 
 from tracker.clock import local_date
 from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_manage
+from tracker.plans.access import require_arrange_conference, require_manage
 from tracker.staff.pages import arrange_queries as queries
 from tracker.staff.pages import forms
 from tracker.staff.pages.common import render, see_other, web_actor
-from tracker.staff.pages.common_queries import CONFERENCE_KIND_WORDS, arranging_people
+from tracker.staff.pages.common_queries import arranging_people
 from tracker.staff.pages.conferences import conference_context
 from tracker.staff.pages.plans import action_coach
+from tracker.vocabulary import CONFERENCE_KIND_WORDS
 
 # ---------------------------------------------------------------- the when/who form
 
@@ -33,7 +35,7 @@ async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, 
 @get("/families/{family_id:int}/conferences/new")
 async def arrange_form(family_id: FromPath[int], staff: NamedDependency[Caller]) -> Template:
     """Arrange a conference: kind, date and time, chair, and the professionals to invite."""
-    await require_manage(staff, family_id)
+    await require_arrange_conference(staff, family_id)
     echo = forms.arrangement_echo(None, staff.id if staff.is_chair else None, [])
     return await _arrange_page(family_id, echo, {})
 
@@ -43,7 +45,7 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
                   staff: NamedDependency[Caller], now: NamedDependency[datetime],
                   ) -> Template | Redirect:
     """Save the conference and invite everyone; each report's due date is set by the service."""
-    await require_manage(staff, family_id)
+    await require_arrange_conference(staff, family_id)
     form = forms.arrangement(data, kinds=CONFERENCE_KIND_WORDS, today=local_date(now))
     errors = form.errors
     if form.value is not None:

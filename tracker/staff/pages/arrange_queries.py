@@ -7,13 +7,8 @@ from typing import Any
 
 from tracker.plans import service
 from tracker.plans.tables import Plan
-from tracker.staff.pages.common_queries import (
-    CONFERENCE_KIND_WORDS,
-    PLAN_KIND_WORDS,
-    arranging_people,
-    family_row,
-    owner_choices,
-)
+from tracker.staff.pages.common_queries import arranging_people, family_row, owner_choices
+from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS
 
 
 async def arrange_choices(family_id: int) -> dict[str, Any]:

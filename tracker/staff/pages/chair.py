@@ -9,8 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_family
+from tracker.plans.access import require_family
 from tracker.plans.schemas import SEVEN_STEPS
 from tracker.staff.pages import chair_queries as queries
 from tracker.staff.pages.common import render

@@ -8,24 +8,23 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
+from tracker.audit import AuditEvent
 from tracker.clock import local_date
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller
-from tracker.plans.tables import AuditEvent, Conference, Family, Plan, PlanMessage, ProgressUpdate
+from tracker.plans.tables import Conference, Family, Plan, PlanMessage, ProgressUpdate
 from tracker.staff.pages.common_queries import (
-    CONFERENCE_KIND_WORDS,
-    PLAN_KIND_WORDS,
     names_for,
     plan_pictures,
     report_counts,
     reports_for,
     start_of_day,
 )
+from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS, REVIEW_KINDS
 
 CHAIR_WEEKS = 8
 """The chair's dashboard looks this far ahead."""
 
-REVIEW_KINDS = ("review_cp", "cin_review")
 
 
 async def last_activity(family_id: int) -> datetime | None:

@@ -7,8 +7,8 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from tracker.plans.access import Caller
-from tracker.plans.audit import Actor
+from tracker.audit import Actor
+from tracker.people.caller import Caller
 
 
 def web_actor(staff: Caller) -> Actor:

@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from tracker.clock import LONDON, local_date
+from tracker.people.caller import parse_roles
+from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.access import parse_roles
 from tracker.plans.tables import (
     Action,
     Child,
@@ -20,24 +21,8 @@ from tracker.plans.tables import (
     Family,
     FamilyMember,
     ProgressUpdate,
-    StaffUser,
 )
 from tracker.staff import charts
-
-CONFERENCE_KIND_WORDS = {
-    "initial_cp": "Initial child protection conference",
-    "review_cp": "Review child protection conference",
-    "cin_review": "Child in need review",
-}
-
-DECISION_WORDS = {
-    "cp_plan": "Child protection plan",
-    "cin_plan": "Child in need plan",
-    "no_plan": "No plan needed",
-}
-
-PLAN_KIND_WORDS = {"child_protection": "Child protection plan",
-                   "child_in_need": "Child in need plan"}
 
 
 def start_of_day(day: date) -> datetime:
@@ -54,14 +39,6 @@ def report_state(due_on: date | None, submitted_at: datetime | None, today: date
     if due_on is not None and today > due_on:
         return "late"
     return "due"
-
-
-REPORT_STATE_WORDS = {
-    "in": "Received",
-    "in_late": "Received after the due date",
-    "late": "Not received yet (past due)",
-    "due": "Not received yet",
-}
 
 
 async def reports_for(conference_id: int, today: date) -> list[dict[str, Any]]:

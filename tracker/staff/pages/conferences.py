@@ -11,13 +11,15 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, can_manage_family, require_family, require_manage
-from tracker.plans.schemas import SEVEN_STEPS, PlanIn, PlanKind
+from tracker.plans.access import can_manage_family, require_family, require_manage
+from tracker.plans.schemas import SEVEN_STEPS, PlanIn
 from tracker.staff.pages import conferences_queries as queries
 from tracker.staff.pages import forms
 from tracker.staff.pages.common import render, see_other, web_actor
-from tracker.staff.pages.common_queries import CONFERENCE_KIND_WORDS, arranging_people, family_row
+from tracker.staff.pages.common_queries import arranging_people, family_row
+from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_FOR
 
 # Short hints under each step, in the seed's restorative wording: invite and ask.
 STEP_HINTS = {
@@ -35,9 +37,6 @@ STEP_HINTS = {
     "support_and_contributions": "What help does the family ask for? What will each person in "
                                  "the meeting offer to do?",
 }
-
-PLAN_KIND_FOR: dict[str, PlanKind] = {"cp_plan": "child_protection", "cin_plan": "child_in_need"}
-
 
 @get("/conferences/{conference_id:int}")
 async def conference_page(conference_id: FromPath[int], staff: NamedDependency[Caller],
@@ -117,7 +116,6 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
     conference = await service.conference_view(conference_id)
-    # Which plan a decision makes is plan vocabulary (issue 8, part 2 gives it one home).
     kind = PLAN_KIND_FOR.get(conference["decision"] or "")
     errors: dict[str, str] = {}
     if kind is None:

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import local_date
+from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.tables import Family, Plan, StaffUser
-from tracker.staff.pages.common_queries import CONFERENCE_KIND_WORDS, report_state, reports_for
+from tracker.plans.tables import Family, Plan
+from tracker.staff.pages.common_queries import report_state, reports_for
+from tracker.vocabulary import CONFERENCE_KIND_WORDS
 
 
 async def conference_page(conference_id: int, now: datetime) -> dict[str, Any]:

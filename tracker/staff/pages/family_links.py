@@ -10,15 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from litestar import get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
 from tracker.errors import FieldErrors, NotFound
-from tracker.family.links import issue_link, revoke_member_links
+from tracker.family.links import LinkPolicy, issue_link, revoke_member_links
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_manage
-from tracker.settings import get_settings
+from tracker.plans.access import require_manage
 from tracker.staff.pages.common import web_actor
 
 SECRET_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -43,20 +44,22 @@ async def _family_and_member(staff: Caller, family_id: int,
 
 @post("/families/{family_id:int}/members/{member_id:int}/link")
 async def send_link(family_id: FromPath[int], member_id: FromPath[int],
-                    staff: NamedDependency[Caller], now: NamedDependency[datetime]) -> Template:
+                    staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                    state: State) -> Template:
     """Make a fresh plan link for an adult (their old one stops) and show it this once."""
     family, member = await _family_and_member(staff, family_id, member_id)
     if not member["safe_to_contact"]:
         return _page("family_link_refused.html", status=400, family=family, member=member,
                      reason="not_safe")
+    policy = LinkPolicy.from_settings(state["settings"])
     try:
-        url = await issue_link(member_id=member_id, now=now, actor=web_actor(staff))
+        url = await issue_link(member_id=member_id, now=now, actor=web_actor(staff), policy=policy)
     except FieldErrors:
         # The only other refusal: the family has no current plan to link to.
         return _page("family_link_refused.html", status=400, family=family, member=member,
                      reason="no_plan")
     return _page("family_link_sent.html", family=family, member=member, url=url,
-                 days=get_settings().family_link_days)
+                 days=policy.days)
 
 
 @get("/families/{family_id:int}/members/{member_id:int}/stop-link")

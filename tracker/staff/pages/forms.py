@@ -23,18 +23,21 @@ from litestar.datastructures import UploadFile
 from tracker.clock import LONDON
 from tracker.errors import FieldErrors
 from tracker.plans.schemas import (
-    ACTION_STATUSES,
     SEVEN_STEPS,
     ActionIn,
     ActionPatch,
-    ActionStatus,
-    Category,
     ConferenceIn,
-    ConferenceKind,
     ConferencePatch,
-    Decision,
     OutcomeIn,
     ProgressIn,
+)
+from tracker.vocabulary import (
+    ACTION_STATUSES,
+    DECISION_WORDS,
+    ActionStatus,
+    Category,
+    ConferenceKind,
+    Decision,
 )
 
 T = TypeVar("T")
@@ -42,8 +45,7 @@ T = TypeVar("T")
 FormData = Mapping[str, Any]
 """Posted form data: a name maps to a string, a list of strings, or an uploaded file."""
 
-DECISIONS = (("cp_plan", "Child protection plan"), ("cin_plan", "Child in need plan"),
-             ("no_plan", "No plan needed"))
+DECISIONS = tuple(DECISION_WORDS.items())
 CATEGORIES = (("neglect", "Neglect"), ("physical", "Physical abuse"),
               ("emotional", "Emotional abuse"), ("sexual", "Sexual abuse"))
 

@@ -11,8 +11,9 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_family, require_manage
+from tracker.plans.access import require_family, require_manage
 from tracker.plans.smart import ActionFacts, check_action
 from tracker.staff.pages import forms
 from tracker.staff.pages import plans_queries as queries

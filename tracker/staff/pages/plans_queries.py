@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, can_manage_family
+from tracker.plans.access import can_manage_family
 from tracker.plans.tables import Action, Child, Conference, Family
 from tracker.staff.pages.common_queries import (
-    PLAN_KIND_WORDS,
     names_for,
     owner_choices,
     plan_pictures,
 )
+from tracker.vocabulary import PLAN_KIND_WORDS
 
 
 async def revision_changes(plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:

@@ -9,8 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from tracker.errors import NotFound
+from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import Caller, require_family
+from tracker.plans.access import require_family
 from tracker.staff import report_files
 from tracker.staff.pages.common_queries import report_file
 

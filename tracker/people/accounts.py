@@ -8,21 +8,16 @@ import hmac
 import secrets
 from datetime import datetime
 
+from tracker import audit, tokens
+from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.errors import FieldErrors
-from tracker.plans import audit
-from tracker.plans.access import ROLES, Caller
-from tracker.plans.audit import Actor
-from tracker.plans.tables import ApiToken, StaffUser
-from tracker.plans.validate import check_email, check_text
+from tracker.people.caller import ROLES, Caller
+from tracker.people.tables import ApiToken, StaffUser
+from tracker.validate import check_email, check_text
 
 # scrypt parameters: ~16 MiB and tens of milliseconds per hash on this class of machine.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 hex of a bearer or link token: only this is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def hash_password_sync(password: str) -> str:
@@ -113,11 +108,11 @@ async def create_user(
 
 async def issue_api_token(*, user_id: int, actor: Actor, now: datetime, label: str = "") -> str:
     """A new bearer token for the user; the plain token is returned once and never stored."""
-    token = "trk_" + secrets.token_urlsafe(32)
+    token, token_hash = tokens.issue(32, prefix="trk_")
     async with atomic():
         token_id = (
             await ApiToken.insert(
-                ApiToken(user=user_id, token_hash=hash_token(token), label=label, created_at=now)
+                ApiToken(user=user_id, token_hash=token_hash, label=label, created_at=now)
             ).returning(ApiToken.id)
         )[0]["id"]
         await audit.record(
@@ -137,7 +132,7 @@ async def caller_for_token(token: str, *, now: datetime) -> Caller | None:
         ApiToken.user.roles.as_alias("roles"),
         ApiToken.user.active.as_alias("active"),
     ).where(
-        (ApiToken.token_hash == hash_token(token)) & (ApiToken.revoked_at.is_null())
+        tokens.matches(ApiToken.token_hash, token) & (ApiToken.revoked_at.is_null())
     ).first()
     if row is None or not row["active"]:
         return None

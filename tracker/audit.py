@@ -8,9 +8,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from tracker.plans.tables import AuditEvent
+from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
 
 Channel = Literal["web", "api", "family_link", "sms", "system"]
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """An append-only record of a change; database triggers refuse updates and deletes.
+
+    Part of the `plans` Piccolo app (its migrations made the table and the triggers).
+    """
+
+    at = Timestamptz(index=True)
+    actor_kind = Varchar(length=10)  # user, member, system
+    actor_user_id = Integer(null=True, default=None)
+    actor_member_id = Integer(null=True, default=None)
+    actor_label = Varchar(length=200, default="")
+    channel = Varchar(length=20)  # web, api, family_link, sms, system
+    record_type = Varchar(length=40)
+    record_id = Integer()
+    action = Varchar(length=10)  # create, update, delete
+    changes = Text(default="{}")  # JSON {field: [old, new]}
+    family_id = Integer(null=True, default=None, index=True)
+    plan_id = Integer(null=True, default=None, index=True)
 
 
 @dataclass(frozen=True)

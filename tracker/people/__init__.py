@@ -1,0 +1,1 @@
+"""People and their credentials: professionals (StaffUser), API tokens, and the Caller value."""

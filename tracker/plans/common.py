@@ -1,0 +1,106 @@
+"""What the plan use-cases share: statutory timings, field helpers, record-to-family look-ups, the language check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from msgspec import UNSET
+
+from tracker.clock import LONDON
+from tracker.errors import NotFound
+from tracker.people.tables import StaffUser
+from tracker.plans.dates import (
+    StatutoryRules,
+    WorkingCalendar,
+    england_calendar,
+)
+from tracker.plans.language import check_text as run_check
+from tracker.plans.language import load_rules
+from tracker.plans.tables import (
+    Action,
+    Conference,
+    Plan,
+)
+from tracker.settings import get_settings
+
+HISTORY_IS_KEPT = (
+    "This plan has been replaced or ended and is kept as history: update the action on the "
+    "current plan instead."
+)
+
+
+def working_calendar() -> WorkingCalendar:
+    """England's working days (weekends and bank holidays skipped)."""
+    return england_calendar()
+
+
+def statutory_rules() -> StatutoryRules:
+    """The authority's statutory timings, from settings."""
+    s = get_settings()
+    return StatutoryRules(
+        first_review_months=s.first_review_months,
+        later_review_months=s.later_review_months,
+        report_working_days_before=s.report_working_days_before,
+        first_core_group_working_days=s.first_core_group_working_days,
+    )
+
+
+def given(value: Any) -> bool:
+    return value is not UNSET
+
+
+def as_utc(value: datetime) -> datetime:
+    """A datetime from the API: naive values are read as Europe/London local time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LONDON)
+    return value.astimezone(UTC)
+
+
+async def plan_family(plan_id: int) -> int:
+    """The family a plan belongs to (NotFound when there is no such plan)."""
+    row = await Plan.select(Plan.family).where(Plan.id == plan_id).first()
+    if row is None:
+        raise NotFound(f"plan {plan_id}")
+    return int(row["family"])
+
+
+async def conference_family(conference_id: int) -> int:
+    """The family a conference belongs to (NotFound when there is no such conference)."""
+    row = await Conference.select(Conference.family).where(
+        Conference.id == conference_id
+    ).first()
+    if row is None:
+        raise NotFound(f"conference {conference_id}")
+    return int(row["family"])
+
+
+async def action_family(action_id: int) -> int:
+    """The family an action belongs to (NotFound when there is no such action)."""
+    row = await Action.select(Action.plan.family.as_alias("family_id")).where(
+        Action.id == action_id).first()
+    if row is None:
+        raise NotFound(f"action {action_id}")
+    return int(row["family_id"])
+
+
+async def staff_directory() -> list[dict[str, Any]]:
+    """Active professionals, for pickers and name look-ups."""
+    return await StaffUser.select(
+        StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role_title,
+        StaffUser.agency, StaffUser.roles,
+    ).where(StaffUser.active == True).order_by(StaffUser.name)  # noqa: E712
+
+
+@lru_cache(maxsize=1)
+def language_rules() -> tuple[Any, ...]:
+    """The authority's language rules: LANGUAGE_RULES_PATH when set, else the bundled file."""
+    path = get_settings().language_rules_path
+    return load_rules(Path(path) if path else None)
+
+
+def check_language(text: str) -> list[dict[str, Any]]:
+    """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
+    return [f.to_dict() for f in run_check(text, language_rules())]

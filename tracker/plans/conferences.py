@@ -1,0 +1,296 @@
+"""Conferences: arrange one, record its seven steps and decision, invite professionals, track their reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tracker import audit
+from tracker.audit import Actor
+from tracker.clock import local_date
+from tracker.db import atomic
+from tracker.errors import FieldErrors, NotFound
+from tracker.people.caller import Caller, parse_roles
+from tracker.plans.access import active_user, visible_family_ids
+from tracker.plans.common import as_utc, conference_family, given, statutory_rules, working_calendar
+from tracker.plans.dates import (
+    first_core_group_by,
+    latest_review_for,
+    report_due_on,
+)
+from tracker.plans.schemas import (
+    ConferenceFields,
+    ConferenceIn,
+    ConferencePatch,
+)
+from tracker.plans.tables import (
+    Conference,
+    ConferenceInvitee,
+    Plan,
+)
+
+STEP_FIELDS = (
+    "family_description",
+    "children_views",
+    "worries",
+    "impact",
+    "family_reflections",
+    "what_better_looks_like",
+    "support_and_contributions",
+)
+STEP_MAX = 20_000
+
+
+async def _conference_values(
+    data: ConferenceFields, errors: dict[str, str], *, kind: str | None,
+    starts_at_current: datetime | None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if given(data.starts_at):
+        values["starts_at"] = as_utc(data.starts_at)
+    if given(data.chair_id):
+        if data.chair_id is not None:
+            chair = await active_user(data.chair_id)
+            if chair is None or "chair" not in parse_roles(chair["roles"]):
+                errors["chair_id"] = "Choose an active chair (a QARO) for this conference."
+        values["chair"] = data.chair_id
+    for name in STEP_FIELDS:
+        value = getattr(data, name)
+        if given(value):
+            if len(value) > STEP_MAX:
+                errors[name] = f"Keep this step to {STEP_MAX} characters or fewer."
+            values[name] = value.strip()
+    if given(data.decision):
+        values["decision"] = data.decision
+    if given(data.categories):
+        values["categories"] = ",".join(sorted(set(data.categories)))
+    if given(data.next_review_on):
+        values["next_review_on"] = data.next_review_on
+    return values
+
+
+def _check_decision(merged: dict[str, Any], errors: dict[str, str]) -> None:
+    decision = merged.get("decision")
+    categories = merged.get("categories") or ""
+    if categories and decision != "cp_plan":
+        errors["categories"] = "Categories apply only to a child protection plan."
+    if decision == "cp_plan" and not categories:
+        errors["categories"] = (
+            "Choose at least one category for a child protection plan "
+            "(neglect, physical, emotional, sexual)."
+        )
+    review = merged.get("next_review_on")
+    starts_at = merged.get("starts_at")
+    if review and starts_at:
+        held_on = local_date(starts_at)
+        latest = latest_review_for(merged["kind"], held_on, statutory_rules())
+        if review <= held_on:
+            errors["next_review_on"] = "The next review must come after this conference."
+        elif review > latest:
+            errors["next_review_on"] = (
+                f"The next review must be on or before {latest:%-d %B %Y} "
+                "(the statutory interval for this kind of conference)."
+            )
+
+
+async def _check_invitees(ids: list[int], errors: dict[str, str]) -> None:
+    if len(set(ids)) != len(ids):
+        errors["invitee_ids"] = "Each professional can be invited once."
+        return
+    for user_id in ids:
+        if await active_user(user_id) is None:
+            errors["invitee_ids"] = f"Professional {user_id} is not an active user."
+            return
+
+
+async def _set_invitees(
+    conference_id: int, family_id: int, ids: list[int], starts_at: datetime,
+    actor: Actor, now: datetime,
+) -> None:
+    """Invite exactly these professionals; everyone's report is due 2 working days ahead."""
+    due = report_due_on(local_date(starts_at), working_calendar(), statutory_rules())
+    current = {
+        r["user"]: r
+        for r in await ConferenceInvitee.select().where(
+            ConferenceInvitee.conference == conference_id
+        )
+    }
+    for user_id in ids:
+        if user_id in current:
+            if current[user_id]["report_due_on"] != due:
+                await ConferenceInvitee.update({ConferenceInvitee.report_due_on: due}).where(
+                    ConferenceInvitee.id == current[user_id]["id"]
+                )
+            continue
+        row_id = (
+            await ConferenceInvitee.insert(
+                ConferenceInvitee(conference=conference_id, user=user_id, report_due_on=due)
+            ).returning(ConferenceInvitee.id)
+        )[0]["id"]
+        await audit.record(
+            actor=actor, now=now, record_type="conference_invitee", record_id=row_id,
+            action="create",
+            changes=audit.created({"conference": conference_id, "user": user_id,
+                                   "report_due_on": due}),
+            family_id=family_id,
+        )
+    for user_id, row in current.items():
+        if user_id not in ids:
+            await ConferenceInvitee.delete().where(ConferenceInvitee.id == row["id"])
+            await audit.record(
+                actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
+                action="delete", changes={"user": [user_id, None]}, family_id=family_id,
+            )
+
+
+async def create_conference(*, data: ConferenceIn, actor: Actor, now: datetime) -> int:
+    """Schedule (and optionally record) a conference for a family."""
+    errors: dict[str, str] = {}
+    if not given(data.starts_at):
+        errors["starts_at"] = "Enter the date and time the conference starts."
+    values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None)
+    invitees = data.invitee_ids if given(data.invitee_ids) else []
+    await _check_invitees(invitees, errors)
+    if not errors:
+        _check_decision({**values, "kind": data.kind}, errors)
+    if errors:
+        raise FieldErrors(errors)
+    async with atomic():
+        conference_id = (
+            await Conference.insert(
+                Conference(family=data.family_id, kind=data.kind, created_at=now, **values)
+            ).returning(Conference.id)
+        )[0]["id"]
+        await audit.record(
+            actor=actor, now=now, record_type="conference", record_id=conference_id,
+            action="create", changes=audit.created({"kind": data.kind, **values}),
+            family_id=data.family_id,
+        )
+        await _set_invitees(
+            conference_id, data.family_id, invitees, values["starts_at"], actor, now
+        )
+    return conference_id
+
+
+async def update_conference(
+    *, conference_id: int, patch: ConferencePatch, actor: Actor, now: datetime
+) -> None:
+    """Record the seven steps, the decision, or change the date, chair or invitees."""
+    current = await Conference.select().where(Conference.id == conference_id).first()
+    if current is None:
+        raise NotFound(f"conference {conference_id}")
+    errors: dict[str, str] = {}
+    values = await _conference_values(
+        patch, errors, kind=None, starts_at_current=current["starts_at"]
+    )
+    if given(patch.kind):
+        values["kind"] = patch.kind
+    invitees = patch.invitee_ids if given(patch.invitee_ids) else None
+    if invitees is not None:
+        await _check_invitees(invitees, errors)
+    if not errors:
+        _check_decision({**current, **values}, errors)
+    if errors:
+        raise FieldErrors(errors)
+    async with atomic():
+        if values:
+            before = {k: current[k] for k in values}
+            await Conference.update(values).where(Conference.id == conference_id)
+            delta = audit.diff(before, values)
+            if delta:
+                await audit.record(
+                    actor=actor, now=now, record_type="conference", record_id=conference_id,
+                    action="update", changes=delta, family_id=current["family"],
+                )
+        starts_at = values.get("starts_at", current["starts_at"])
+        if invitees is not None:
+            await _set_invitees(
+                conference_id, current["family"], invitees, starts_at, actor, now
+            )
+        elif "starts_at" in values:
+            ids = [
+                r["user"] for r in await ConferenceInvitee.select(ConferenceInvitee.user).where(
+                    ConferenceInvitee.conference == conference_id)
+            ]
+            await _set_invitees(conference_id, current["family"], ids, starts_at, actor, now)
+
+
+async def mark_report_submitted(
+    *, conference_id: int, user_id: int, actor: Actor, now: datetime,
+    file_path: str | None = None,
+) -> None:
+    """An invited professional says their report is in."""
+    row = await ConferenceInvitee.select().where(
+        (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == user_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"invitation to conference {conference_id}")
+    family_id = await conference_family(conference_id)
+    values: dict[str, Any] = {"report_submitted_at": now}
+    if file_path is not None:
+        values["report_file"] = file_path
+    async with atomic():
+        await ConferenceInvitee.update(values).where(ConferenceInvitee.id == row["id"])
+        await audit.record(
+            actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
+            action="update", changes=audit.diff({k: row[k] for k in values}, values),
+            family_id=family_id,
+        )
+
+
+async def conference_view(conference_id: int) -> dict[str, Any]:
+    """A conference: when, who chairs, who is invited (reports due/in), the seven steps, decision."""
+    c = await Conference.select().where(Conference.id == conference_id).first()
+    if c is None:
+        raise NotFound(f"conference {conference_id}")
+    invitees = await ConferenceInvitee.select(
+        ConferenceInvitee.user.as_alias("user_id"),
+        ConferenceInvitee.user.name.as_alias("name"),
+        ConferenceInvitee.user.agency.as_alias("agency"),
+        ConferenceInvitee.report_due_on,
+        ConferenceInvitee.report_submitted_at,
+    ).where(ConferenceInvitee.conference == conference_id).order_by(ConferenceInvitee.id)
+    plan = await Plan.select(Plan.id).where(Plan.conference == conference_id).first()
+    held_on = local_date(c["starts_at"])
+    rules = statutory_rules()
+    statutory = {
+        "reports_due_on": report_due_on(held_on, working_calendar(), rules),
+        "latest_next_review_on": latest_review_for(c["kind"], held_on, rules),
+        "first_core_group_by": (
+            first_core_group_by(held_on, working_calendar(), rules) if c["kind"] == "initial_cp" else None
+        ),
+    }
+    return {
+        "id": c["id"],
+        "family_id": c["family"],
+        "kind": c["kind"],
+        "starts_at": c["starts_at"],
+        "chair_id": c["chair"],
+        "invitee_ids": [i["user_id"] for i in invitees],
+        "invitees": invitees,
+        "steps": {name: c[name] for name in STEP_FIELDS},
+        **{name: c[name] for name in STEP_FIELDS},
+        "decision": c["decision"],
+        "categories": [x for x in (c["categories"] or "").split(",") if x],
+        "next_review_on": c["next_review_on"],
+        "plan_id": plan["id"] if plan else None,
+        "statutory": statutory,
+    }
+
+
+async def list_conferences(
+    caller: Caller, *, family_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Conferences of the families the caller may see, soonest first."""
+    visible = await visible_family_ids(caller)
+    query = Conference.select(
+        Conference.id, Conference.family.as_alias("family_id"), Conference.kind,
+        Conference.starts_at, Conference.chair.as_alias("chair_id"), Conference.decision,
+    ).order_by(Conference.starts_at)
+    if family_id is not None:
+        query = query.where(Conference.family == family_id)
+    if visible is not None:
+        if not visible:
+            return []
+        query = query.where(Conference.family.is_in(sorted(visible)))
+    return await query

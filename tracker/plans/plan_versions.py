@@ -1,0 +1,141 @@
+"""Plan versions: the plan a conference makes, carrying a revised plan forward, ending a plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tracker import audit
+from tracker.audit import Actor
+from tracker.db import atomic
+from tracker.errors import FieldErrors, NotFound
+from tracker.plans import events
+from tracker.plans.events import PlanEnded
+from tracker.plans.schemas import (
+    OPEN_STATUSES,
+    PlanIn,
+)
+from tracker.plans.tables import (
+    Action,
+    Conference,
+    Outcome,
+    OutcomeChild,
+    Plan,
+)
+from tracker.vocabulary import PLAN_KIND_FOR
+
+
+async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
+    """Make the plan a conference decided; a review conference revises the current plan.
+
+    Revising keeps the old plan as history (superseded), copies its outcomes, carries
+    forward every open action, and leaves done, not achieved and cancelled ones behind.
+    """
+    conference = await Conference.select().where(Conference.id == data.conference_id).first()
+    if conference is None:
+        raise NotFound(f"conference {data.conference_id}")
+    errors: dict[str, str] = {}
+    expected = PLAN_KIND_FOR
+    if conference["decision"] == "no_plan":
+        errors["conference_id"] = "This conference decided that no plan is needed."
+    elif conference["decision"] in expected and expected[conference["decision"]] != data.kind:
+        errors["kind"] = (
+            f"The conference decided on a {expected[conference['decision']].replace('_', ' ')}"
+            " plan."
+        )
+    if await Plan.exists().where(Plan.conference == data.conference_id):
+        errors["conference_id"] = "This conference has already made its plan."
+    if errors:
+        raise FieldErrors(errors)
+    family_id = conference["family"]
+    async with atomic():
+        previous = await Plan.select().where(
+            (Plan.family == family_id) & (Plan.status == "active")
+        ).first()
+        version = previous["version"] + 1 if previous else 1
+        plan_id = (
+            await Plan.insert(
+                Plan(family=family_id, conference=data.conference_id, kind=data.kind,
+                     status="active", version=version,
+                     previous=previous["id"] if previous else None, started_at=now)
+            ).returning(Plan.id)
+        )[0]["id"]
+        await audit.record(
+            actor=actor, now=now, record_type="plan", record_id=plan_id, action="create",
+            changes=audit.created({"kind": data.kind, "version": version,
+                                   "conference": data.conference_id}),
+            family_id=family_id, plan_id=plan_id,
+        )
+        if previous:
+            await _carry_forward(previous["id"], plan_id, family_id, actor, now)
+    return plan_id
+
+
+async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Actor,
+                         now: datetime) -> None:
+    await Plan.update({Plan.status: "superseded", Plan.ended_at: now}).where(
+        Plan.id == old_plan)
+    await audit.record(
+        actor=actor, now=now, record_type="plan", record_id=old_plan, action="update",
+        changes={"status": ["active", "superseded"]}, family_id=family_id, plan_id=old_plan,
+    )
+    outcome_map: dict[int, int] = {}
+    for outcome in await Outcome.select().where(Outcome.plan == old_plan).order_by(
+        Outcome.position
+    ):
+        new_id = (
+            await Outcome.insert(
+                Outcome(plan=new_plan, statement=outcome["statement"],
+                        measure=outcome["measure"], position=outcome["position"],
+                        carried_from=outcome["id"])
+            ).returning(Outcome.id)
+        )[0]["id"]
+        outcome_map[outcome["id"]] = new_id
+        for link in await OutcomeChild.select(OutcomeChild.child).where(
+            OutcomeChild.outcome == outcome["id"]
+        ):
+            await OutcomeChild.insert(OutcomeChild(outcome=new_id, child=link["child"]))
+        await audit.record(
+            actor=actor, now=now, record_type="outcome", record_id=new_id, action="create",
+            changes=audit.created({"statement": outcome["statement"],
+                                   "carried_from": outcome["id"]}),
+            family_id=family_id, plan_id=new_plan,
+        )
+    open_actions = await Action.select().where(
+        (Action.plan == old_plan) & (Action.status.is_in(sorted(OPEN_STATUSES)))
+    ).order_by(Action.id)
+    for action in open_actions:
+        new_id = (
+            await Action.insert(
+                Action(plan=new_plan, outcome=outcome_map[action["outcome"]],
+                       description=action["description"], owner_user=action["owner_user"],
+                       owner_member=action["owner_member"],
+                       support_offered=action["support_offered"],
+                       support_by=action["support_by"], due_on=action["due_on"],
+                       success_measure=action["success_measure"], status=action["status"],
+                       carried_from=action["id"], created_at=now, updated_at=now)
+            ).returning(Action.id)
+        )[0]["id"]
+        await audit.record(
+            actor=actor, now=now, record_type="action", record_id=new_id, action="create",
+            changes=audit.created({"description": action["description"],
+                                   "status": action["status"], "carried_from": action["id"]}),
+            family_id=family_id, plan_id=new_plan,
+        )
+
+
+async def end_plan(*, plan_id: int, actor: Actor, now: datetime) -> None:
+    """End a plan (the conference decided no plan is needed, or the case closed)."""
+    plan = await Plan.select().where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(f"plan {plan_id}")
+    if plan["status"] != "active":
+        raise FieldErrors({"status": "Only the current plan can be ended."})
+    async with atomic():
+        await Plan.update({Plan.status: "ended", Plan.ended_at: now}).where(Plan.id == plan_id)
+        await audit.record(
+            actor=actor, now=now, record_type="plan", record_id=plan_id, action="update",
+            changes={"status": ["active", "ended"]}, family_id=plan["family"], plan_id=plan_id,
+        )
+        # The family's plan links (and open family pages) end with the plan.
+        await events.publish(PlanEnded(plan_id=plan_id, family_id=plan["family"]), actor=actor,
+                             now=now)

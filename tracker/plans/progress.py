@@ -1,0 +1,175 @@
+"""Progress: the immutable updates on an action, and a plan's progress, audit trail and family messages."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from tracker import audit
+from tracker.audit import Actor, AuditEvent
+from tracker.db import atomic
+from tracker.errors import FieldErrors, NotFound
+from tracker.plans.common import HISTORY_IS_KEPT, action_family
+from tracker.plans.schemas import (
+    OPEN_STATUSES,
+)
+from tracker.plans.tables import (
+    Action,
+    Outcome,
+    Plan,
+    PlanMessage,
+    ProgressUpdate,
+)
+
+
+async def write_progress(
+    action: dict[str, Any], family_id: int, status: str | None, note: str, actor: Actor,
+    now: datetime,
+) -> int:
+    """Inside a transaction: the immutable progress update, the new status, their audit events."""
+    from_status = action["status"]
+    to_status = status if status is not None and status != from_status else None
+    update_id = (
+        await ProgressUpdate.insert(
+            ProgressUpdate(
+                action=action["id"],
+                author_user=actor.user_id if actor.kind == "user" else None,
+                author_member=actor.member_id if actor.kind == "member" else None,
+                from_status=from_status if to_status else None,
+                to_status=to_status,
+                note=note,
+                channel=actor.channel,
+                created_at=now,
+            )
+        ).returning(ProgressUpdate.id)
+    )[0]["id"]
+    await audit.record(
+        actor=actor, now=now, record_type="progress_update", record_id=update_id,
+        action="create",
+        changes=audit.created({"action": action["id"], "from_status": from_status,
+                               "to_status": to_status, "note": note}),
+        family_id=family_id, plan_id=action["plan"],
+    )
+    if to_status:
+        await Action.update({Action.status: to_status, Action.updated_at: now}).where(
+            Action.id == action["id"])
+        await audit.record(
+            actor=actor, now=now, record_type="action", record_id=action["id"],
+            action="update", changes={"status": [from_status, to_status]},
+            family_id=family_id, plan_id=action["plan"],
+        )
+    else:
+        await Action.update({Action.updated_at: now}).where(Action.id == action["id"])
+    return update_id
+
+
+async def record_progress(
+    *, action_id: int, status: str | None, note: str, actor: Actor, now: datetime
+) -> int:
+    """Add a progress update (a status change, a note, or both) to an action."""
+    a = await Action.select().where(Action.id == action_id).first()
+    if a is None:
+        raise NotFound(f"action {action_id}")
+    errors: dict[str, str] = {}
+    if await Plan.exists().where((Plan.id == a["plan"]) & (Plan.status != "active")):
+        errors["plan"] = HISTORY_IS_KEPT
+    note = (note or "").strip()
+    if len(note) > 2000:
+        errors["note"] = "Keep the note to 2000 characters or fewer."
+    if (status is None or status == a["status"]) and not note:
+        errors["note"] = "Add a note, or choose a new status."
+    if errors:
+        raise FieldErrors(errors)
+    family_id = await action_family(action_id)
+    async with atomic():
+        return await write_progress(a, family_id, status, note, actor, now)
+
+
+async def list_updates(action_id: int) -> list[dict[str, Any]]:
+    """An action's progress updates, oldest first, with who wrote each."""
+    rows = await ProgressUpdate.select(
+        ProgressUpdate.all_columns(),
+        ProgressUpdate.author_user.name.as_alias("author_user_name"),
+        ProgressUpdate.author_member.name.as_alias("author_member_name"),
+    ).where(ProgressUpdate.action == action_id).order_by(ProgressUpdate.created_at,
+                                                          ProgressUpdate.id)
+    return [
+        {
+            "id": r["id"],
+            "action_id": r["action"],
+            "author": {
+                "kind": "user" if r["author_user"] else ("member" if r["author_member"]
+                                                         else "system"),
+                "user_id": r["author_user"],
+                "member_id": r["author_member"],
+                "name": r["author_user_name"] or r["author_member_name"] or "",
+            },
+            "from_status": r["from_status"],
+            "to_status": r["to_status"],
+            "note": r["note"],
+            "channel": r["channel"],
+            "created_at": r["created_at"],
+        }
+        for r in rows
+    ]
+
+
+async def plan_progress(plan_id: int, *, today: date) -> dict[str, Any]:
+    """Counts by status, what is overdue, and progress per outcome."""
+    plan = await Plan.select(Plan.id).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(f"plan {plan_id}")
+    outcomes = await Outcome.select(Outcome.id, Outcome.statement).where(
+        Outcome.plan == plan_id).order_by(Outcome.position, Outcome.id)
+    actions = await Action.select(
+        Action.id, Action.outcome, Action.status, Action.due_on
+    ).where(Action.plan == plan_id)
+    counts = Counter(a["status"] for a in actions)
+    overdue = [a["id"] for a in actions
+               if a["due_on"] and a["due_on"] < today and a["status"] in OPEN_STATUSES]
+    per_outcome = []
+    for o in outcomes:
+        mine = [a for a in actions if a["outcome"] == o["id"]]
+        counted = [a for a in mine if a["status"] != "cancelled"]
+        done = sum(1 for a in counted if a["status"] == "done")
+        per_outcome.append({
+            "outcome_id": o["id"],
+            "statement": o["statement"],
+            "total": len(counted),
+            "done": done,
+            "in_progress": sum(1 for a in counted if a["status"] == "in_progress"),
+            "not_started": sum(1 for a in counted if a["status"] == "not_started"),
+            "not_achieved": sum(1 for a in counted if a["status"] == "not_achieved"),
+            "overdue": sum(1 for a in mine if a["id"] in overdue),
+            "percent_done": round(100 * done / len(counted)) if counted else 0,
+        })
+    return {
+        "plan_id": plan_id,
+        "as_of": today,
+        "total": len(actions),
+        "by_status": {s: counts.get(s, 0) for s in
+                      ("not_started", "in_progress", "done", "not_achieved", "cancelled")},
+        "overdue": len(overdue),
+        "overdue_action_ids": sorted(overdue),
+        "outcomes": per_outcome,
+    }
+
+
+async def plan_audit(plan_id: int) -> list[dict[str, Any]]:
+    """Every audit event about the plan and its family, oldest first."""
+    plan = await Plan.select(Plan.family).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(f"plan {plan_id}")
+    rows = await AuditEvent.select().where(
+        (AuditEvent.plan_id == plan_id) | (AuditEvent.family_id == plan["family"])
+    ).order_by(AuditEvent.at, AuditEvent.id)
+    return [audit.event_view(r) for r in rows]
+
+
+async def plan_messages(plan_id: int) -> list[dict[str, Any]]:
+    """What the family has written on the plan (family page and text replies)."""
+    rows = await PlanMessage.select(
+        PlanMessage.all_columns(), PlanMessage.member.name.as_alias("member_name")
+    ).where(PlanMessage.plan == plan_id).order_by(PlanMessage.created_at)
+    return rows
