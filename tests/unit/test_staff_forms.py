@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from tracker.clock import LONDON
 from tracker.errors import FieldErrors
 from tracker.plans.schemas import SEVEN_STEPS, ActionIn, ActionPatch, ConferenceIn, ConferencePatch
-from tracker.staff.pages import forms
+from tracker.staff.pages import fields, forms
 
 TODAY = date(2026, 11, 28)
 
@@ -39,15 +39,15 @@ def _action(**changes: object) -> dict[str, object]:
 
 
 def test_text_takes_the_last_of_a_repeated_field_and_never_none():
-    assert forms.text({"note": ["first", "second"]}, "note") == "second"
-    assert forms.text({"note": []}, "note") == ""
-    assert forms.text({}, "note") == ""
+    assert fields.text({"note": ["first", "second"]}, "note") == "second"
+    assert fields.text({"note": []}, "note") == ""
+    assert fields.text({}, "note") == ""
 
 
 def test_values_reads_one_or_many_checkboxes():
-    assert forms.values({"ids": "3"}, "ids") == ["3"]
-    assert forms.values({"ids": ["3", "4"]}, "ids") == ["3", "4"]
-    assert forms.values({}, "ids") == []
+    assert fields.values({"ids": "3"}, "ids") == ["3"]
+    assert fields.values({"ids": ["3", "4"]}, "ids") == ["3", "4"]
+    assert fields.values({}, "ids") == []
 
 
 @pytest.mark.parametrize(("parts", "message"), [
@@ -58,17 +58,17 @@ def test_values_reads_one_or_many_checkboxes():
     ({"day": "x", "month": "2", "year": "2027"}, "The due date must be a real date, like 27 3 2027"),
 ])
 def test_a_date_that_is_not_whole_or_real_says_what_to_fix(parts, message):
-    assert forms.parse_date(parts, label="the due date", required=True) == (None, message)
+    assert fields.parse_date(parts, label="the due date", required=True) == (None, message)
 
 
 def test_an_optional_date_left_blank_is_no_date_and_no_error():
-    assert forms.parse_date({"day": "", "month": "", "year": ""}, label="x") == (None, None)
+    assert fields.parse_date({"day": "", "month": "", "year": ""}, label="x") == (None, None)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("14:30", time(14, 30)), ("14.30", time(14, 30)),
                                                ("9", time(9, 0)), ("09:05", time(9, 5))])
 def test_a_time_can_be_typed_in_the_ways_people_write_it(raw, expected):
-    assert forms.parse_time(raw, label="the start time") == (expected, None)
+    assert fields.parse_time(raw, label="the start time") == (expected, None)
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -78,22 +78,22 @@ def test_a_time_can_be_typed_in_the_ways_people_write_it(raw, expected):
     ("14:3", "The start time must be a real time, like 10:00 or 14:30"),
 ])
 def test_a_time_that_is_missing_or_not_real_says_what_to_fix(raw, message):
-    assert forms.parse_time(raw, label="the start time") == (None, message)
+    assert fields.parse_time(raw, label="the start time") == (None, message)
 
 
 def test_the_owner_picker_names_a_professional_or_a_family_member():
-    assert forms.owner_from("user:4") == (4, None)
-    assert forms.owner_from("member:9") == (None, 9)
-    assert forms.owner_from("member:") == (None, None)
-    assert forms.owner_from("nobody:4") == (None, None)
+    assert fields.owner_from("user:4") == (4, None)
+    assert fields.owner_from("member:9") == (None, 9)
+    assert fields.owner_from("member:") == (None, None)
+    assert fields.owner_from("nobody:4") == (None, None)
 
 
 async def test_only_a_chosen_file_counts_as_an_upload():
     chosen = UploadFile(content_type="application/pdf", filename="report.pdf", file_data=b"%PDF")
     empty = UploadFile(content_type="application/octet-stream", filename="", file_data=b"")
-    assert forms.uploaded_file({"report": chosen}, "report") is chosen
-    assert forms.uploaded_file({"report": empty}, "report") is None
-    assert forms.uploaded_file({"report": "report.pdf"}, "report") is None
+    assert fields.uploaded_file({"report": chosen}, "report") is chosen
+    assert fields.uploaded_file({"report": empty}, "report") is None
+    assert fields.uploaded_file({"report": "report.pdf"}, "report") is None
     await chosen.close()
     await empty.close()
 

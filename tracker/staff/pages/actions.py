@@ -19,7 +19,7 @@ from tracker.plans.access import require_action_update, require_family
 from tracker.plans.schemas import ACTION_STATUSES
 from tracker.staff import report_files
 from tracker.staff.pages import actions_queries as queries
-from tracker.staff.pages import forms
+from tracker.staff.pages import fields, forms
 from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
 
 UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
@@ -92,7 +92,7 @@ async def submit_report(
     if invitation is None:
         raise NotFound(f"invitation to conference {conference_id}")
     await require_family(staff, invitation["family_id"])
-    upload = forms.uploaded_file(data, "report")
+    upload = fields.uploaded_file(data, "report")
     stored = None
     errors: dict[str, str] = {}
     if upload is not None:

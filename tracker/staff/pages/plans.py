@@ -15,7 +15,7 @@ from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_family, require_manage
 from tracker.plans.smart import ActionFacts, check_action
-from tracker.staff.pages import forms
+from tracker.staff.pages import fields, forms
 from tracker.staff.pages import plans_queries as queries
 from tracker.staff.pages.common import render, see_other, web_actor
 
@@ -84,7 +84,7 @@ async def language_hint(data: URLEncodedBody[dict[str, Any]], staff: NamedDepend
     """The restorative language check on one field, as a small partial beside it."""
     del staff  # signed-in only; the text is the caller's own and nothing is stored
     return render("partials/language_hint.html",
-                  findings=service.check_language(forms.text(data, field)[:5000]))
+                  findings=service.check_language(fields.text(data, field)[:5000]))
 
 
 @post("/hints/action")
