@@ -2,21 +2,55 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCKFILE := requirements.lock
+# The installed set follows the lock: a new lock (or pyproject) means a fresh install.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCKFILE) | cksum | cut -d' ' -f1)
+UV_REQUIREMENT := uv>=0.9,<1
+OIDC_DIR := tests/oidc
 PORT ?= 8000
 HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup browser run test test-sqlite test-postgres lint typecheck bench clean translations
+.PHONY: setup lock lock-upgrade browser oidc-provider run test test-sqlite test-postgres lint typecheck bench clean translations
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins, each file checked against its hash; then the
+# project itself without dependencies. Stops first, saying so, when pyproject.toml's
+# dependencies changed since the lock was made (`make lock` fixes that).
+$(STAMP): pyproject.toml $(LOCKFILE)
+	@$(PYTHON) scripts/lock.py --check
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCKFILE)
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Bring requirements.lock in line with pyproject.toml (after adding or changing a dependency);
+# versions already locked stay while still allowed. `make lock-upgrade` moves everything to the
+# newest allowed versions. Both install uv into .venv from PyPI; commit the lock afterwards.
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet '$(UV_REQUIREMENT)'
+	$(PY) scripts/lock.py
+
+lock-upgrade:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet '$(UV_REQUIREMENT)'
+	$(PY) scripts/lock.py --upgrade
+
+# The single sign-on tests run a real OpenID provider (npm oidc-provider) on loopback,
+# installed exactly as tests/oidc/package-lock.json pins it.
+oidc-provider: $(OIDC_DIR)/node_modules/.package-lock.json
+
+$(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Node.js for the single sign-on tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "npm is missing: install Node.js 20 or later (the single sign-on tests need it)"; exit 1; fi; \
+	fi
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 # Browser tests drive Debian's Chromium (no browser download is possible here).
 browser:
@@ -35,13 +69,13 @@ run: setup
 
 # The whole suite on the embedded SQLite database, then the database tests again on
 # PostgreSQL (skipped, with the reason shown, when no PostgreSQL answers).
-test: setup lint browser test-sqlite test-postgres
+test: setup lint browser oidc-provider test-sqlite test-postgres
 
 test-sqlite: setup
 	TEST_DB=sqlite $(PY) -m pytest -ra
 
 test-postgres: setup
-	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify tests/family tests/staff
+	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify tests/family tests/staff tests/ops
 
 # Family page text (Babel): extract to locale/messages.pot, update each language's catalogue
 # (English filled from the source text), compile the .mo files. Commit the results.
@@ -63,4 +97,4 @@ bench: setup
 	$(PY) bench/outbox_claim.py --big 200000
 
 clean:
-	rm -rf $(VENV) var/tracker.db*
+	rm -rf $(VENV) var/tracker.db* $(OIDC_DIR)/node_modules

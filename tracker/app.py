@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -18,28 +19,34 @@ from litestar.exceptions import (
 )
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from piccolo.engine import engine_finder
 
 from tracker import bootstrap, db
 from tracker.clock import Clock, SystemClock
 from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
+from tracker.edge import check_request
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
+from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.routes import ROUTES as NOTIFY_ROUTES
+from tracker.ops.logs import litestar_logging_config
+from tracker.ops.observe import observe_requests
+from tracker.ops.routes import ROUTES as OPS_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
+from tracker.staff.oidc_routes import ROUTES as STAFF_OIDC_ROUTES
 from tracker.staff.pages import router as staff_pages
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
-from tracker.staff.sessions import staff_session_middleware
+from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
-    access_log_middleware,
     csrf_config,
     redact_path,
-    security_headers_middleware,
+    security_headers_hook,
     static_router,
     template_config,
 )
@@ -51,8 +58,11 @@ def _field_errors(_: Request, exc: FieldErrors) -> Response[dict[str, Any]]:
     return Response({"detail": exc.detail, "errors": exc.errors}, status_code=400)
 
 
-def _validation_errors(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
-    """Litestar's body/parameter validation, reshaped to one message per field."""
+def _validation_errors(request: Request, exc: ValidationException) -> Response[Any]:
+    """Litestar's body/parameter validation, reshaped to one message per field.
+
+    On a staff page (a form the edge refused before its handler ran) a page says so instead.
+    """
     errors: dict[str, str] = {}
     for item in exc.extra or []:
         if isinstance(item, dict):
@@ -67,6 +77,9 @@ def _validation_errors(_: Request, exc: ValidationException) -> Response[dict[st
             errors[key] = message
     if not errors:
         errors["body"] = exc.detail or "The request body is not valid JSON of the expected shape."
+    if is_page_path(request.url.path):
+        return Template(template_name="staff/bad_request.html", status_code=400,
+                        context={"errors": errors})
     return Response(
         {"detail": "Please check the fields named below.", "errors": errors}, status_code=400
     )
@@ -91,11 +104,23 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
 
 
 @get("/health", tags=["ops"], include_in_schema=True)
-async def health() -> Response[dict[str, str]]:
-    """200 when the database answers, 503 when it does not."""
+async def health(request: Request) -> Response[dict[str, Any]]:
+    """200 when the database answers and (where it runs here) the dispatcher ticks; else 503.
+
+    The dispatcher part shows when it last ticked cleanly: ticks that keep failing, or that
+    stop coming, mean nobody is being nudged, so a monitor must hear about it.
+    """
     ok = await db.ping(engine_finder())
-    return Response({"status": "ok" if ok else "database unreachable"},
-                    status_code=200 if ok else 503)
+    body: dict[str, Any] = {"status": "ok" if ok else "database unreachable"}
+    heartbeat: Heartbeat | None = request.app.state.get("dispatcher_heartbeat")
+    if heartbeat is not None:
+        settings: Settings = request.app.state["settings"]
+        now = request.app.state["clock"].now()
+        body["dispatcher"] = heartbeat.view(now, timedelta(seconds=settings.dispatch_stall_seconds))
+        if ok and body["dispatcher"]["status"] != "ok":
+            ok = False
+            body["status"] = "dispatcher stalled"
+    return Response(body, status_code=200 if ok else 503)
 
 
 def create_app(
@@ -119,13 +144,15 @@ def create_app(
         finally:
             await db.stop(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
+            *OPS_ROUTES,
             static_router(),
             *PLAN_ROUTES,
             *FAMILY_ROUTES,
             *STAFF_AUTH_ROUTES,
+            *STAFF_OIDC_ROUTES,
             *STAFF_CALENDAR_ROUTES,
             *STAFF_ADMIN_ROUTES,
             staff_pages,
@@ -163,8 +190,15 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        middleware=[access_log_middleware, security_headers_middleware, staff_session_middleware],
+        # Every request's path, query and body are checked before any handler runs.
+        before_request=check_request,
+        middleware=[staff_session_middleware],
+        before_send=[security_headers_hook(settings)],
+        logging_config=litestar_logging_config(),
         debug=False,
     )
+    # Outside routing, so unknown paths are logged, counted and given a request id too.
+    app.asgi_handler = observe_requests(app.asgi_handler)
+    return app
 
 

@@ -87,7 +87,7 @@ async def record(
     now: datetime,
     record_type: str,
     record_id: int,
-    action: Literal["create", "update", "delete"],
+    action: Literal["create", "update", "delete", "read"],
     changes: Mapping[str, list[Any]],
     family_id: int | None = None,
     plan_id: int | None = None,

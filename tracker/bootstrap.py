@@ -96,6 +96,9 @@ def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any
     async def lifespan(app: Any) -> AsyncIterator[None]:
         providers = providers_for(settings)
         dispatcher = build_dispatcher(settings, clock, providers)
+        # /health reads the heartbeat: a dispatcher whose ticks fail or never come is reported.
+        if app is not None:
+            app.state["dispatcher_heartbeat"] = dispatcher.heartbeat
         try:
             async with scheduler.running(jobs(settings, clock, dispatcher)):
                 yield

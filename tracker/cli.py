@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 
@@ -24,6 +25,7 @@ from tracker.errors import FieldErrors
 from tracker.family import cli as family_cli
 from tracker.notify import cli as notify_cli
 from tracker.notify.providers import providers_for
+from tracker.ops.logs import configure_logging
 from tracker.people.accounts import create_user, issue_api_token
 from tracker.people.tables import StaffUser
 from tracker.settings import Settings, SettingsError, get_settings
@@ -106,10 +108,27 @@ async def _nudges(args: argparse.Namespace, clock: Clock, settings: Settings) ->
 def _serve(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
+    configure_logging(settings)
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
-    # uvicorn's own access log would write secret tokens in paths; ours redacts them.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, access_log=False)
+    # uvicorn's loggers write through our handler (LOG_FORMAT), so uvicorn configures none itself.
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None,
+                **uvicorn_proxy_options(settings))
     return 0
+
+
+def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn treats X-Forwarded-For/-Proto: believed only from TRUSTED_PROXIES.
+
+    uvicorn's default trusts 127.0.0.1 (and FORWARDED_ALLOW_IPS from the environment), so the
+    clients of any local proxy could name themselves any address and walk past every
+    per-address rate limit. With no trusted proxies the headers are not read at all.
+    """
+    proxies = settings.trusted_proxy_list
+    # uvicorn's own access log would write secret tokens in paths; ours redacts them.
+    options: dict[str, Any] = {"access_log": False, "proxy_headers": bool(proxies)}
+    if proxies:
+        options["forwarded_allow_ips"] = proxies
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from piccolo.engine import engine_finder
@@ -68,3 +69,15 @@ def atomic():  # type: ignore[no-untyped-def]
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+def for_update(query: Any) -> Any:
+    """A select whose rows stay locked until the surrounding `atomic()` transaction ends.
+
+    PostgreSQL: SELECT … FOR UPDATE, so a concurrent writer of the same row waits for this
+    transaction and then reads what it wrote. SQLite needs nothing more: `atomic()` began
+    IMMEDIATE, so this transaction already holds the database's only write lock.
+    """
+    if isinstance(engine_finder(), PostgresEngine):
+        return query.lock_rows("UPDATE")
+    return query

@@ -35,6 +35,7 @@ async def provide_caller(request: Request) -> Caller:
     if scheme.lower() == "bearer" and token.strip():
         caller = await caller_for_token(token.strip(), now=clock_of(request.app.state).now())
         if caller is not None:
+            request.scope["state"]["user_id"] = caller.id  # for the access log (an id, never a name)
             return caller
         raise NotAuthorizedException("This API token is not valid.")
     raise NotAuthorizedException("Send an API token as 'Authorization: Bearer …'.")

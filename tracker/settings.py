@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -50,6 +51,14 @@ class Settings:
     )
     host: str = field(default="127.0.0.1", metadata={"var": "HOST", "doc": "address to serve on"})
     port: int = field(default=8000, metadata={"var": "PORT", "doc": "port to serve on"})
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "var": "TRUSTED_PROXIES",
+            "doc": "comma-separated addresses or networks of reverse proxies whose "
+            "X-Forwarded-For/-Proto are believed (empty: none; the peer's address is the client's)",
+        },
+    )
     public_base_url: str = field(
         default="http://127.0.0.1:8000",
         metadata={
@@ -98,17 +107,61 @@ class Settings:
         default=45,
         metadata={"var": "FAMILY_LINK_DAYS", "doc": "a family member's plan link works this many days"},
     )
+    date_span_years: int = field(
+        default=5,
+        metadata={"var": "DATE_SPAN_YEARS",
+                  "doc": "due dates, conference and meeting times and review dates must fall within "
+                         "this many years either side of today"},
+    )
     db_pool_max: int = field(
         default=10, metadata={"var": "DB_POOL_MAX", "doc": "PostgreSQL pool size per process"}
+    )
+    # --- staff sign-in (tracker/staff/oidc.py) ---
+    password_signin: bool = field(
+        default=True,
+        metadata={"var": "PASSWORD_SIGNIN",
+                  "doc": "offer sign-in with a password (false: only single sign-on; password reset is off too)"},
+    )
+    oidc_issuer: str = field(
+        default="",
+        metadata={"var": "OIDC_ISSUER",
+                  "doc": "the OpenID Connect provider's issuer URL (e.g. https://login.microsoftonline.com/"
+                  "TENANT/v2.0); with the client id and secret it turns single sign-on on"},
+    )
+    oidc_client_id: str = field(
+        default="", metadata={"var": "OIDC_CLIENT_ID", "doc": "this service's client id at the provider"}
+    )
+    oidc_client_secret: str = field(
+        default="", repr=False,
+        metadata={"var": "OIDC_CLIENT_SECRET",
+                  "doc": "this service's client secret at the provider; the provider must allow the "
+                  "redirect URI PUBLIC_BASE_URL/signin/oidc/callback"},
+    )
+    oidc_scopes: str = field(
+        default="openid email profile",
+        metadata={"var": "OIDC_SCOPES", "doc": "scopes asked for (must include openid and give an email claim)"},
+    )
+    oidc_email_claim: str = field(
+        default="email",
+        metadata={"var": "OIDC_EMAIL_CLAIM",
+                  "doc": "the ID token claim holding the person's email (Entra ID without the email "
+                  "claim configured: preferred_username)"},
+    )
+    oidc_create_users: bool = field(
+        default=False,
+        metadata={"var": "OIDC_CREATE_USERS",
+                  "doc": "single sign-on adds an account (professional role only) for someone with none"},
     )
     # --- nudges (tracker/notify) ---
     sms_backend: str = field(
         default="console",
-        metadata={"var": "SMS_BACKEND", "doc": "console (recorded, shown at /dev/messages) or twilio"},
+        metadata={"var": "SMS_BACKEND",
+                  "doc": "console (recorded, shown at /dev/messages), twilio or notify (GOV.UK Notify)"},
     )
     email_backend: str = field(
         default="console",
-        metadata={"var": "EMAIL_BACKEND", "doc": "console (recorded, shown at /dev/messages) or smtp"},
+        metadata={"var": "EMAIL_BACKEND",
+                  "doc": "console (recorded, shown at /dev/messages), smtp or notify (GOV.UK Notify)"},
     )
     twilio_account_sid: str = field(
         default="", metadata={"var": "TWILIO_ACCOUNT_SID", "doc": "Twilio account SID (AC…)"}
@@ -128,6 +181,33 @@ class Settings:
         default="",
         metadata={"var": "TWILIO_API_BASE_URL",
                   "doc": "send Twilio API requests here instead (a test server or a proxy)"},
+    )
+    notify_api_key: str = field(
+        default="", repr=False,
+        metadata={"var": "NOTIFY_API_KEY",
+                  "doc": "GOV.UK Notify API key (`{key name}-{service id}-{secret}`, from Notify's "
+                         "API integration page)"},
+    )
+    notify_sms_template_id: str = field(
+        default="",
+        metadata={"var": "NOTIFY_SMS_TEMPLATE_ID",
+                  "doc": "the Notify text message template whose whole content is `((body))`"},
+    )
+    notify_email_template_id: str = field(
+        default="",
+        metadata={"var": "NOTIFY_EMAIL_TEMPLATE_ID",
+                  "doc": "the Notify email template with subject `((subject))` and content `((body))`"},
+    )
+    notify_base_url: str = field(
+        default="https://api.notifications.service.gov.uk",
+        metadata={"var": "NOTIFY_BASE_URL",
+                  "doc": "where Notify API requests go (change only for a test server or a proxy)"},
+    )
+    notify_callback_token: str = field(
+        default="", repr=False,
+        metadata={"var": "NOTIFY_CALLBACK_TOKEN",
+                  "doc": "the bearer token given to Notify for its delivery-receipt and received-text "
+                         "callbacks (/webhooks/notify/…); unset: those callbacks are refused"},
     )
     smtp_host: str = field(default="127.0.0.1", metadata={"var": "SMTP_HOST", "doc": "SMTP server"})
     smtp_port: int = field(default=25, metadata={"var": "SMTP_PORT", "doc": "SMTP port"})
@@ -193,16 +273,47 @@ class Settings:
         default=30,
         metadata={"var": "RETRY_BASE_SECONDS", "doc": "first retry delay; doubles each try, with jitter"},
     )
+    dispatch_stall_seconds: int = field(
+        default=300,
+        metadata={"var": "DISPATCH_STALL_SECONDS",
+                  "doc": "/health answers 503 when the dispatcher has not ticked cleanly for this long"},
+    )
     send_lease_seconds: int = field(
         default=300,
         metadata={"var": "SEND_LEASE_SECONDS",
                   "doc": "a claimed row not recorded by then is swept (to unknown if it reached the provider)"},
+    )
+    # --- operations ---
+    log_format: str = field(
+        default="text",
+        metadata={"var": "LOG_FORMAT",
+                  "doc": "text (lines for people) or json (one JSON event a line, for log collectors)"},
+    )
+    metrics_token: str = field(
+        default="", repr=False,
+        metadata={"var": "METRICS_TOKEN",
+                  "doc": "bearer token /metrics asks for (Prometheus format); unset: /metrics answers 404"},
     )
 
     @property
     def is_production(self) -> bool:
         """True when running for real people: stricter checks apply."""
         return self.env == "production"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """TRUSTED_PROXIES as a list of addresses or networks (empty: trust no proxy)."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """True when single sign-on with OpenID Connect is configured."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        """Where the provider sends the browser back (register this URI at the provider)."""
+        return f"{self.public_base_url}/signin/oidc/callback"
 
     @property
     def is_sqlite(self) -> bool:
@@ -238,8 +349,7 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"{var}: {exc}") from exc
         settings = cls(**values)  # type: ignore[arg-type]
-        if settings.env not in {"development", "test", "production"}:
-            raise SettingsError("TRACKER_ENV must be development, test or production")
+        _check(settings)
         if not settings.secret_key:
             if settings.is_production:
                 raise SettingsError(
@@ -294,3 +404,24 @@ def settings_table() -> str:
         shown = "(generated)" if f.name == "secret_key" else f"`{default}`"
         rows.append(f"| `{f.metadata['var']}` | {shown} | {f.metadata['doc']} |")
     return "\n".join(rows)
+
+
+def _check(settings: Settings) -> None:
+    """Refuse settings that cannot work together, with a message saying what to set."""
+    if settings.env not in {"development", "test", "production"}:
+        raise SettingsError("TRACKER_ENV must be development, test or production")
+    if settings.log_format not in {"text", "json"}:
+        raise SettingsError("LOG_FORMAT must be text or json")
+    for proxy in settings.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+    if not settings.password_signin and not settings.oidc_enabled:
+        raise SettingsError(
+            "PASSWORD_SIGNIN=false needs single sign-on: set OIDC_ISSUER, OIDC_CLIENT_ID and "
+            "OIDC_CLIENT_SECRET, or nobody could sign in"
+        )
+    if settings.oidc_issuer and not settings.oidc_issuer.startswith("https://") and settings.is_production:
+        raise SettingsError("OIDC_ISSUER must be an https:// address in production")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import time
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from tracker import i18n
 from tracker.clock import LONDON
@@ -124,57 +123,43 @@ def redact_path(path: str) -> str:
     return _SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
 
 
-def access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """Log each request (method, redacted path, status, time) instead of uvicorn's access log,
-    which would write family-link, reset and calendar tokens to the log in full."""
+# Security headers on every answer: a `before_send` hook runs on the app's outermost send, so
+# it also covers what never reaches a route (unrouted 404s, 405s, errors raised while routing),
+# which per-route middleware does not see.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+# Answers that hold no case data and may be cached: our vendored assets.
+CACHEABLE_PREFIXES = ("/static/",)
 
-    log = logging.getLogger("tracker.access")
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
+def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A before-send hook adding protective headers to every HTTP answer.
+
+    Handlers may set stricter values of their own (a family link's `no-referrer`); those are
+    kept. Every answer but a static asset says `Cache-Control: no-store`: pages and API
+    answers carry case data, and a shared computer's browser cache must not keep them.
+    Over https, browsers are told to use https only (HSTS).
+    """
+    defaults = dict(SECURITY_HEADERS)
+    if settings.public_base_url.startswith("https://"):
+        defaults["Strict-Transport-Security"] = HSTS
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if scope["type"] != "http" or message["type"] != "http.response.start":
             return
-        started = time.perf_counter()
-        status = 500
+        headers = MutableScopeHeaders.from_message(message)
+        present = {k.lower() for k in headers.keys()}
+        wanted = dict(defaults)
+        if not scope["path"].startswith(CACHEABLE_PREFIXES):
+            wanted["Cache-Control"] = "no-store"
+        for name, value in wanted.items():
+            if name.lower() not in present:
+                headers[name] = value
 
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, record_status)
-        finally:
-            log.info("%s %s %s %.0fms", scope["method"], redact_path(scope["path"]), status,
-                     (time.perf_counter() - started) * 1000)
-
-    return middleware
-
-
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Add protective headers to every HTTP response (handlers may set stricter ones)."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                defaults = {
-                    "X-Content-Type-Options": "nosniff",
-                    "X-Frame-Options": "DENY",
-                    "Referrer-Policy": "same-origin",
-                    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-                    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-                }
-                for name, value in defaults.items():
-                    if name.lower() not in {k.lower() for k in headers.keys()}:
-                        headers[name] = value
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+    return add_headers

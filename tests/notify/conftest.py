@@ -1,4 +1,4 @@
-"""Real peers on loopback for the nudge tests: an HTTP server speaking Twilio's Messages API and an SMTP server."""
+"""Real peers on loopback for the nudge tests: HTTP servers speaking Twilio's and Notify's APIs, an SMTP server."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import itertools
 import secrets
 import socket
 import threading
+import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
+import jwt
 import pytest
 from aiohttp import web
 
@@ -117,6 +120,126 @@ class FakeTwilio:
             await self._runner.cleanup()
 
 
+NOTIFY_SERVICE_ID = "3f7c8e2a-9b1d-4c5e-8f60-1a2b3c4d5e6f"
+NOTIFY_SECRET = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+NOTIFY_API_KEY = f"tracker_test-{NOTIFY_SERVICE_ID}-{NOTIFY_SECRET}"
+NOTIFY_SMS_TEMPLATE = "11111111-2222-4333-8444-555555555555"
+NOTIFY_EMAIL_TEMPLATE = "66666666-7777-4888-8999-aaaaaaaaaaaa"
+NOTIFY_CALLBACK_TOKEN = "notify-callback-token-0123456789"
+
+
+@dataclasses.dataclass
+class NotifyFault:
+    """One canned Notify error answer: the HTTP status, the error type and its message."""
+
+    status: int
+    error: str
+    message: str
+
+
+class FakeNotify:
+    """POST /v2/notifications/sms and /email as GOV.UK Notify answers them, checking each JWT.
+
+    Like Notify, a request is refused with 403 AuthError unless its bearer token is a JWT signed
+    HS256 with the service's secret, whose `iss` is the service id and whose `iat` is within 30
+    seconds of now.
+    """
+
+    def __init__(self) -> None:
+        self.notifications: list[dict[str, Any]] = []
+        self.refused: list[str] = []  # why each refused request was refused
+        self.faults: list[NotifyFault] = []
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self.garble_next = False  # accept the next one, but answer with a body that is not JSON
+
+    def to(self, address: str) -> list[dict[str, Any]]:
+        """Notifications accepted for one phone number or email address."""
+        return [n for n in self.notifications if address in (n.get("phone_number"), n.get("email_address"))]
+
+    def fail_next(self, status: int, error: str, message: str, *, times: int = 1) -> None:
+        """Answer the next `times` (authenticated) requests with this error."""
+        self.faults += [NotifyFault(status, error, message)] * times
+
+    @staticmethod
+    def _error(status: int, error: str, message: str) -> web.Response:
+        return web.json_response({"status_code": status, "errors": [{"error": error, "message": message}]},
+                                 status=status)
+
+    def _check_jwt(self, request: web.Request) -> str | None:
+        """Why the request's token is not acceptable, or None when it is."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or not token:
+            return "Unauthorized: authentication token must be provided"
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, key=NOTIFY_SECRET, algorithms=["HS256"],
+                                options={"verify_iat": False})
+        except jwt.InvalidTokenError as exc:
+            return f"Invalid token: signature ({exc})"
+        if header.get("alg") != "HS256" or header.get("typ") != "JWT":
+            return "Invalid token: algorithm used is not HS256"
+        if claims.get("iss") != NOTIFY_SERVICE_ID:
+            return "Invalid token: service not found"
+        iat = claims.get("iat")
+        if not isinstance(iat, int) or abs(time.time() - iat) > 30:
+            return "Error: Your system clock must be accurate to within 30 seconds"
+        return None
+
+    async def _send(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"]
+        why = self._check_jwt(request)
+        if why is not None:
+            self.refused.append(why)
+            return self._error(403, "AuthError", why)
+        if request.content_type != "application/json":
+            return self._error(400, "BadRequestError", "Content-Type must be application/json")
+        body = await request.json()
+        if self.faults:
+            fault = self.faults.pop(0)
+            return self._error(fault.status, fault.error, fault.message)
+        template_id = NOTIFY_SMS_TEMPLATE if kind == "sms" else NOTIFY_EMAIL_TEMPLATE
+        address_field = "phone_number" if kind == "sms" else "email_address"
+        if not body.get(address_field):
+            return self._error(400, "ValidationError", f"{address_field} is a required property")
+        if body.get("template_id") != template_id:
+            return self._error(400, "BadRequestError", "Template not found")
+        personalisation = body.get("personalisation") or {}
+        needed = ["body"] if kind == "sms" else ["subject", "body"]
+        missing = [name for name in needed if name not in personalisation]
+        if missing:
+            return self._error(400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}")
+        notification_id = str(uuid.uuid4())
+        self.notifications.append({"id": notification_id, "type": kind, **body})
+        if self.garble_next:
+            self.garble_next = False
+            return web.Response(text="<html>accepted</html>", status=201, content_type="text/html")
+        content: dict[str, Any] = {"body": personalisation["body"]}
+        if kind == "sms":
+            content["from_number"] = "GOVUK"
+        else:
+            content.update(subject=personalisation["subject"], from_email="tracker@notifications.service.gov.uk")
+        return web.json_response({
+            "id": notification_id, "reference": body.get("reference"), "content": content,
+            "uri": f"{self.url}/v2/notifications/{notification_id}",
+            "template": {"id": template_id, "version": 1, "uri": f"{self.url}/v2/template/{template_id}"},
+        }, status=201)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v2/notifications/{kind:sms|email}", self._send)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.2)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", free_port())
+        await site.start()
+        host, port = site._server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
+        self.url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
 class Mailbox:
     """An aiosmtpd handler that keeps every message it is given."""
 
@@ -142,6 +265,28 @@ async def twilio_server() -> AsyncIterator[FakeTwilio]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def notify_server() -> AsyncIterator[FakeNotify]:
+    """The GOV.UK Notify API stand-in on a loopback port."""
+    server = FakeNotify()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def notify_settings(notify_server: FakeNotify):  # type: ignore[no-untyped-def]
+    """Settings that send texts and emails through the loopback Notify."""
+    from tracker.settings import get_settings
+
+    return dataclasses.replace(
+        get_settings(), sms_backend="notify", email_backend="notify", notify_api_key=NOTIFY_API_KEY,
+        notify_sms_template_id=NOTIFY_SMS_TEMPLATE, notify_email_template_id=NOTIFY_EMAIL_TEMPLATE,
+        notify_base_url=notify_server.url, notify_callback_token=NOTIFY_CALLBACK_TOKEN,
+        send_rate_per_second=0, dispatch_batch_size=1000, retry_base_seconds=30, send_max_attempts=3,
+    )
 
 
 @pytest.fixture

@@ -140,10 +140,14 @@ async def test_the_app_lifespan_clock_ticks_the_dispatcher(clock):
     async with dispatcher_lifespan(settings, clock)(None):
         # The first tick materialises every rule over the whole (shared) test database before it
         # claims, which takes seconds on a loaded machine: allow up to 60 s, stop as soon as sent.
+        # Wait for the row to be recorded sent, not just for the console record: leaving the
+        # lifespan cancels a tick caught between the two, which would leave the row `sending`.
         for _ in range(1200):
-            if await ConsoleMessage.exists().where(ConsoleMessage.outbox_id == row_id):
+            row = await Outbox.select(Outbox.status).where(Outbox.id == row_id).first()
+            if row["status"] == "sent":
                 break
             await asyncio.sleep(0.05)
+    assert await ConsoleMessage.exists().where(ConsoleMessage.outbox_id == row_id)
     assert (await Outbox.select(Outbox.status).where(Outbox.id == row_id).first())["status"] == "sent"
 
 

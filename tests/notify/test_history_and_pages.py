@@ -76,17 +76,60 @@ async def test_someone_without_access_to_the_family_gets_404_and_sees_none_of_it
 
 
 async def test_dev_messages_page_shows_console_messages_to_signed_in_staff(client, clock):
-    from tests.staff.helpers import sign_in
+    from tests.staff.pages_support import as_user, give_password
 
     world = await make_world(clock.now())
-    from tests.factories import make_user
-
-    user = await make_user(clock.now(), password="a long enough passphrase 1")
+    await give_password(world.lead.id)
     ids = await _send_some(world, clock)
     assert ids["jess"]
     anonymous = await client.get("/dev/messages", follow_redirects=False)
     assert anonymous.status_code in (302, 303, 401)
-    await sign_in(client, user.email, "a long enough passphrase 1")
+    await as_user(client, world.lead)
     page = await client.get("/dev/messages")
     assert page.status_code == 200
     assert "Text to +447700900123" in page.text and "Hi Jess, a step in your plan is due" in page.text
+
+
+async def test_dev_messages_shows_a_worker_nothing_of_another_family(client, clock):
+    from tests.staff.pages_support import as_user, give_password
+
+    world = await make_world(clock.now())
+    await give_password(world.outsider.id)
+    await _send_some(world, clock)
+    # A message to the outsider themself (about no family) is theirs to see.
+    own = await enqueue(channel="email", template="password_reset", due_at=clock.now(),
+                        key=f"test:dev:own:{world.outsider.id}", recipient_user_id=world.outsider.id,
+                        context={"name": "Olly", "link": "http://x/reset/t", "minutes": 10, "hours": 0})
+    settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
+    await dispatcher.tick(materialise=False)
+    await as_user(client, world.outsider)
+    page = await client.get("/dev/messages")
+    assert page.status_code == 200
+    assert "+447700900123" not in page.text and "Hi Jess" not in page.text and "/f/" not in page.text
+    assert f"#{own}" in page.text
+
+
+async def test_dev_messages_is_not_found_unless_a_console_backend_is_in_use(migrated, clock):
+    import httpx
+
+    from tests.staff.pages_support import as_user, give_password
+    from tracker.app import create_app
+
+    world = await make_world(clock.now())
+    await give_password(world.lead.id)
+    await _send_some(world, clock)
+    for sms, email, shown in (("twilio", "smtp", None), ("twilio", "console", "Email"),
+                              ("console", "smtp", "Text")):
+        settings = dataclasses.replace(get_settings(), sms_backend=sms, email_backend=email)
+        app = create_app(settings, clock=clock, scheduler=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://testserver.local") as c:
+            await as_user(c, world.lead)
+            page = await c.get("/dev/messages")
+            if shown is None:
+                assert page.status_code == 404
+                continue
+            assert page.status_code == 200
+            # Only what the console backend in use recorded.
+            assert ("Text to +447700900123" in page.text) is (shown == "Text")

@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import json
 import random
+import secrets
 
 import httpx
 import pytest
@@ -41,7 +42,14 @@ def signed(path: str, params: dict[str, str], token: str = AUTH_TOKEN) -> dict[s
     return {"X-Twilio-Signature": RequestValidator(token).compute_signature(BASE + path, params)}
 
 
+def new_sid() -> str:
+    """A fresh message SID, shaped as Twilio's are."""
+    return "SM" + secrets.token_hex(16)
+
+
 async def post(client: httpx.AsyncClient, path: str, params: dict[str, str], **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
+    # Every message Twilio posts about carries its SID.
+    params = {"MessageSid": new_sid(), **params}
     headers = kw.pop("headers", None) or signed(path, params)
     return await client.post(path, data=params, headers=headers)
 
@@ -136,7 +144,7 @@ async def test_inbound_stop_opts_out_and_start_opts_back_in_with_audit(hooks, cl
     world = await make_world(clock.now())
     jess, number = await own_number(world)
     path = "/webhooks/twilio/inbound"
-    response = await post(hooks, path, {"From": number, "Body": "Stop", "MessageSid": "SM1"})
+    response = await post(hooks, path, {"From": number, "Body": "Stop"})
     assert response.status_code == 200 and "<Message>" not in response.text
     member = await FamilyMember.select().where(FamilyMember.id == jess).first()
     assert member["opted_out_at"] == clock.now()
@@ -144,7 +152,7 @@ async def test_inbound_stop_opts_out_and_start_opts_back_in_with_audit(hooks, cl
         (AuditEvent.record_type == "family_member") & (AuditEvent.record_id == jess)
         & (AuditEvent.channel == "sms"))
     assert events and events[-1]["actor_kind"] == "member" and events[-1]["actor_member_id"] == jess
-    await post(hooks, path, {"From": number, "Body": "START", "MessageSid": "SM2"})
+    await post(hooks, path, {"From": number, "Body": "START"})
     member = await FamilyMember.select().where(FamilyMember.id == jess).first()
     assert member["opted_out_at"] is None
 
@@ -204,3 +212,97 @@ async def test_webhooks_refuse_everything_when_no_auth_token_is_configured(migra
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         params = {"From": "+447700987654", "Body": "hi"}
         assert (await post(client, "/webhooks/twilio/inbound", params)).status_code == 403
+
+
+# ------------------------------------------------------------------ replays (keyed on MessageSid)
+
+
+async def _dispatch(clock, real_settings) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(1))
+    try:
+        await dispatcher.tick(materialise=False)
+    finally:
+        await dispatcher.providers.close()
+
+
+async def test_an_inbound_text_replayed_three_times_is_saved_once_and_emails_the_lead_once(
+        hooks, clock, real_settings, smtp_server):
+    world = await make_world(clock.now())
+    jess, number = await own_number(world)
+    lead_email = (await StaffUser.select(StaffUser.email).where(StaffUser.id == world.lead.id).first())["email"]
+    path = "/webhooks/twilio/inbound"
+    params = {"MessageSid": new_sid(), "AccountSid": "AC" + "0" * 32, "From": number,
+              "To": "+447700900999", "Body": "Could we move Thursday's meeting to the afternoon?"}
+    headers = signed(path, params)  # the very request Twilio signed, sent again as it is
+    audit_before = await AuditEvent.count()
+    answers = [await hooks.post(path, data=params, headers=headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    # Only the first answer asks Twilio to text a thank-you; a replay would text it again.
+    assert "<Message>Thank you, Jess" in answers[0].text
+    assert all("<Message>" not in a.text for a in answers[1:])
+    assert len(await PlanMessage.select().where(PlanMessage.member == jess)) == 1
+    assert await AuditEvent.count() == audit_before + 1
+    told = await Outbox.select().where(Outbox.template == "family_replied")
+    assert len(told) == 1 and told[0]["recipient_user"] == world.lead.id
+    await _dispatch(clock, real_settings)
+    assert len(smtp_server.to(lead_email)) == 1
+    # A different text from the same number is a new message.
+    again = {**params, "MessageSid": new_sid(), "Body": "Thank you."}
+    assert (await hooks.post(path, data=again, headers=signed(path, again))).status_code == 200
+    assert len(await PlanMessage.select().where(PlanMessage.member == jess)) == 2
+
+
+async def test_replayed_stop_and_help_act_and_answer_once(hooks, clock):
+    world = await make_world(clock.now())
+    jess, number = await own_number(world)
+    path = "/webhooks/twilio/inbound"
+    stop = {"MessageSid": new_sid(), "From": number, "Body": "STOP"}
+    for _ in range(3):
+        assert (await hooks.post(path, data=stop, headers=signed(path, stop))).status_code == 200
+    events = await AuditEvent.count().where(
+        (AuditEvent.record_type == "family_member") & (AuditEvent.record_id == jess))
+    start = {"MessageSid": new_sid(), "From": number, "Body": "START"}
+    for _ in range(3):
+        await hooks.post(path, data=start, headers=signed(path, start))
+    # Replaying the STOP after the START must not opt Jess out again.
+    await hooks.post(path, data=stop, headers=signed(path, stop))
+    assert (await FamilyMember.select().where(FamilyMember.id == jess).first())["opted_out_at"] is None
+    assert await AuditEvent.count().where(
+        (AuditEvent.record_type == "family_member") & (AuditEvent.record_id == jess)) == events + 1
+    help_ = {"MessageSid": new_sid(), "From": number, "Body": "HELP"}
+    replies = [(await hooks.post(path, data=help_, headers=signed(path, help_))).text for _ in range(3)]
+    assert "<Message>" in replies[0] and all("<Message>" not in r for r in replies[1:])
+
+
+async def test_a_status_callback_replayed_three_times_falls_back_once_and_tells_the_lead_once(
+        hooks, clock, real_settings, smtp_server):
+    world = await make_world(clock.now())
+    row = await sent_text(world, clock, real_settings, email="jess.replay@example.org")
+    path = f"/webhooks/twilio/status?outbox={row['id']}"
+    params = status_params(row, "undelivered", ErrorCode="30003")
+    headers = signed(path, params)
+    audit_before = await AuditEvent.count()
+    for _ in range(3):
+        assert (await hooks.post(path, data=params, headers=headers)).status_code == 200
+    settled = await Outbox.select().where(Outbox.id == row["id"]).first()
+    assert (settled["status"], settled["error_code"]) == ("failed", "30003")
+    assert await Outbox.count().where(Outbox.key == f"{row['key']}:email_fallback") == 1
+    assert await Outbox.count().where(Outbox.template == "text_undelivered") == 1
+    assert await AuditEvent.count() == audit_before
+    await _dispatch(clock, real_settings)
+    assert len(smtp_server.to("jess.replay@example.org")) == 1
+    # A later "delivered" for the same SID does not move a settled row either.
+    late = status_params(row, "delivered")
+    assert (await hooks.post(path, data=late, headers=signed(path, late))).status_code == 200
+    assert (await Outbox.select().where(Outbox.id == row["id"]).first())["status"] == "failed"
+
+
+async def test_a_webhook_without_a_message_sid_is_refused_and_changes_nothing(hooks, clock):
+    world = await make_world(clock.now())
+    jess, number = await own_number(world)
+    path = "/webhooks/twilio/inbound"
+    for sid in ("", "not-a-sid", "SM" + "0" * 100):
+        params = {"MessageSid": sid, "From": number, "Body": "STOP"}
+        response = await hooks.post(path, data=params, headers=signed(path, params))
+        assert response.status_code == 400 and "MessageSid" in response.text
+    assert (await FamilyMember.select().where(FamilyMember.id == jess).first())["opted_out_at"] is None

@@ -26,6 +26,7 @@ NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/schema")
 # Pages anyone may open, each for a stated reason.
 PUBLIC = {
     r"^/signin$": "the sign-in form",
+    r"^/signin/oidc(/callback)?$": "single sign-on: the provider's signed ID token is the credential",
     r"^/reset(/\{token\})?$": "password reset: the emailed link is the credential",
     r"^/health$": "load balancer check",
     r"^/f/": "family plan link: the token is the credential",

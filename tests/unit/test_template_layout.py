@@ -43,6 +43,8 @@ def test_breadcrumbs_and_reports_tables_are_written_once():
 def test_the_error_summary_is_written_once_for_staff_and_family_pages():
     holders = sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")
                      if 'class="govuk-error-summary"' in _text(p))
+    # Its own kind of summary: the refused fields are not on that page, so nothing to link to.
+    holders.remove("staff/bad_request.html")
     assert holders == ["govuk/components.html"]
     assert "govuk/components.html" in _text(TEMPLATES / "family" / "plan.html")
 
@@ -52,6 +54,16 @@ def _summary(errors: dict[str, str], *, translate: bool, lang: str = "en") -> st
     page = env.from_string('{% from "govuk/components.html" import error_summary with context %}'
                            "{{ error_summary(errors, translate=translate) }}")
     return page.render(errors=errors, translate=translate, lang=lang)
+
+
+def test_a_summary_can_say_what_happened_without_fields_to_link_to():
+    env = jinja_environment()
+    page = env.from_string('{% from "govuk/components.html" import error_summary %}'
+                           '{{ error_summary({}, description="Your organisation said no") }}')
+    html = page.render()
+    assert "Your organisation said no" in html and "govuk-error-summary__list" not in html
+    assert env.from_string('{% from "govuk/components.html" import error_summary %}'
+                           "{{ error_summary({}) }}").render().strip() == ""
 
 
 def test_a_staff_message_quoting_what_was_typed_is_escaped_in_the_summary():

@@ -195,6 +195,7 @@ async def provide_family_access(request: Request) -> FamilyAccess:
                                    now=request.app.state["clock"].now())
     if access is None:
         raise FamilySignedOut()
+    request.scope["state"]["member_id"] = access.member_id  # for the access log (an id, never a name)
     return access
 
 

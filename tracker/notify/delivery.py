@@ -1,4 +1,4 @@
-"""Delivery reports: Twilio status callbacks settle rows (never backwards), and failed texts fall back."""
+"""Delivery reports: providers' status callbacks settle rows (never backwards), and failed texts fall back."""
 
 from __future__ import annotations
 
@@ -21,51 +21,73 @@ TWILIO_STATUS = {
 }
 # How far along a row is; a report only ever moves a row forward. `pending` is included: a
 # report for a row we meant to retry (a timeout hid the provider's acceptance) proves it was
-# sent, and stops the retry.
-RANK = {"pending": 0, "sending": 1, "unknown": 1, "sent": 2, "delivered": 3, "failed": 3}
+# sent, and stops the retry. `error` (set aside after an unexpected failure) may have reached
+# the provider, so its report settles it.
+RANK = {"pending": 0, "sending": 1, "unknown": 1, "error": 1, "sent": 2, "delivered": 3,
+        "failed": 3}
 
 
 async def apply_status(*, outbox_id: int | None, message_sid: str, status: str,
                        error_code: str | None, now: datetime) -> str:
-    """Apply one status report; returns what happened (for logs and tests)."""
+    """Apply one Twilio status report; returns what happened (for logs and tests)."""
     new = TWILIO_STATUS.get(status.lower())
     if new is None:
         return f"ignored: status {status!r}"
+    outcome, row = await move_row(
+        outbox_id=outbox_id, provider_message_id=message_sid, new=new, channels=("sms",),
+        error_code=error_code or status, error_text=f"Twilio reported {status}", now=now)
+    if row is None or new != "failed":
+        return outcome
+    if error_code == str(OPT_OUT_CODE) and row["recipient_member"] is not None:
+        await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM, why=TWILIO_UNSUBSCRIBED)
+    else:
+        await after_failed(row, reason=f"{status} {error_code or ''}".strip(), now=now)
+    return outcome
+
+
+async def move_row(*, outbox_id: int | None, provider_message_id: str, new: str,
+                   channels: tuple[str, ...], error_code: str | None, error_text: str,
+                   now: datetime) -> tuple[str, dict[str, Any] | None]:
+    """Move one outbox row forward to `new` (an outbox status) on a provider's report.
+
+    Provider-neutral: each provider's webhook maps its own status words first. Returns what
+    happened and, when the row moved, the row as it was before (None when nothing changed).
+    """
     query = Outbox.select()
     if outbox_id is not None:
         row = await query.where(Outbox.id == outbox_id).first()
     else:
-        row = await query.where(Outbox.provider_message_id == message_sid).first()
-    if row is None or row["channel"] != "sms":
-        return "ignored: no such message"
-    if row["provider_message_id"] and message_sid and row["provider_message_id"] != message_sid:
-        return "ignored: message id does not match"
+        row = await query.where(Outbox.provider_message_id == provider_message_id).first()
+    if row is None or row["channel"] not in channels:
+        return "ignored: no such message", None
+    if row["provider_message_id"] and provider_message_id and row["provider_message_id"] != provider_message_id:
+        return "ignored: message id does not match", None
     current = row["status"]
     if current not in RANK or RANK[new] <= RANK[current]:
-        return f"ignored: {current} -> {new} would go backwards"
+        return f"ignored: {current} -> {new} would go backwards", None
     values: dict[Any, Any] = {Outbox.status: new, Outbox.updated_at: now,
                               Outbox.lease_expires_at: None}
-    if message_sid and not row["provider_message_id"]:
-        values[Outbox.provider_message_id] = message_sid
+    if provider_message_id and not row["provider_message_id"]:
+        values[Outbox.provider_message_id] = provider_message_id
     if new in ("sent", "delivered") and row["sent_at"] is None:
         values[Outbox.sent_at] = now
     if new == "delivered":
         values[Outbox.delivered_at] = now
     if new == "failed":
-        values[Outbox.error_code] = error_code or status
-        values[Outbox.error_text] = f"Twilio reported {status}"
+        values[Outbox.error_code] = error_code
+        values[Outbox.error_text] = error_text
     # Compare-and-set on the status we read: two reports racing cannot both apply.
     changed = await Outbox.update(values).where(
         (Outbox.id == row["id"]) & (Outbox.status == current)).returning(Outbox.id)
     if not changed:
-        return "ignored: changed meanwhile"
-    if new == "failed" and row["recipient_member"] is not None:
-        if error_code == str(OPT_OUT_CODE):
-            await opt_out_member(row["recipient_member"], now=now, actor=SYSTEM,
-                                 why=TWILIO_UNSUBSCRIBED)
-        else:
-            await after_text_failed(row["id"], reason=f"{status} {error_code or ''}".strip(), now=now)
-    return f"{current} -> {new}"
+        return "ignored: changed meanwhile", None
+    return f"{current} -> {new}", row
+
+
+async def after_failed(row: dict[str, Any], *, reason: str, now: datetime) -> None:
+    """What follows a failed delivery: a text to a family member falls back to email, lead told."""
+    if row["channel"] == "sms" and row["recipient_member"] is not None:
+        await after_text_failed(row["id"], reason=reason, now=now)
 
 
 async def after_text_failed(row_id: int, *, reason: str, now: datetime) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.notify import outbox
 from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.delivery import after_text_failed
+from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.providers import (
     OPT_OUT_CODE,
     PermanentError,
@@ -44,7 +45,7 @@ from tracker.notify.rules import RULES, Nudge, nudges_due
 from tracker.notify.segments import segments
 from tracker.notify.state import load_state, rule_settings
 from tracker.notify.tables import Outbox
-from tracker.notify.templates import render
+from tracker.notify.templates import Rendered, render
 from tracker.people.tables import StaffUser
 from tracker.plans.dates import WorkingCalendar, england_calendar
 from tracker.plans.tables import FamilyMember
@@ -96,6 +97,9 @@ class TickReport:
     retrying: int = 0
     failed: int = 0
     suppressed: int = 0
+    skipped: int = 0  # actions or conferences whose nudges could not be worked out
+    errors: int = 0  # outbox rows set aside after an unexpected error
+    problems: list[str] = field(default_factory=list)  # phases that failed (the heartbeat's)
     lines: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -103,7 +107,8 @@ class TickReport:
         return (f"tick at {self.now.isoformat()}: {self.materialised} new, {self.cancelled} cancelled, "
                 f"{self.claimed} claimed, {self.sent} sent, {self.deferred} deferred (quiet hours), "
                 f"{self.retrying} to retry, {self.failed} failed, {self.suppressed} suppressed, "
-                f"{self.unknown} unknown, {self.released} released")
+                f"{self.unknown} unknown, {self.released} released, {self.skipped} skipped, "
+                f"{self.errors} set aside")
 
 
 class Throttle:
@@ -211,6 +216,29 @@ async def _guarded(row_id: int, values: dict[Any, Any], status: str = "sending")
     return bool(done)
 
 
+@dataclass(frozen=True)
+class Sending:
+    """One claimed row on its way out, and the instant the attempt began."""
+
+    row: dict[str, Any]
+    now: datetime
+
+    @property
+    def id(self) -> int:
+        """The outbox row's id."""
+        return int(self.row["id"])
+
+    @property
+    def channel(self) -> str:
+        """sms or email."""
+        return str(self.row["channel"])
+
+    @property
+    def label(self) -> str:
+        """How logs and reports name it: 'sms #12 member_action_due'."""
+        return f"{self.row['channel']} #{self.row['id']} {self.row['template']}"
+
+
 class Dispatcher:
     """Ticks of the outbox; one instance per process keeps the throttle's state."""
 
@@ -232,26 +260,57 @@ class Dispatcher:
         rate = settings.send_rate_per_second
         min_lease = settings.dispatch_batch_size / rate * 2 + 60 if rate > 0 else 60
         self.lease = timedelta(seconds=max(settings.send_lease_seconds, min_lease))
+        self.heartbeat = Heartbeat(started_at=clock.now())
 
     # ---------------------------------------------------------------- the tick
 
     async def tick(self, *, materialise: bool = True) -> TickReport:
-        """Materialise, sweep lapsed leases, claim a batch, send each row, record."""
+        """Materialise, sweep lapsed leases, claim a batch, send each row, record.
+
+        One bad row never stops the tick: an action or conference whose nudges cannot be worked
+        out is skipped (and logged), and an outbox row that fails unexpectedly is set aside as
+        `error` with the reason; every other row is still materialised and sent. If the rules
+        cannot run at all, rows already queued are still sent, and the heartbeat records the
+        failure so `/health` can report a stalled dispatcher.
+        """
         now = self.clock.now()
         report = TickReport(now=now)
-        if materialise:
-            await self.materialise(now, report)
-        await self.sweep(now, report)
-        claimed = await self.claim(now, self.settings.dispatch_batch_size)
-        report.claimed = len(claimed)
-        for row_id in claimed:
-            await self.send_one(row_id, report)
+        try:
+            if materialise:
+                try:
+                    await self.materialise(now, report)
+                except Exception as exc:
+                    log.exception("nudge rules could not run this tick; sending what is queued")
+                    report.problems.append(f"materialise: {type(exc).__name__}: {exc}")
+            await self.sweep(now, report)
+            claimed = await self.claim(now, self.settings.dispatch_batch_size)
+            report.claimed = len(claimed)
+            for row_id in claimed:
+                await self.send_isolated(row_id, report)
+        except Exception as exc:
+            self.heartbeat.failed(self.clock.now(), exc)
+            raise
+        if report.problems:
+            self.heartbeat.failed(self.clock.now(), "; ".join(report.problems))
+        else:
+            self.heartbeat.succeeded(self.clock.now())
         return report
+
+    def _skip_subject(self, report: TickReport) -> Callable[[str, int, Exception], None]:
+        """The rules' on_error: log the bad action or conference by id, and carry on."""
+
+        def skip(kind: str, subject_id: int, exc: Exception) -> None:
+            log.error("nudges skipped for %s %s: %s: %s", kind, subject_id, type(exc).__name__, exc)
+            report.skipped += 1
+            report.lines.append(f"skipped {kind} #{subject_id}: {type(exc).__name__}: {exc}")
+
+        return skip
 
     async def materialise(self, now: datetime, report: TickReport) -> list[Nudge]:
         """Insert the rules' due nudges that have no row yet; cancel pending ones no longer due."""
-        state = await load_state(now)
-        wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings))
+        skip = self._skip_subject(report)
+        state = await load_state(now, skip)
+        wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings), skip)
         by_key = {n.key: n for n in wanted}
         keys = list(by_key)
         existing: set[str] = set()
@@ -260,27 +319,43 @@ class Dispatcher:
                 Outbox.key.is_in(chunk)))
         new = [by_key[k] for k in keys if k not in existing]
         for chunk in _chunks(new):
-            rows = [outbox.outbox_row(
-                channel=n.channel, template=n.template, context=n.context, due_at=n.due_at,
-                key=n.key, now=now, rule=n.rule, recipient_user_id=n.recipient_user_id,
-                recipient_member_id=n.recipient_member_id, family_id=n.family_id) for n in chunk]
-            inserted = await Outbox.insert(*rows).on_conflict(
-                target=Outbox.key, action="DO NOTHING").returning(Outbox.id)
-            report.materialised += len(inserted)
-            for n in chunk:
-                report.lines.append(f"new {n.channel} {n.template} ({n.key})")
-        live_series = {n.series for n in wanted}
+            await self._insert_nudges(chunk, now, report)
+        await self._cancel_stale(by_key, {n.series for n in wanted}, now, report)
+        return wanted
+
+    async def _insert_nudges(self, chunk: list[Nudge], now: datetime, report: TickReport) -> None:
+        """Insert a chunk in one statement; if that fails, row by row, skipping the bad one."""
+        try:
+            inserted = await _insert_outbox(chunk, now)
+        except Exception:
+            if len(chunk) == 1:
+                raise
+            for nudge in chunk:
+                try:
+                    await self._insert_nudges([nudge], now, report)
+                except Exception as exc:  # noqa: BLE001 - one bad nudge must not stop the rest
+                    log.exception("cannot queue nudge %s", nudge.key)
+                    report.skipped += 1
+                    report.lines.append(f"skipped nudge {nudge.key}: {type(exc).__name__}: {exc}")
+            return
+        report.materialised += len(inserted)
+        for n in chunk:
+            report.lines.append(f"new {n.channel} {n.template} ({n.key})")
+
+    async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str], now: datetime,
+                            report: TickReport) -> None:
+        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due)."""
         pending = await Outbox.select(Outbox.id, Outbox.key).where(
             (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
-        stale = [r for r in pending if r["key"] not in by_key]
-        for row in stale:
+        for row in pending:
+            if row["key"] in by_key:
+                continue
             series = row["key"].rsplit(":", 2)[0]
             reason = "rescheduled" if series in live_series else "no_longer_due"
             if await _guarded(row["id"], {Outbox.status: "cancelled", Outbox.reason: reason,
                                           Outbox.updated_at: now}, status="pending"):
                 report.cancelled += 1
                 report.lines.append(f"cancelled #{row['id']} ({reason}): {row['key']}")
-        return wanted
 
     async def sweep(self, now: datetime, report: TickReport) -> None:
         """Settle rows whose sender vanished (crashed) while they were `sending`."""
@@ -313,78 +388,129 @@ class Dispatcher:
 
     # ---------------------------------------------------------------- one message
 
+    async def send_isolated(self, row_id: int, report: TickReport) -> None:
+        """Send one claimed row; an unexpected failure sets that row aside and the tick goes on."""
+        try:
+            await self.send_one(row_id, report)
+        except Exception as exc:  # noqa: BLE001 - one bad row must never silence everyone else's nudges
+            log.exception("outbox row %s set aside after an unexpected error", row_id)
+            await self._set_aside(row_id, exc, report)
+
     async def send_one(self, row_id: int, report: TickReport) -> None:
-        """Send one claimed row and record what happened."""
+        """Send one claimed row and record what happened, in small steps that each may stop it."""
         row = await Outbox.select().where(Outbox.id == row_id).first()
         if row is None or row["status"] != "sending":
             return
-        now = self.clock.now()
-        label = f"{row['channel']} #{row_id} {row['template']}"
-        try:
-            recipient = await recipient_for(row)
-        except Suppressed as exc:
-            await self._suppress(row_id, exc.reason, now, report, label)
+        send = Sending(row=row, now=self.clock.now())
+        recipient = await self._recipient(send, report)
+        if recipient is None or await self._deferred(send, report):
             return
-        windows = outbox.send_windows(self.settings)
-        allowed_at = windows.next_allowed(row["channel"], now, outbox.is_bank_holiday)
-        if allowed_at > now and not outbox.ignores_quiet_hours(row["channel"], row["template"]):
-            await _guarded(row_id, {Outbox.status: "pending", Outbox.next_attempt_at: allowed_at,
-                                    Outbox.lease_expires_at: None, Outbox.updated_at: now})
-            report.deferred += 1
-            report.lines.append(f"deferred {label} until {allowed_at.isoformat()} (quiet hours)")
+        message = await self._compose(send, report)
+        if message is None:
             return
-
-        context = json.loads(row["context"] or "{}")
-        # Wording such as "due today" is decided when the message goes, not when it was queued.
-        context["today"] = local_date(now).isoformat()
-        if context.get("needs_link") and row["recipient_member"] is not None:
-            try:
-                context["link"] = await self.link_issuer(
-                    member_id=row["recipient_member"], now=now, actor=SYSTEM)
-            except (FieldErrors, NotFound):
-                await self._suppress(row_id, "no_current_plan", now, report, label)
-                return
-        try:
-            message = render(row["channel"], row["template"], context)
-        except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the tick
-            log.exception("cannot render %s", label)
-            await self._fail(row, "template", f"cannot render the message: {exc}", now, report, label)
-            return
-        provider = self.providers.sms if row["channel"] == "sms" else self.providers.email
-        count = segments(message.text) if row["channel"] == "sms" else None
-        # Committed before the call: if we die after this, the row becomes unknown, not resent.
-        if not await _guarded(row_id, {
-            Outbox.handed_at: now, Outbox.attempts: Outbox.attempts + 1,
-            Outbox.to_address: recipient.address, Outbox.sender: provider.sender,
-            Outbox.segments: count, Outbox.subject: message.subject, Outbox.updated_at: now,
-            Outbox.body_preview: mask_links(message.text, self.settings.public_base_url),
-        }):
+        provider = self.providers.sms if send.channel == "sms" else self.providers.email
+        count = segments(message.text) if send.channel == "sms" else None
+        if not await self._mark_handed(send, recipient, message, provider.sender, count):
             return
         await self._hook("handed", row)
         await self.throttle.wait(provider.sender)
-        try:
-            if row["channel"] == "sms":
-                receipt: ProviderReceipt = await self.providers.sms.send_sms(
-                    to=recipient.address, body=message.text, outbox_id=row_id,
-                    status_callback=f"{self.settings.public_base_url}/webhooks/twilio/status?outbox={row_id}")
-            else:
-                receipt = await self.providers.email.send_email(
-                    to=recipient.address, subject=message.subject, text=message.text,
-                    html=message.html, outbox_id=row_id)
-        except RetryableError as exc:
-            await self._retry(row, exc, report, label)
-            return
-        except PermanentError as exc:
-            await self._fail(row, exc.code or "permanent", exc.text, self.clock.now(), report, label)
-            if exc.code == str(OPT_OUT_CODE) and recipient.member is not None:
-                await opt_out_member(recipient.member["id"], now=self.clock.now(), actor=SYSTEM,
-                                     why=TWILIO_UNSUBSCRIBED)
-            elif row["channel"] == "sms" and row["recipient_member"] is not None:
-                await after_text_failed(row_id, reason=exc.text, now=self.clock.now())
+        receipt = await self._call_provider(send, recipient, message, report)
+        if receipt is None:
             return
         await self._hook("accepted", row)
+        await self._record_sent(send, receipt)
+        report.sent += 1
+        seg = f", {count} segment{'s' if count != 1 else ''}" if count else ""
+        report.lines.append(f"sent {send.label} to {recipient.address}{seg}")
+        await self._hook("recorded", row)
+
+    async def _recipient(self, send: Sending, report: TickReport) -> Recipient | None:
+        """Who it goes to, or None after recording why it must not go (checked at send time)."""
+        try:
+            return await recipient_for(send.row)
+        except Suppressed as exc:
+            await self._suppress(send.id, exc.reason, send.now, report, send.label)
+            return None
+
+    async def _deferred(self, send: Sending, report: TickReport) -> bool:
+        """True (and the row put back until then) when quiet hours hold this message."""
+        windows = outbox.send_windows(self.settings)
+        allowed_at = windows.next_allowed(send.channel, send.now, outbox.is_bank_holiday)
+        if allowed_at <= send.now or outbox.ignores_quiet_hours(send.channel, send.row["template"]):
+            return False
+        await _guarded(send.id, {Outbox.status: "pending", Outbox.next_attempt_at: allowed_at,
+                                 Outbox.lease_expires_at: None, Outbox.updated_at: send.now})
+        report.deferred += 1
+        report.lines.append(f"deferred {send.label} until {allowed_at.isoformat()} (quiet hours)")
+        return True
+
+    async def _compose(self, send: Sending, report: TickReport) -> Rendered | None:
+        """The message as it goes now (with a fresh plan link), or None after recording why not."""
+        row = send.row
+        context = json.loads(row["context"] or "{}")
+        # Wording such as "due today" is decided when the message goes, not when it was queued.
+        context["today"] = local_date(send.now).isoformat()
+        if context.get("needs_link") and row["recipient_member"] is not None:
+            try:
+                context["link"] = await self.link_issuer(
+                    member_id=row["recipient_member"], now=send.now, actor=SYSTEM)
+            except (FieldErrors, NotFound):
+                await self._suppress(send.id, "no_current_plan", send.now, report, send.label)
+                return None
+        try:
+            return render(send.channel, row["template"], context)
+        except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the tick
+            log.exception("cannot render %s", send.label)
+            await self._fail(row, "template", f"cannot render the message: {exc}", send.now, report,
+                             send.label)
+            return None
+
+    async def _mark_handed(self, send: Sending, recipient: Recipient, message: Rendered,
+                           sender: str, count: int | None) -> bool:
+        """Record (committed) that the row is going to the provider now.
+
+        Committed before the call: if we die after this, the row becomes unknown, not resent.
+        """
+        return await _guarded(send.id, {
+            Outbox.handed_at: send.now, Outbox.attempts: Outbox.attempts + 1,
+            Outbox.to_address: recipient.address, Outbox.sender: sender,
+            Outbox.segments: count, Outbox.subject: message.subject, Outbox.updated_at: send.now,
+            Outbox.body_preview: mask_links(message.text, self.settings.public_base_url),
+        })
+
+    async def _call_provider(self, send: Sending, recipient: Recipient, message: Rendered,
+                             report: TickReport) -> ProviderReceipt | None:
+        """Hand the message over; a provider refusal is recorded (retry or fail) and gives None."""
+        try:
+            if send.channel == "sms":
+                return await self.providers.sms.send_sms(
+                    to=recipient.address, body=message.text, outbox_id=send.id,
+                    status_callback=f"{self.settings.public_base_url}/webhooks/twilio/status"
+                                    f"?outbox={send.id}")
+            return await self.providers.email.send_email(
+                to=recipient.address, subject=message.subject, text=message.text,
+                html=message.html, outbox_id=send.id)
+        except RetryableError as exc:
+            await self._retry(send.row, exc, report, send.label)
+        except PermanentError as exc:
+            await self._refused(send, recipient, exc, report)
+        return None
+
+    async def _refused(self, send: Sending, recipient: Recipient, exc: PermanentError,
+                       report: TickReport) -> None:
+        """The provider will never take this message: fail it, and act on what that means."""
+        await self._fail(send.row, exc.code or "permanent", exc.text, self.clock.now(), report,
+                         send.label)
+        if exc.code == str(OPT_OUT_CODE) and recipient.member is not None:
+            await opt_out_member(recipient.member["id"], now=self.clock.now(), actor=SYSTEM,
+                                 why=TWILIO_UNSUBSCRIBED)
+        elif send.channel == "sms" and send.row["recipient_member"] is not None:
+            await after_text_failed(send.id, reason=exc.text, now=self.clock.now())
+
+    async def _record_sent(self, send: Sending, receipt: ProviderReceipt) -> None:
+        """The provider has it: record `sent` (unless a status callback settled it first)."""
         sent_at = self.clock.now()
-        recorded = await _guarded(row_id, {
+        recorded = await _guarded(send.id, {
             Outbox.status: "sent", Outbox.provider_message_id: receipt.provider_message_id,
             Outbox.sent_at: sent_at, Outbox.lease_expires_at: None, Outbox.updated_at: sent_at,
             Outbox.error_code: None, Outbox.error_text: "",
@@ -392,12 +518,27 @@ class Dispatcher:
         if not recorded:
             # A status callback got here first (it settles the row); just keep the provider id.
             await Outbox.update({Outbox.provider_message_id: receipt.provider_message_id}).where(
-                (Outbox.id == row_id) & Outbox.provider_message_id.is_null())
-        await _forget_secrets(row)
-        report.sent += 1
-        seg = f", {count} segment{'s' if count != 1 else ''}" if count else ""
-        report.lines.append(f"sent {label} to {recipient.address}{seg}")
-        await self._hook("recorded", row)
+                (Outbox.id == send.id) & Outbox.provider_message_id.is_null())
+        await _forget_secrets(send.row)
+
+    async def _set_aside(self, row_id: int, exc: Exception, report: TickReport) -> None:
+        """Park a row that failed unexpectedly as `error`, with the reason, in message history.
+
+        Never resent automatically: it may have reached the provider, and whatever broke it would
+        break it again. A status callback can still settle it.
+        """
+        reason = f"set aside after an unexpected error: {type(exc).__name__}: {exc}"
+        try:
+            changed = await _guarded(row_id, {
+                Outbox.status: "error", Outbox.error_code: "internal", Outbox.error_text: reason[:2000],
+                Outbox.lease_expires_at: None, Outbox.updated_at: self.clock.now(),
+            })
+        except Exception:  # noqa: BLE001 - the lease sweep settles it later
+            log.exception("cannot set outbox row %s aside", row_id)
+            return
+        if changed:
+            report.errors += 1
+            report.lines.append(f"error #{row_id}: {reason}")
 
     async def _hook(self, step: str, row: dict[str, Any]) -> None:
         if self.after_send is not None:
@@ -435,6 +576,16 @@ class Dispatcher:
         }):
             report.retrying += 1
             report.lines.append(f"retry {label} at {at.isoformat()} (try {attempts}): {exc.code} {exc.text}")
+
+
+async def _insert_outbox(nudges: list[Nudge], now: datetime) -> list[dict[str, Any]]:
+    """Insert the nudges' rows (one statement); a key already present is left alone."""
+    rows = [outbox.outbox_row(
+        channel=n.channel, template=n.template, context=n.context, due_at=n.due_at,
+        key=n.key, now=now, rule=n.rule, recipient_user_id=n.recipient_user_id,
+        recipient_member_id=n.recipient_member_id, family_id=n.family_id) for n in nudges]
+    return await Outbox.insert(*rows).on_conflict(
+        target=Outbox.key, action="DO NOTHING").returning(Outbox.id)
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:

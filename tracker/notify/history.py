@@ -9,8 +9,10 @@ from tracker.notify.tables import ConsoleMessage, Outbox
 from tracker.people.caller import Caller
 from tracker.plans.access import require_family, visible_family_ids
 from tracker.plans.tables import FamilyMember
+from tracker.settings import Settings
 
-STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed")
+STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed",
+            "error")
 
 
 def _iso(value: Any) -> Any:
@@ -68,6 +70,26 @@ async def list_messages(
     return [message_view(r) for r in await query]
 
 
-async def console_messages(limit: int = 100) -> list[dict[str, Any]]:
-    """What the console backends recorded, newest first."""
-    return await ConsoleMessage.select().order_by(ConsoleMessage.id, ascending=False).limit(limit)
+def console_channels(settings: Settings) -> tuple[str, ...]:
+    """The channels whose backend is the console (what /dev/messages may show)."""
+    return tuple(channel for channel, backend in (("sms", settings.sms_backend),
+                                                  ("email", settings.email_backend))
+                 if backend == "console")
+
+
+async def console_messages(caller: Caller, *, channels: tuple[str, ...] = ("sms", "email"),
+                           limit: int = 100) -> list[dict[str, Any]]:
+    """What the console backends recorded that the caller may see, newest first.
+
+    The same rule as the message history: messages about families the caller may see (by
+    the one access rule) and messages to the caller; a console record with no outbox row
+    behind it says nothing about whom it concerns, so only admins see it.
+    """
+    query = ConsoleMessage.select().where(ConsoleMessage.channel.is_in(list(channels)))
+    visible = await visible_family_ids(caller)
+    if visible is not None:
+        allowed = Outbox.select(Outbox.id).where(
+            (Outbox.recipient_user == caller.id) | Outbox.family_id.is_in(sorted(visible))
+            if visible else Outbox.recipient_user == caller.id)
+        query = query.where(ConsoleMessage.outbox_id.is_in(allowed))
+    return await query.order_by(ConsoleMessage.id, ascending=False).limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,15 +11,19 @@ from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.notify.consent import opt_in_member, opt_out_member
 from tracker.notify.outbox import enqueue
+from tracker.notify.tables import InboundMessage
 from tracker.notify.templates import first_name
 from tracker.people.tables import StaffUser
 from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage
 from tracker.settings import get_settings
+from tracker.validate import strip_controls
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_WORDS = frozenset({"HELP"})
 MAX_BODY = 1600  # Twilio's longest concatenated message
+# SM… for SMS, MM… for MMS; 34 characters in practice, a little slack either way.
+MESSAGE_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{16,62}")
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,38 @@ def keyword(body: str) -> str:
     return body.strip().strip(".!").strip().upper()
 
 
-async def handle_inbound(*, from_number: str, body: str, now: datetime) -> InboundResult:
-    """Act on a text from `from_number` (E.164, as Twilio sends it)."""
+def valid_message_sid(value: str) -> bool:
+    """True for what a Twilio message SID looks like: two letters and 32 hex digits (or close)."""
+    return bool(MESSAGE_SID.fullmatch(value or ""))
+
+
+async def handle_inbound(*, message_sid: str, from_number: str, body: str,
+                         now: datetime) -> InboundResult:
+    """Act on a text from `from_number` (E.164, as Twilio sends it) exactly once per MessageSid.
+
+    Twilio retries a webhook whose answer it did not get (a timeout, a 5xx, a dropped
+    connection), and anyone holding a signed request can replay it. The SID is claimed in
+    the same transaction as everything the text causes, so either both commit or neither
+    does, and a replay finds the claim and does nothing: no second message on the plan, no
+    second email to the lead, no second reply text.
+    """
+    async with atomic():
+        claimed = await InboundMessage.insert(
+            InboundMessage(message_sid=message_sid, received_at=now)
+        ).on_conflict(target=InboundMessage.message_sid, action="DO NOTHING").returning(
+            InboundMessage.id)
+        if not claimed:
+            return InboundResult("replay")
+        result = await _act_on(from_number=from_number, body=body, now=now)
+        await InboundMessage.update({InboundMessage.outcome: result.outcome}).where(
+            InboundMessage.id == claimed[0]["id"])
+    return result
+
+
+async def _act_on(*, from_number: str, body: str, now: datetime) -> InboundResult:
     settings = get_settings()
+    # Twilio signed it, but a text can still carry characters no database column can hold.
+    from_number, body = strip_controls(from_number), strip_controls(body)
     members = await FamilyMember.select(
         FamilyMember.id, FamilyMember.name, FamilyMember.family, FamilyMember.safe_to_contact,
         FamilyMember.family.status.as_alias("family_status"),

@@ -1,21 +1,30 @@
 """Providers: a small interface for sending a text or an email, with typed retryable/permanent errors.
 
-Backends: Twilio (SMS, the official async client), SMTP (email, aiosmtplib) and a console
-backend for each that records the message in the database for /dev/messages.
+Backends: Twilio (SMS, the official async client), SMTP (email, aiosmtplib), GOV.UK Notify
+(both, the official notifications-python-client) and a console backend for each that records
+the message in the database for /dev/messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
+import re
 import secrets
 import ssl
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from tracker.metrics import count_send
 from tracker.notify.tables import ConsoleMessage
 from tracker.settings import Settings, SettingsError
 
@@ -66,6 +75,31 @@ class PermanentError(ProviderError):
     """Trying again will not help (bad number, unsubscribed, landline)."""
 
 
+SendFn = TypeVar("SendFn", bound=Callable[..., Awaitable[ProviderReceipt]])
+
+
+def counted(provider: str, channel: str) -> Callable[[SendFn], SendFn]:
+    """Count each send for /metrics by provider, channel and result (accepted, retryable, permanent)."""
+
+    def wrap(fn: SendFn) -> SendFn:
+        @functools.wraps(fn)
+        async def send(*args: Any, **kwargs: Any) -> ProviderReceipt:
+            try:
+                receipt = await fn(*args, **kwargs)
+            except RetryableError:
+                count_send(provider, channel, "retryable")
+                raise
+            except PermanentError:
+                count_send(provider, channel, "permanent")
+                raise
+            count_send(provider, channel, "accepted")
+            return receipt
+
+        return send  # type: ignore[return-value]
+
+    return wrap
+
+
 class SmsProvider(Protocol):
     """Sends texts."""
 
@@ -93,6 +127,7 @@ class ConsoleSms:
     def __init__(self, sender: str = "console") -> None:
         self.sender = sender
 
+    @counted("console", "sms")
     async def send_sms(self, *, to: str, body: str, status_callback: str | None,
                        outbox_id: int | None) -> ProviderReceipt:
         """Record the text; always accepted."""
@@ -109,6 +144,7 @@ class ConsoleEmail:
     def __init__(self, sender: str) -> None:
         self.sender = sender
 
+    @counted("console", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
                          outbox_id: int | None) -> ProviderReceipt:
         """Record the email; always accepted."""
@@ -182,6 +218,7 @@ class TwilioSms:
             await self._http.close()
             self._client = self._http = None
 
+    @counted("twilio", "sms")
     async def send_sms(self, *, to: str, body: str, status_callback: str | None,
                        outbox_id: int | None) -> ProviderReceipt:
         """Create the message; map Twilio's answers onto RetryableError/PermanentError."""
@@ -245,6 +282,7 @@ class SmtpEmail:
             message.add_alternative(html, subtype="html")
         return message
 
+    @counted("smtp", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
                          outbox_id: int | None) -> ProviderReceipt:
         """Send; 4xx replies and connection trouble are retryable, 5xx permanent."""
@@ -267,6 +305,151 @@ class SmtpEmail:
         return ProviderReceipt(str(message["Message-ID"]))
 
 
+# ------------------------------------------------------------------------- GOV.UK Notify
+#
+# Notify sends from templates made in its web admin, so this product keeps one template per
+# channel whose placeholders carry our already-rendered words: a text template whose content is
+# `((body))`, and an email template with subject `((subject))` and content `((body))`. The outbox
+# row's id goes to Notify as the `reference`, so its delivery receipts find the row even when the
+# sender stopped before recording Notify's id. The official client is synchronous (requests) and
+# not thread-safe, so each worker thread of asyncio's default executor gets its own client, and
+# every call runs in a thread off the event loop.
+
+# GOV.UK Notify's documented errors for sending a text message or an email (the "Error codes"
+# tables of its API documentation): (HTTP status, error type) -> what the dispatcher does.
+# Anything not listed: HTTP 429 and 5xx are retried, other 4xx fail permanently. A request that
+# never got an answer (connection refused, timeout) reaches us from the client as a 503.
+NOTIFY_ERRORS: dict[tuple[int, str], tuple[str, str]] = {
+    # "Can't send to this recipient using a team-only API key" / "... when service is in trial
+    # mode" / "Missing personalisation: …" / template not found: the same request fails again.
+    (400, "BadRequestError"): ("permanent", "Notify refused the message"),
+    # "phone_number Not a UK mobile number", "email_address Not a valid email address", …
+    (400, "ValidationError"): ("permanent", "Notify found a field not valid"),
+    # "Invalid token: API key not found" / "Your system clock must be accurate to within 30
+    # seconds": retrying will not help until an operator fixes the key or the clock.
+    (403, "AuthError"): ("permanent", "Notify did not accept our API key or clock"),
+    # "Exceeded rate limit for key type … of 3000 requests per 60 seconds"
+    (429, "RateLimitError"): ("retry", "over Notify's per-minute rate limit"),
+    # "Exceeded send limits (…) for today": tomorrow's retries go through.
+    (429, "TooManyRequestsError"): ("retry", "over the service's daily sending limit"),
+    # "Internal server error": "resend your text message" / "resend your email".
+    (500, "Exception"): ("retry", "Notify could not process the request"),
+}
+
+API_KEY = re.compile(
+    r"^(?P<name>.+)-(?P<service_id>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})"
+    r"-(?P<secret>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$"
+)
+
+
+def service_id_of(api_key: str) -> str:
+    """The service id inside a Notify API key, or SettingsError when the key is not one."""
+    match = API_KEY.match(api_key.strip())
+    if match is None:
+        raise SettingsError("NOTIFY_API_KEY must look like {key name}-{service id}-{secret}, "
+                            "as copied from Notify's API integration page")
+    return match["service_id"]
+
+
+def classify_notify(http_status: int, errors: Any) -> ProviderError:
+    """A Notify API error as retryable or permanent, by the table above then the HTTP status."""
+    error_type, message = "", ""
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        error_type = str(errors[0].get("error", ""))
+        message = str(errors[0].get("message", ""))
+    elif errors:
+        message = str(errors)
+    code = f"{http_status} {error_type}".strip()
+    if (http_status, error_type) in NOTIFY_ERRORS:
+        kind, meaning = NOTIFY_ERRORS[(http_status, error_type)]
+        cls: type[ProviderError] = RetryableError if kind == "retry" else PermanentError
+        return cls(f"{meaning}: {message}" if message else meaning, code=code)
+    if http_status == 429 or http_status >= 500:
+        return RetryableError(message or f"HTTP {http_status}", code=code)
+    return PermanentError(message or f"HTTP {http_status}", code=code)
+
+
+class _NotifyClient:
+    """One NotificationsAPIClient per thread (the client's requests session is not thread-safe)."""
+
+    def __init__(self, settings: Settings, timeout: float) -> None:
+        service_id_of(settings.notify_api_key)  # refuse a malformed key at start-up
+        self._api_key = settings.notify_api_key.strip()
+        self._base_url = settings.notify_base_url.rstrip("/")
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
+                self._api_key, base_url=self._base_url, timeout=self._timeout)
+            self._local.client = client
+        return client
+
+    async def call(self, method: str, **kwargs: Any) -> ProviderReceipt:
+        """Run one client method in a worker thread; map its errors onto ours."""
+
+        def blocking() -> dict[str, Any]:
+            return getattr(self._client(), method)(**kwargs)
+
+        try:
+            # A timeout is ambiguous (Notify may have the message): it is retried, and a
+            # delivery receipt carrying the row's reference settles the row first if it came.
+            answer = await asyncio.to_thread(blocking)
+        except APIError as exc:
+            if 200 <= exc.status_code < 300:
+                # Accepted, but the answer could not be read: sending again would send twice.
+                # The row is sent without Notify's id; its receipt finds it by reference.
+                return ProviderReceipt("")
+            raise classify_notify(exc.status_code, exc.message) from exc
+        notification_id = answer.get("id") if isinstance(answer, dict) else None
+        return ProviderReceipt(str(notification_id or ""))
+
+
+class NotifySms:
+    """Texts through GOV.UK Notify: the rendered text is the template's `((body))`."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        if not (settings.notify_api_key and settings.notify_sms_template_id):
+            raise SettingsError("SMS_BACKEND=notify needs NOTIFY_API_KEY and NOTIFY_SMS_TEMPLATE_ID")
+        self._client = _NotifyClient(settings, timeout)
+        self._template_id = settings.notify_sms_template_id
+        self.sender = "GOV.UK Notify (text)"
+
+    @counted("notify", "sms")
+    async def send_sms(self, *, to: str, body: str, status_callback: str | None,
+                       outbox_id: int | None) -> ProviderReceipt:
+        """Send; Notify posts receipts to the callback URL set in its admin, not per message."""
+        return await self._client.call(
+            "send_sms_notification", phone_number=to, template_id=self._template_id,
+            personalisation={"body": body},
+            reference=str(outbox_id) if outbox_id is not None else None)
+
+
+class NotifyEmail:
+    """Emails through GOV.UK Notify: our subject and plain text fill its template.
+
+    Notify builds the HTML itself from the template, so our HTML alternative is not sent.
+    """
+
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        if not (settings.notify_api_key and settings.notify_email_template_id):
+            raise SettingsError("EMAIL_BACKEND=notify needs NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID")
+        self._client = _NotifyClient(settings, timeout)
+        self._template_id = settings.notify_email_template_id
+        self.sender = "GOV.UK Notify (email)"
+
+    @counted("notify", "email")
+    async def send_email(self, *, to: str, subject: str, text: str, html: str,
+                         outbox_id: int | None) -> ProviderReceipt:
+        """Send the subject and plain text through the email template."""
+        return await self._client.call(
+            "send_email_notification", email_address=to, template_id=self._template_id,
+            personalisation={"subject": subject, "body": text},
+            reference=str(outbox_id) if outbox_id is not None else None)
+
+
 @dataclass
 class Providers:
     """The backends the dispatcher sends through."""
@@ -282,18 +465,28 @@ class Providers:
                 await close()
 
 
+def sms_provider_for(settings: Settings) -> SmsProvider:
+    """The text backend SMS_BACKEND names."""
+    if settings.sms_backend == "twilio":
+        return TwilioSms(settings)
+    if settings.sms_backend == "notify":
+        return NotifySms(settings)
+    if settings.sms_backend == "console":
+        return ConsoleSms(settings.twilio_from or "console")
+    raise SettingsError(f"SMS_BACKEND must be console, twilio or notify, not {settings.sms_backend!r}")
+
+
+def email_provider_for(settings: Settings) -> EmailProvider:
+    """The email backend EMAIL_BACKEND names."""
+    if settings.email_backend == "smtp":
+        return SmtpEmail(settings)
+    if settings.email_backend == "notify":
+        return NotifyEmail(settings)
+    if settings.email_backend == "console":
+        return ConsoleEmail(settings.mail_from)
+    raise SettingsError(f"EMAIL_BACKEND must be console, smtp or notify, not {settings.email_backend!r}")
+
+
 def providers_for(settings: Settings) -> Providers:
     """Build the backends SMS_BACKEND and EMAIL_BACKEND name."""
-    if settings.sms_backend == "twilio":
-        sms: SmsProvider = TwilioSms(settings)
-    elif settings.sms_backend == "console":
-        sms = ConsoleSms(settings.twilio_from or "console")
-    else:
-        raise SettingsError(f"SMS_BACKEND must be console or twilio, not {settings.sms_backend!r}")
-    if settings.email_backend == "smtp":
-        email: EmailProvider = SmtpEmail(settings)
-    elif settings.email_backend == "console":
-        email = ConsoleEmail(settings.mail_from)
-    else:
-        raise SettingsError(f"EMAIL_BACKEND must be console or smtp, not {settings.email_backend!r}")
-    return Providers(sms=sms, email=email)
+    return Providers(sms=sms_provider_for(settings), email=email_provider_for(settings))

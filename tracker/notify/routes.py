@@ -1,4 +1,7 @@
-"""Routes for nudges: Twilio webhooks, the message history API, and the console's /dev/messages page."""
+"""Routes for nudges: Twilio webhooks, the message history API, and the console's /dev/messages page.
+
+GOV.UK Notify's webhooks live in govuk_notify_webhooks.py and are served from ROUTES here.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ from litestar.response import Template
 
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
-from tracker.notify.inbound import handle_inbound
+from tracker.notify.govuk_notify_webhooks import ROUTES as NOTIFY_WEBHOOKS
+from tracker.notify.inbound import handle_inbound, valid_message_sid
 from tracker.people.caller import Caller
 from tracker.settings import Settings
+from tracker.validate import parse_id
 
 TWIML = "application/xml"
 
@@ -46,6 +51,12 @@ def _forbidden() -> Response[str]:
     return Response("Signature check failed.", status_code=403, media_type="text/plain")
 
 
+def _bad_sid() -> Response[str]:
+    # Every message Twilio sends carries its SID; without one a replay could not be recognised.
+    return Response("MessageSid is missing or not a Twilio message SID.", status_code=400,
+                    media_type="text/plain")
+
+
 def _twiml(reply: str | None) -> Response[str]:
     body = f"<Message>{escape(reply)}</Message>" if reply else ""
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
@@ -58,10 +69,13 @@ async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Res
     form = await _verified_form(request)
     if form is None:
         return _forbidden()
-    raw_id = request.query_params.get("outbox")
-    outbox_id = int(raw_id) if raw_id and raw_id.isdigit() else None
+    sid = form.get("MessageSid", "")
+    if not valid_message_sid(sid):
+        return _bad_sid()
+    # Only an id we could have issued: "²" or 2**40 would reach the database as nonsense.
+    outbox_id = parse_id(request.query_params.get("outbox") or "")
     await delivery.apply_status(
-        outbox_id=outbox_id, message_sid=form.get("MessageSid", ""),
+        outbox_id=outbox_id, message_sid=sid,
         status=form.get("MessageStatus", form.get("SmsStatus", "")),
         error_code=form.get("ErrorCode") or None, now=now)
     return _twiml(None)
@@ -73,8 +87,11 @@ async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     form = await _verified_form(request)
     if form is None:
         return _forbidden()
-    result = await handle_inbound(from_number=form.get("From", ""), body=form.get("Body", ""),
-                                  now=now)
+    sid = form.get("MessageSid", "")
+    if not valid_message_sid(sid):
+        return _bad_sid()
+    result = await handle_inbound(message_sid=sid, from_number=form.get("From", ""),
+                                  body=form.get("Body", ""), now=now)
     return _twiml(result.reply)
 
 
@@ -96,11 +113,13 @@ async def list_messages(
 
 @get("/dev/messages", include_in_schema=False)
 async def dev_messages(request: Request, staff: NamedDependency[Caller]) -> Template:
-    """What the console backends 'sent' (staff only; not in production)."""
+    """What the console backends 'sent': only while one is in use, only what `staff` may see."""
     settings: Settings = request.app.state["settings"]
-    if settings.is_production:
+    channels = history.console_channels(settings)
+    if settings.is_production or not channels:
         raise NotFound("dev messages")
-    return Template("dev/messages.html", context={"messages": await history.console_messages()})
+    return Template("dev/messages.html",
+                    context={"messages": await history.console_messages(staff, channels=channels)})
 
 
-ROUTES = [twilio_status, twilio_inbound, list_messages, dev_messages]
+ROUTES = [twilio_status, twilio_inbound, *NOTIFY_WEBHOOKS, list_messages, dev_messages]

@@ -13,9 +13,10 @@ used here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -126,6 +127,22 @@ class Nudge:
     def series(self) -> str:
         """The key without its occasion: the same nudge, whatever date it is about."""
         return self.key.rsplit(":", 2)[0]
+
+
+# Told about a subject whose nudges could not be worked out: (kind, id, the exception).
+OnError = Callable[[str, int, Exception], None]
+
+
+def _isolated(kind: str, subject_id: int, make: Callable[[], list[Nudge]],
+              on_error: OnError | None) -> list[Nudge]:
+    """One subject's nudges; with `on_error`, a failure skips that subject instead of all of them."""
+    if on_error is None:
+        return make()
+    try:
+        return make()
+    except Exception as exc:  # noqa: BLE001 - one bad row (e.g. a date near year 9999) must not stop the rest
+        on_error(kind, subject_id, exc)
+        return []
 
 
 def _at(day: date, at: time, cfg: RuleSettings) -> datetime:
@@ -262,7 +279,8 @@ def review_nudges(conf: ConferenceFacts, members: Iterable[MemberFacts],
     return found
 
 
-def digest_nudges(actions: Iterable[ActionFacts], now: datetime, cfg: RuleSettings) -> list[Nudge]:
+def digest_nudges(actions: Iterable[ActionFacts], now: datetime, cfg: RuleSettings,
+                  on_error: OnError | None = None) -> list[Nudge]:
     """Professionals: a weekly email of their open and overdue actions, Monday 08:00 local time."""
     local = now.astimezone(cfg.tz)
     monday = local.date() - timedelta(days=(local.weekday() - cfg.digest_weekday) % 7)
@@ -275,40 +293,55 @@ def digest_nudges(actions: Iterable[ActionFacts], now: datetime, cfg: RuleSettin
             by_owner.setdefault(a.owner_user_id, []).append(a)
     today = local.date()
     year, week, _ = monday.isocalendar()
-    found = []
-    for user_id, owned in sorted(by_owner.items()):
+
+    def digest(user_id: int, owned: list[ActionFacts]) -> list[Nudge]:
         owned.sort(key=lambda a: (a.due_on or date.max, a.id))
         items = [{"action_id": a.id, "plan_id": a.plan_id, "description": a.description,
                   "family_name": a.family_name, "due_on": a.due_on,
                   "overdue": a.due_on is not None and a.due_on < today} for a in owned]
-        found.append(Nudge(
+        return [Nudge(
             key=f"weekly_digest:user:{user_id}:{year}-W{week:02d}:digest", rule="weekly_digest",
             channel="email", template="weekly_digest",
             context={"actions": items, "overdue_count": sum(1 for i in items if i["overdue"]),
                      "week_of": monday},
             due_at=due_at, until=due_at + timedelta(days=1), recipient_user_id=user_id,
-        ))
+        )]
+
+    found: list[Nudge] = []
+    for user_id, owned in sorted(by_owner.items()):
+        found += _isolated("user", user_id, partial(digest, user_id, owned), on_error)
     return found
 
 
-def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings) -> list[Nudge]:
-    """Every nudge the plan state implies around `now`, whether or not its window is open."""
+def conference_nudges(conf: ConferenceFacts, members: Iterable[MemberFacts], cal: Calendar,
+                      cfg: RuleSettings) -> list[Nudge]:
+    """Every nudge about one conference still to come: reports, the chair's summary, the family."""
+    return report_nudges(conf, cal, cfg) + chair_nudges(conf, cal, cfg) + review_nudges(conf, members, cfg)
+
+
+def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings,
+               on_error: OnError | None = None) -> list[Nudge]:
+    """Every nudge the plan state implies around `now`, whether or not its window is open.
+
+    With `on_error`, an action or conference whose nudges cannot be worked out is reported and
+    skipped, and every other subject's nudges still come out.
+    """
     members = {m.id: m for m in state.members}
     found: list[Nudge] = []
     for action in state.actions:
-        found += action_nudges(action, members, cal, cfg)
+        found += _isolated("action", action.id, partial(action_nudges, action, members, cal, cfg),
+                           on_error)
     for conf in state.conferences:
         if conf.starts_at <= now:
             continue
-        found += report_nudges(conf, cal, cfg)
-        found += chair_nudges(conf, cal, cfg)
-        found += review_nudges(conf, state.members, cfg)
-    found += digest_nudges(state.actions, now, cfg)
+        found += _isolated("conference", conf.id,
+                           partial(conference_nudges, conf, state.members, cal, cfg), on_error)
+    found += digest_nudges(state.actions, now, cfg, on_error)
     return found
 
 
 def nudges_due(state: PlanState, now: datetime, cal: Calendar,
-               cfg: RuleSettings | None = None) -> list[Nudge]:
+               cfg: RuleSettings | None = None, on_error: OnError | None = None) -> list[Nudge]:
     """The nudges whose window is open at `now`: these should exist in the outbox."""
     cfg = cfg or RuleSettings()
-    return [n for n in all_nudges(state, now, cal, cfg) if n.due_at <= now < n.until]
+    return [n for n in all_nudges(state, now, cal, cfg, on_error) if n.due_at <= now < n.until]

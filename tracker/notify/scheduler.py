@@ -34,7 +34,7 @@ class Job:
 
 
 async def dispatch_tick(dispatcher: Dispatcher) -> None:
-    """One tick; a failure is logged and the next tick tries again."""
+    """One tick; a failure is logged (and on the heartbeat) and the next tick tries again."""
     try:
         report = await dispatcher.tick()
     except Exception:

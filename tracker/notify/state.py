@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
+
+from piccolo.table import Table
 
 from tracker.clock import local_date
 from tracker.notify.rules import (
@@ -11,6 +15,7 @@ from tracker.notify.rules import (
     ConferenceFacts,
     InviteeFacts,
     MemberFacts,
+    OnError,
     PlanState,
     RuleSettings,
 )
@@ -30,28 +35,55 @@ def rule_settings(settings: Settings) -> RuleSettings:
     )
 
 
-async def load_state(now: datetime) -> PlanState:
-    """Open actions on current plans of open families, conferences to come, and family members."""
-    actions = await Action.select(
+async def _rows(table: type[Table], columns: Sequence[Any], where: Any, kind: str,
+                on_error: OnError | None) -> list[dict[str, Any]]:
+    """The rows; if reading them all at once fails, read them one by one and skip the bad ones.
+
+    A value the database holds but Python cannot represent (a date beyond year 9999 written past
+    the checks) fails the whole query; read row by row, only that row is lost, and reported.
+    """
+    try:
+        return await table.select(*columns).where(where)
+    except Exception:
+        if on_error is None:
+            raise
+    pk = table._meta.primary_key
+    rows: list[dict[str, Any]] = []
+    for found in await table.select(pk.as_alias("pk")).where(where):
+        row_id = found["pk"]
+        try:
+            row = await table.select(*columns).where(where & (pk == row_id)).first()
+        except Exception as exc:  # noqa: BLE001 - one unreadable row must not hide the rest
+            on_error(kind, row_id, exc)
+            continue
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+async def load_state(now: datetime, on_error: OnError | None = None) -> PlanState:
+    """Open actions on current plans of open families, conferences to come, and family members.
+
+    With `on_error`, a row that cannot be read is reported and left out; the rest still load.
+    """
+    actions = await _rows(Action, (
         Action.id, Action.plan, Action.plan.family.as_alias("family_id"),
         Action.plan.family.name.as_alias("family_name"), Action.description, Action.due_on,
         Action.status, Action.owner_user, Action.owner_member, Action.updated_at,
-    ).where(
-        Action.status.is_in(sorted(OPEN_STATUSES))
-        & (Action.plan.status == "active")
-        & (Action.plan.family.status == "open")
-    )
-    conferences = await Conference.select(
+    ), Action.status.is_in(sorted(OPEN_STATUSES)) & (Action.plan.status == "active")
+        & (Action.plan.family.status == "open"), "action", on_error)
+    conferences = await _rows(Conference, (
         Conference.id, Conference.family, Conference.family.name.as_alias("family_name"),
         Conference.kind, Conference.starts_at, Conference.chair,
-    ).where((Conference.starts_at > now - timedelta(days=1)) & (Conference.family.status == "open"))
+    ), (Conference.starts_at > now - timedelta(days=1)) & (Conference.family.status == "open"),
+        "conference", on_error)
     conf_ids = [c["id"] for c in conferences]
     invitees: dict[int, list[InviteeFacts]] = {}
     if conf_ids:
-        for row in await ConferenceInvitee.select(
+        for row in await _rows(ConferenceInvitee, (
             ConferenceInvitee.conference, ConferenceInvitee.user, ConferenceInvitee.report_due_on,
             ConferenceInvitee.report_submitted_at,
-        ).where(ConferenceInvitee.conference.is_in(conf_ids)):
+        ), ConferenceInvitee.conference.is_in(conf_ids), "conference_invitee", on_error):
             invitees.setdefault(row["conference"], []).append(InviteeFacts(
                 user_id=row["user"], report_due_on=row["report_due_on"],
                 submitted=row["report_submitted_at"] is not None))

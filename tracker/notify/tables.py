@@ -11,8 +11,10 @@ from tracker.plans.tables import FamilyMember
 
 CHANNELS = ("sms", "email")
 # pending -> sending -> sent -> delivered | failed; sending -> unknown (lease ran out after the
-# message was handed to the provider); pending -> cancelled | suppressed.
-STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed")
+# message was handed to the provider); pending -> cancelled | suppressed; sending -> error (an
+# unexpected failure on this one row: set aside with the reason, never resent automatically).
+STATUSES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed",
+            "error")
 
 
 class Outbox(Table, tablename="notify_outbox"):
@@ -67,4 +69,16 @@ class ConsoleMessage(Table, tablename="notify_console_message"):
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Outbox, ConsoleMessage)
+class InboundMessage(Table, tablename="notify_inbound"):
+    """A Twilio MessageSid already acted on: a replayed webhook finds it and does nothing.
+
+    Unique on `message_sid` (a raw index in the migrations). Holds no number and no text:
+    what the message said lives, where it belongs, on the plan.
+    """
+
+    message_sid = Varchar(length=64)
+    received_at = Timestamptz()
+    outcome = Varchar(length=30, default="")
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Outbox, ConsoleMessage, InboundMessage)

@@ -24,6 +24,9 @@ class StaffUser(Table, tablename="staff_user"):
     roles = Varchar(length=100, default="professional")
     password_hash = Varchar(length=300, null=True, default=None, secret=True)
     active = Boolean(default=True)
+    # The OpenID Connect subject ("sub") of the person's organisation account, stored at their
+    # first single sign-on and matched from then on (unique where set: see the plans migration).
+    subject = Varchar(length=255, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -12,8 +12,8 @@ from tracker.clock import LONDON, local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.plans.access import active_user
-from tracker.plans.common import HISTORY_IS_KEPT, given
-from tracker.plans.progress import write_progress
+from tracker.plans.common import HISTORY_IS_KEPT, date_window, given
+from tracker.plans.progress import current_action, write_progress
 from tracker.plans.schemas import (
     OPEN_STATUSES,
     ActionIn,
@@ -30,7 +30,7 @@ from tracker.plans.tables import (
     OutcomeChild,
     Plan,
 )
-from tracker.validate import check_text
+from tracker.validate import DateWindow, check_text, fit_columns, text_problem
 
 
 async def _next_review_for_plan(plan: dict[str, Any], today: date) -> date | None:
@@ -214,6 +214,8 @@ async def add_action(*, plan_id: int, data: ActionIn, actor: Actor, now: datetim
             check_text(getattr(data, name), field_label=label, required=False, max_length=1000)
         except ValueError as exc:
             errors[name] = str(exc)
+    if data.due_on is not None and (problem := date_window(now).problem(data.due_on, "the due date")):
+        errors["due_on"] = problem
     if errors:
         raise FieldErrors(errors)
     values = {
@@ -251,6 +253,11 @@ async def action_view(action_id: int, *, today: date) -> dict[str, Any]:
     return _action_view(a, next_review_on=next_review, today=today)
 
 
+# Column names -> the API's field names, so a column check names the field the caller sent.
+ACTION_FIELD_NAMES = {"owner_user": "owner_user_id", "owner_member": "owner_member_id",
+                      "outcome": "outcome_id", "support_by": "support_by_user_id"}
+
+
 @dataclass
 class ActionChange:
     """What an action patch changes, and what is wrong with it so far."""
@@ -261,7 +268,8 @@ class ActionChange:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def plan_action_change(patch: ActionPatch, action: dict[str, Any], *, plan_active: bool) -> ActionChange:
+def plan_action_change(patch: ActionPatch, action: dict[str, Any], *, plan_active: bool,
+                       window: DateWindow) -> ActionChange:
     """The pure step of update_action: the field rules that need no database."""
     out = ActionChange()
     errors, values = out.errors, out.values
@@ -289,9 +297,15 @@ def plan_action_change(patch: ActionPatch, action: dict[str, Any], *, plan_activ
                     errors[name] = "Keep this to 1000 characters or fewer."
                 value = value.strip()
             values[name] = value
+    if values.get("due_on") is not None and (
+            problem := window.problem(values["due_on"], "the due date")):
+        errors["due_on"] = problem
+    fit_columns(Action, values, errors, names=ACTION_FIELD_NAMES)
     out.note = patch.note.strip() if given(patch.note) else ""
     if len(out.note) > 2000:
         errors["note"] = "Keep the note to 2000 characters or fewer."
+    elif problem := text_problem(out.note):
+        errors["note"] = problem
     out.status = patch.status if given(patch.status) else None
     return out
 
@@ -321,12 +335,15 @@ async def update_action(
     if a is None:
         raise NotFound(f"action {action_id}")
     plan = await Plan.select().where(Plan.id == a["plan"]).first()
-    change = plan_action_change(patch, a, plan_active=plan["status"] == "active")
+    change = plan_action_change(patch, a, plan_active=plan["status"] == "active",
+                                window=date_window(now))
     await _check_action_refs(change, a, plan)
     if change.errors:
         raise FieldErrors(change.errors)
     values, note, status = change.values, change.note, change.status
     async with atomic():
+        # What the audit trail says it was is read under the lock, not before it.
+        a = await current_action(action_id)
         if values:
             before = {k: a[k] for k in values}
             await Action.update({**values, "updated_at": now}).where(Action.id == action_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from msgspec import UNSET
 
-from tracker.clock import LONDON
+from tracker.clock import LONDON, local_date
 from tracker.errors import NotFound
 from tracker.people.tables import StaffUser
 from tracker.plans.dates import (
@@ -25,6 +25,7 @@ from tracker.plans.tables import (
     Plan,
 )
 from tracker.settings import get_settings
+from tracker.validate import DateWindow
 
 HISTORY_IS_KEPT = (
     "This plan has been replaced or ended and is kept as history: update the action on the "
@@ -46,6 +47,11 @@ def statutory_rules() -> StatutoryRules:
         report_working_days_before=s.report_working_days_before,
         first_core_group_working_days=s.first_core_group_working_days,
     )
+
+
+def date_window(now: datetime) -> DateWindow:
+    """The span around today that due dates, conferences and reviews must fall in (a setting)."""
+    return DateWindow(today=local_date(now), span_years=get_settings().date_span_years)
 
 
 def given(value: Any) -> bool:

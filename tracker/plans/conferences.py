@@ -12,7 +12,13 @@ from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller, parse_roles
 from tracker.plans.access import active_user, visible_family_ids
-from tracker.plans.common import as_utc, conference_family, given, statutory_rules, working_calendar
+from tracker.plans.common import (
+    conference_family,
+    date_window,
+    given,
+    statutory_rules,
+    working_calendar,
+)
 from tracker.plans.dates import (
     first_core_group_by,
     latest_review_for,
@@ -28,6 +34,7 @@ from tracker.plans.tables import (
     ConferenceInvitee,
     Plan,
 )
+from tracker.validate import DateWindow, fit_columns
 
 STEP_FIELDS = (
     "family_description",
@@ -43,11 +50,15 @@ STEP_MAX = 20_000
 
 async def _conference_values(
     data: ConferenceFields, errors: dict[str, str], *, kind: str | None,
-    starts_at_current: datetime | None,
+    starts_at_current: datetime | None, window: DateWindow,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if given(data.starts_at):
-        values["starts_at"] = as_utc(data.starts_at)
+        starts_at, problem = window.instant(data.starts_at, "the date and time of the conference")
+        if problem:
+            errors["starts_at"] = problem
+        else:
+            values["starts_at"] = starts_at
     if given(data.chair_id):
         if data.chair_id is not None:
             chair = await active_user(data.chair_id)
@@ -66,6 +77,10 @@ async def _conference_values(
         values["categories"] = ",".join(sorted(set(data.categories)))
     if given(data.next_review_on):
         values["next_review_on"] = data.next_review_on
+        if data.next_review_on and (problem := window.problem(data.next_review_on,
+                                                              "the next review date")):
+            errors["next_review_on"] = problem
+    fit_columns(Conference, values, errors)
     return values
 
 
@@ -148,7 +163,8 @@ async def create_conference(*, data: ConferenceIn, actor: Actor, now: datetime) 
     errors: dict[str, str] = {}
     if not given(data.starts_at):
         errors["starts_at"] = "Enter the date and time the conference starts."
-    values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None)
+    values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None,
+                                      window=date_window(now))
     invitees = data.invitee_ids if given(data.invitee_ids) else []
     await _check_invitees(invitees, errors)
     if not errors:
@@ -181,7 +197,7 @@ async def update_conference(
         raise NotFound(f"conference {conference_id}")
     errors: dict[str, str] = {}
     values = await _conference_values(
-        patch, errors, kind=None, starts_at_current=current["starts_at"]
+        patch, errors, kind=None, starts_at_current=current["starts_at"], window=date_window(now)
     )
     if given(patch.kind):
         values["kind"] = patch.kind
@@ -218,8 +234,12 @@ async def update_conference(
 async def mark_report_submitted(
     *, conference_id: int, user_id: int, actor: Actor, now: datetime,
     file_path: str | None = None,
-) -> None:
-    """An invited professional says their report is in."""
+) -> str | None:
+    """An invited professional says their report is in.
+
+    Returns the stored file a newly attached one replaces (for the caller to delete once
+    this has committed), else None.
+    """
     row = await ConferenceInvitee.select().where(
         (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == user_id)
     ).first()
@@ -236,6 +256,8 @@ async def mark_report_submitted(
             action="update", changes=audit.diff({k: row[k] for k in values}, values),
             family_id=family_id,
         )
+    superseded = row["report_file"] if file_path is not None else None
+    return superseded if superseded and superseded != file_path else None
 
 
 async def conference_view(conference_id: int) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
+from tracker.clock import local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller
@@ -28,7 +29,14 @@ from tracker.plans.tables import (
     FamilyMember,
     Plan,
 )
-from tracker.validate import check_email, check_text, normalise_mobile
+from tracker.validate import (
+    birth_date_problem,
+    check_email,
+    check_text,
+    expected_date_problem,
+    fit_columns,
+    normalise_mobile,
+)
 
 LEAD_INACTIVE = "Choose an active professional as the lead."
 
@@ -42,12 +50,12 @@ def _member_values(
         try:
             values["name"] = check_text(
                 item.name if given(item.name) else "", field_label="the member's name",
-                max_length=200,
+                max_length=200, multiline=False,
             )
         except ValueError as exc:
             errors[f"{prefix}.name"] = str(exc)
     if given(item.relationship):
-        values["relationship"] = item.relationship.strip()[:100]
+        values["relationship"] = item.relationship.strip()
     if given(item.mobile):
         if item.mobile in (None, ""):
             values["mobile"] = None
@@ -68,25 +76,30 @@ def _member_values(
         value = getattr(item, name)
         if given(value):
             values[name] = value
+    fit_columns(FamilyMember, values, errors, prefix=f"{prefix}.")
     return values
 
 
 def _child_values(
-    item: ChildIn, errors: dict[str, str], prefix: str, *, new: bool
+    item: ChildIn, errors: dict[str, str], prefix: str, *, new: bool, today: date
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if new or given(item.name):
         try:
             values["name"] = check_text(
                 item.name if given(item.name) else "", field_label="the child's first name",
-                max_length=100,
+                max_length=100, multiline=False,
             )
         except ValueError as exc:
             errors[f"{prefix}.name"] = str(exc)
     if given(item.date_of_birth):
         values["date_of_birth"] = item.date_of_birth
+        if item.date_of_birth and (problem := birth_date_problem(item.date_of_birth, today)):
+            errors[f"{prefix}.date_of_birth"] = problem
     if given(item.expected_on):
         values["expected_on"] = item.expected_on
+        if item.expected_on and (problem := expected_date_problem(item.expected_on, today)):
+            errors[f"{prefix}.expected_on"] = problem
     if new and not values.get("date_of_birth") and not values.get("expected_on"):
         errors[f"{prefix}.date_of_birth"] = (
             "Enter the date of birth, or expected_on for an unborn baby."
@@ -95,6 +108,7 @@ def _child_values(
         errors[f"{prefix}.expected_on"] = (
             "Give a date of birth or an expected date, not both."
         )
+    fit_columns(Child, values, errors, prefix=f"{prefix}.")
     return values
 
 
@@ -117,7 +131,8 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
     """Open a family (case) with its adults and children; the caller leads unless told otherwise."""
     errors: dict[str, str] = {}
     try:
-        name = check_text(data.name, field_label="the family's name", max_length=200)
+        name = check_text(data.name, field_label="the family's name", max_length=200,
+                          multiline=False)
     except ValueError as exc:
         errors["name"] = str(exc)
         name = ""
@@ -135,7 +150,8 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
     for i, child in enumerate(data.children):
         if child.id is not None:
             errors[f"children[{i}].id"] = "Leave out id when adding a new child."
-        children.append(_child_values(child, errors, f"children[{i}]", new=True))
+        children.append(_child_values(child, errors, f"children[{i}]", new=True,
+                                      today=local_date(now)))
     if errors:
         raise FieldErrors(errors)
 
@@ -196,7 +212,7 @@ class FamilyChange:
 
 def plan_family_change(
     patch: FamilyPatch, *, lead_is_active: bool, members: dict[int, dict[str, Any]],
-    children: dict[int, dict[str, Any]],
+    children: dict[int, dict[str, Any]], today: date,
 ) -> FamilyChange:
     """The pure step of update_family: the family's current members and children in, the change out."""
     out = FamilyChange()
@@ -204,7 +220,7 @@ def plan_family_change(
     if given(patch.name):
         try:
             out.changes["name"] = check_text(patch.name, field_label="the family's name",
-                                             max_length=200)
+                                             max_length=200, multiline=False)
         except ValueError as exc:
             errors["name"] = str(exc)
     if given(patch.lead_professional_id):
@@ -228,7 +244,7 @@ def plan_family_change(
             errors[f"{prefix}.id"] = "This child is not part of this family."
             continue
         out.child_ops.append(
-            (child.id, _child_values(child, errors, prefix, new=child.id is None))
+            (child.id, _child_values(child, errors, prefix, new=child.id is None, today=today))
         )
     return out
 
@@ -250,7 +266,7 @@ async def update_family(
     }
     change = plan_family_change(
         patch, lead_is_active=lead_id is None or await active_user(lead_id) is not None,
-        members=existing_members, children=existing_children,
+        members=existing_members, children=existing_children, today=local_date(now),
     )
     if change.errors:
         raise FieldErrors(change.errors)

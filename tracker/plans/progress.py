@@ -8,7 +8,7 @@ from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor, AuditEvent
-from tracker.db import atomic
+from tracker.db import atomic, for_update
 from tracker.errors import FieldErrors, NotFound
 from tracker.plans.common import HISTORY_IS_KEPT, action_family
 from tracker.plans.schemas import (
@@ -21,13 +21,29 @@ from tracker.plans.tables import (
     PlanMessage,
     ProgressUpdate,
 )
+from tracker.validate import text_problem
+
+
+async def current_action(action_id: int) -> dict[str, Any]:
+    """Inside a transaction: the action as it is now, locked until the transaction ends.
+
+    Two people changing one action's status at once queue here, so each progress update's
+    `from_status` is the status the previous one left (never one read before it committed).
+    """
+    row = await for_update(Action.select().where(Action.id == action_id)).first()
+    if row is None:
+        raise NotFound(f"action {action_id}")
+    return row
 
 
 async def write_progress(
     action: dict[str, Any], family_id: int, status: str | None, note: str, actor: Actor,
     now: datetime,
 ) -> int:
-    """Inside a transaction: the immutable progress update, the new status, their audit events."""
+    """Inside a transaction: the immutable progress update, the new status, their audit events.
+
+    `action` must have been read in this transaction with `current_action`.
+    """
     from_status = action["status"]
     to_status = status if status is not None and status != from_status else None
     update_id = (
@@ -77,12 +93,19 @@ async def record_progress(
     note = (note or "").strip()
     if len(note) > 2000:
         errors["note"] = "Keep the note to 2000 characters or fewer."
+    elif problem := text_problem(note):
+        errors["note"] = problem
     if (status is None or status == a["status"]) and not note:
         errors["note"] = "Add a note, or choose a new status."
     if errors:
         raise FieldErrors(errors)
     family_id = await action_family(action_id)
     async with atomic():
+        # Checked again under the lock: someone may have set this status meanwhile.
+        a = await current_action(action_id)
+        if (status is None or status == a["status"]) and not note:
+            raise FieldErrors({"status": "This action already has that status: add a note, or "
+                                         "choose another status."})
         return await write_progress(a, family_id, status, note, actor, now)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
 
+from tracker.validate import ID_MAX
 from tracker.vocabulary import (
     ACTION_STATUSES,
     OPEN_STATUSES,
@@ -35,6 +36,22 @@ SEVEN_STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
+# An id is a whole number a row can have in either database (PostgreSQL int4 is the smaller).
+Id = Annotated[int, Meta(ge=1, le=ID_MAX, description="A record's id (1 to 2³¹-1).")]
+# Lists a person picks from: long enough for any family or meeting, short enough to refuse abuse.
+Ids = Annotated[list[Id], Meta(max_length=200)]
+
+
+# Text held to its column's length (the services check it again, with a plain-English
+# message, for the web forms; tests/unit/test_validate_layer.py keeps the two in step).
+PersonName = Annotated[str, Meta(max_length=200)]
+Relationship = Annotated[str, Meta(max_length=100)]
+TypedMobile = Annotated[str, Meta(max_length=40)]
+EmailAddress = Annotated[str, Meta(max_length=254)]
+LanguageCode = Annotated[str, Meta(max_length=10)]
+ChildName = Annotated[str, Meta(max_length=100)]
+
+
 class Body(Struct, forbid_unknown_fields=True, kw_only=True):
     """Base for request bodies: unknown fields are refused rather than silently dropped."""
 
@@ -42,22 +59,22 @@ class Body(Struct, forbid_unknown_fields=True, kw_only=True):
 class MemberIn(Body):
     """An adult family member. `id` names an existing member when patching a family."""
 
-    id: int | None = None
-    name: str | UnsetType = UNSET
-    relationship: str | UnsetType = UNSET
-    mobile: str | None | UnsetType = UNSET
-    email: str | None | UnsetType = UNSET
+    id: Id | None = None
+    name: PersonName | UnsetType = UNSET
+    relationship: Relationship | UnsetType = UNSET
+    mobile: TypedMobile | None | UnsetType = UNSET
+    email: EmailAddress | None | UnsetType = UNSET
     preferred_channel: PreferredChannel | UnsetType = UNSET
     sms_consent: bool | UnsetType = UNSET
     safe_to_contact: bool | UnsetType = UNSET
-    language: str | UnsetType = UNSET
+    language: LanguageCode | UnsetType = UNSET
 
 
 class ChildIn(Body):
     """A child, or an unborn baby (expected_on instead of date_of_birth)."""
 
-    id: int | None = None
-    name: str | UnsetType = UNSET
+    id: Id | None = None
+    name: ChildName | UnsetType = UNSET
     date_of_birth: date | None | UnsetType = UNSET
     expected_on: date | None | UnsetType = UNSET
 
@@ -65,28 +82,28 @@ class ChildIn(Body):
 class FamilyIn(Body):
     """A new family (case)."""
 
-    name: str
-    lead_professional_id: int | None = None
-    members: list[MemberIn] = msgspec.field(default_factory=list)
-    children: list[ChildIn] = msgspec.field(default_factory=list)
+    name: PersonName
+    lead_professional_id: Id | None = None
+    members: Annotated[list[MemberIn], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    children: Annotated[list[ChildIn], Meta(max_length=50)] = msgspec.field(default_factory=list)
 
 
 class FamilyPatch(Body):
     """Changes to a family; members and children with an id are updated, without one added."""
 
-    name: str | UnsetType = UNSET
-    lead_professional_id: int | UnsetType = UNSET
+    name: PersonName | UnsetType = UNSET
+    lead_professional_id: Id | UnsetType = UNSET
     status: Literal["open", "closed"] | UnsetType = UNSET
-    members: list[MemberIn] | UnsetType = UNSET
-    children: list[ChildIn] | UnsetType = UNSET
+    members: Annotated[list[MemberIn], Meta(max_length=50)] | UnsetType = UNSET
+    children: Annotated[list[ChildIn], Meta(max_length=50)] | UnsetType = UNSET
 
 
 class ConferenceFields(Body):
     """Fields shared by creating and patching a conference."""
 
     starts_at: datetime | UnsetType = UNSET
-    chair_id: int | None | UnsetType = UNSET
-    invitee_ids: list[int] | UnsetType = UNSET
+    chair_id: Id | None | UnsetType = UNSET
+    invitee_ids: Ids | UnsetType = UNSET
     family_description: str | UnsetType = UNSET
     children_views: str | UnsetType = UNSET
     worries: str | UnsetType = UNSET
@@ -102,7 +119,7 @@ class ConferenceFields(Body):
 class ConferenceIn(ConferenceFields, kw_only=True):
     """A new conference for a family."""
 
-    family_id: int
+    family_id: Id
     kind: ConferenceKind
 
 
@@ -115,14 +132,14 @@ class ConferencePatch(ConferenceFields, kw_only=True):
 class PlanIn(Body):
     """A plan made (or revised) by a conference."""
 
-    conference_id: int
+    conference_id: Id
     kind: PlanKind
 
 
 class OutcomeIn(Body):
     """What better looks like for named children, and how everyone will know."""
 
-    child_ids: list[int]
+    child_ids: Ids
     statement: str
     measure: str = ""
 
@@ -130,27 +147,27 @@ class OutcomeIn(Body):
 class ActionIn(Body):
     """An owned, dated, measurable action serving one outcome."""
 
-    outcome_id: int
+    outcome_id: Id
     description: str
-    owner_user_id: int | None = None
-    owner_member_id: int | None = None
+    owner_user_id: Id | None = None
+    owner_member_id: Id | None = None
     due_on: date | None = None
     success_measure: str = ""
     support_offered: str = ""
-    support_by_user_id: int | None = None
+    support_by_user_id: Id | None = None
 
 
 class ActionPatch(Body):
     """Changes to an action. A status change here is also recorded as a progress update."""
 
     description: str | UnsetType = UNSET
-    owner_user_id: int | None | UnsetType = UNSET
-    owner_member_id: int | None | UnsetType = UNSET
+    owner_user_id: Id | None | UnsetType = UNSET
+    owner_member_id: Id | None | UnsetType = UNSET
     due_on: date | None | UnsetType = UNSET
     success_measure: str | UnsetType = UNSET
     support_offered: str | UnsetType = UNSET
-    support_by_user_id: int | None | UnsetType = UNSET
-    outcome_id: int | UnsetType = UNSET
+    support_by_user_id: Id | None | UnsetType = UNSET
+    outcome_id: Id | UnsetType = UNSET
     status: ActionStatus | UnsetType = UNSET
     note: str | UnsetType = UNSET
 

@@ -29,6 +29,11 @@ def _key_hash(key: str) -> str:
 
 async def hit(key: str, limit: Limit, *, now: datetime) -> bool:
     """Count one attempt for key; True while it is within the limit, False once over it."""
+    return await hit_count(key, limit, now=now) <= limit.attempts
+
+
+async def hit_count(key: str, limit: Limit, *, now: datetime) -> int:
+    """Count one attempt for key; returns how many there have been in this window, this one too."""
     start = _window_start(now, limit.window)
     # One atomic upsert; the table-qualified column keeps PostgreSQL from finding "count"
     # ambiguous between the existing row and EXCLUDED.
@@ -39,7 +44,7 @@ async def hit(key: str, limit: Limit, *, now: datetime) -> bool:
         _key_hash(key),
         start,
     )
-    return int(rows[0]["count"]) <= limit.attempts
+    return int(rows[0]["count"])
 
 
 async def attempts(key: str, limit: Limit, *, now: datetime) -> int:

@@ -12,6 +12,7 @@ from tracker.audit import Actor
 from tracker.errors import FieldErrors
 from tracker.people.caller import ROLES
 from tracker.staff import users
+from tracker.staff.oidc import require_password_signin
 from tracker.staff.sessions import current_caller, require_role
 
 ROLE_HINTS = {
@@ -76,8 +77,9 @@ class AdminController(Controller):
         """Add the user; on errors the form comes back with everything typed still in it."""
         data = users.UserForm.from_form(await request.form())
         try:
+            settings = request.app.state["settings"]
             await users.add_user(data=data, actor=_actor(request), now=_now(request),
-                                 base_url=request.app.state["settings"].public_base_url)
+                                 base_url=settings.public_base_url, invite=settings.password_signin)
         except FieldErrors as exc:
             data.password = ""
             return _user_form(data=data, errors=exc.errors, status=400)
@@ -120,7 +122,7 @@ class AdminController(Controller):
         """Let the account sign in again."""
         return await self._status_change(request, user_id, users.reactivate_user, "reactivated")
 
-    @post("/users/{user_id:int}/send-link")
+    @post("/users/{user_id:int}/send-link", guards=[require_password_signin])
     async def send_link(self, request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
         """Email the user a link to choose a password."""
         return await self._status_change(

@@ -11,7 +11,8 @@ from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
 from tracker.settings import Settings
-from tracker.staff import signin
+from tracker.staff import devices, signin
+from tracker.staff.oidc import require_password_signin
 from tracker.staff.sessions import (
     COOKIE_NAME,
     current_caller,
@@ -35,8 +36,14 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The caller's address for rate limits (uvicorn applies X-Forwarded-For from trusted proxies)."""
+    """The caller's address for rate limits (X-Forwarded-For counts only from TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
+
+
+def _known_devices(request: Request[Any, Any, Any]) -> list[devices.DeviceToken]:
+    """The genuine device tokens this browser brought (see tracker.staff.devices)."""
+    return devices.parse(request.cookies.get(devices.COOKIE_NAME),
+                         secret=_settings(request).secret_key, now=_now(request))
 
 
 def _signin_page(*, email: str = "", next_path: str = "/", errors: dict[str, str] | None = None,
@@ -67,7 +74,7 @@ async def signin_form(request: Request[Any, Any, Any]) -> Template | Redirect:
     return _signin_page(next_path=next_path, notice=notice)
 
 
-@post("/signin", include_in_schema=False)
+@post("/signin", include_in_schema=False, guards=[require_password_signin])
 async def signin_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Check the password, then start a brand-new session (never reuse a presented id)."""
     form = await request.form()
@@ -75,9 +82,10 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     password = str(form.get("password", ""))[:1024]
     next_path = safe_next(str(form.get("next", "/")))
     now = _now(request)
+    known = _known_devices(request)
     try:
         result = await signin.sign_in(email=email, password=password,
-                                      address=client_address(request), now=now)
+                                      address=client_address(request), now=now, devices=known)
     except FieldErrors as exc:
         return _signin_page(email=email, next_path=next_path, errors=exc.errors, status=400)
     except signin.SignInRefused as exc:
@@ -89,7 +97,9 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     raw = await start_session(user_id=result.caller.id, now=now)
     log.info("user %s signed in (password check %.0f ms)", result.caller.id,
              result.hash_seconds * 1000)
-    return Redirect(next_path, status_code=303, cookies=[session_cookie(raw, _settings(request))])
+    settings = _settings(request)
+    return Redirect(next_path, status_code=303, cookies=[
+        session_cookie(raw, settings), devices.cookie(known, result.device, settings)])
 
 
 @post("/signout", include_in_schema=False)
@@ -100,19 +110,20 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect("/signin", status_code=303, cookies=[expired_session_cookie(_settings(request))])
 
 
-@get("/reset", include_in_schema=False)
+@get("/reset", include_in_schema=False, guards=[require_password_signin])
 async def reset_form() -> Template:
     """Ask for a password reset link."""
     return Template(template_name="staff/reset_request.html", context={"sent": False})
 
 
-@post("/reset", include_in_schema=False)
+@post("/reset", include_in_schema=False, guards=[require_password_signin])
 async def reset_submit(request: Request[Any, Any, Any]) -> Template:
     """Always the same answer, whether or not the address has an account."""
     form = await request.form()
     await signin.request_reset(
         email=str(form.get("email", ""))[:254], address=client_address(request),
         now=_now(request), base_url=_settings(request).public_base_url,
+        devices=_known_devices(request),
     )
     return Template(template_name="staff/reset_request.html", context={"sent": True})
 
@@ -123,14 +134,14 @@ def _reset_page(*, usable: bool, errors: dict[str, str] | None = None, status: i
                     status_code=status if usable else 404)
 
 
-@get("/reset/{token:str}", include_in_schema=False)
+@get("/reset/{token:str}", include_in_schema=False, guards=[require_password_signin])
 async def reset_password_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     """The new-password form, or a kind page when the link has expired or been used."""
     usable = await signin.reset_is_usable(token, now=_now(request))
     return _reset_page(usable=usable)
 
 
-@post("/reset/{token:str}", include_in_schema=False)
+@post("/reset/{token:str}", include_in_schema=False, guards=[require_password_signin])
 async def reset_password_submit(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     """Save the new password; every session of the account ends."""
     form = await request.form()
@@ -140,10 +151,13 @@ async def reset_password_submit(request: Request[Any, Any, Any], token: FromPath
             confirm=str(form.get("confirm", "")), now=_now(request))
     except FieldErrors as exc:
         return _reset_page(usable=True, errors=exc.errors, status=400)
-    if not done:
+    if done is None:
         return _reset_page(usable=False)
-    return Redirect("/signin?reset=done", status_code=303,
-                    cookies=[expired_session_cookie(_settings(request))])
+    settings = _settings(request)
+    # This browser read the owner's email: from now on it is one of the account's known ones.
+    return Redirect("/signin?reset=done", status_code=303, cookies=[
+        expired_session_cookie(settings),
+        devices.cookie(_known_devices(request), done, settings)])
 
 
 ROUTES = [start_page, signin_form, signin_submit, signout, reset_form, reset_submit,

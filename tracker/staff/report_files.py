@@ -16,6 +16,10 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
+from tracker import audit
+from tracker.audit import Actor
+from tracker.plans.tables import ConferenceInvitee
+
 MAX_BYTES = 10 * 1024 * 1024
 """Largest report accepted: 10 MB."""
 
@@ -115,6 +119,23 @@ def discard(var_dir: Path, stored: StoredReport) -> None:
         p.unlink(missing_ok=True)
 
 
+def discard_path(var_dir: Path, relative_path: str | None) -> bool:
+    """Delete a stored report (a superseded one) and its metadata; True when a file went.
+
+    Only our own files inside var/reports/ are ever deleted, whatever the stored path says.
+    """
+    if not relative_path:
+        return False
+    folder = (var_dir / "reports").resolve()
+    path = (var_dir / relative_path).resolve()
+    if path.parent != folder or path.suffix.lower() not in ALLOWED:
+        return False
+    existed = path.is_file()
+    for p in (path, path.with_suffix(".json")):
+        p.unlink(missing_ok=True)
+    return existed
+
+
 def original_name(var_dir: Path, relative_path: str | None) -> str | None:
     """The name the file had when attached, from its metadata."""
     if not relative_path:
@@ -178,3 +199,16 @@ def content_disposition(name: str) -> str:
     """attachment, with an ASCII fallback name and the full name per RFC 6266 / RFC 5987."""
     fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def record_download(*, conference_id: int, owner_id: int, family_id: int, actor: Actor,
+                          file_name: str, now: datetime) -> None:
+    """Audit that `actor` downloaded the report `owner_id` attached for a conference."""
+    row = await ConferenceInvitee.select(ConferenceInvitee.id).where(
+        (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == owner_id)
+    ).first()
+    if row is None:
+        return
+    await audit.record(
+        actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
+        action="read", changes={"report_downloaded": [None, file_name]}, family_id=family_id)

@@ -1,4 +1,5 @@
-"""Piccolo tables for staff sign-in: sessions, password resets, calendar feeds (all hashed)."""
+"""Piccolo tables for staff sign-in: sessions, password resets, calendar feeds (all hashed), and
+single sign-on flows in progress."""
 
 from __future__ import annotations
 
@@ -45,4 +46,21 @@ class CalendarFeed(Table, tablename="calendar_feed"):
     last_used_at = Timestamptz(null=True, default=None)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (StaffSession, PasswordReset, CalendarFeed)
+class OidcFlow(Table, tablename="oidc_flow"):
+    """A single sign-on in progress: one browser's state, nonce and PKCE verifier.
+
+    Kept in the database so whichever instance the provider sends the browser back to can
+    finish it. Used once (the row is deleted as it is taken) and only for a few minutes; the
+    state and the browser's binding cookie are stored as SHA-256 hashes.
+    """
+
+    state_hash = Varchar(length=64, unique=True, secret=True)
+    browser_hash = Varchar(length=64, secret=True)
+    nonce = Varchar(length=100, secret=True)
+    code_verifier = Varchar(length=128, secret=True)
+    next_path = Varchar(length=2000, default="/")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(index=True)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (StaffSession, PasswordReset, CalendarFeed, OidcFlow)

@@ -17,7 +17,7 @@ from tracker.staff import calendar
 from tracker.staff.sessions import end_user_sessions
 from tracker.staff.signin import issue_reset
 from tracker.staff.tables import PasswordReset
-from tracker.validate import check_email, check_text
+from tracker.validate import check_email, check_text, fit_columns
 
 EDITABLE = ("name", "email", "role_title", "agency", "phone", "roles")
 
@@ -80,19 +80,22 @@ def _check_phone(raw: str) -> str | None:
     if not raw:
         return None
     cleaned = raw.replace(" ", "")
-    if not (7 <= len(cleaned) <= 20) or not all(c.isdigit() or c in "+()-" for c in cleaned):
+    if not (7 <= len(cleaned) <= 20) or not all(c in "0123456789+()-" for c in cleaned):
         raise ValueError("Enter a phone number, like 01632 960 001 or 07700 900 982.")
     return raw
 
 
-async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str) -> int:
-    """Add a professional; without an initial password they get an emailed link to choose one."""
+async def add_user(*, data: UserForm, actor: Actor, now: datetime, base_url: str, invite: bool = True) -> int:
+    """Add a professional; without an initial password they get an emailed link to choose one.
+
+    `invite=False` (password sign-in turned off) sends no link: they sign in with single sign-on.
+    """
     await validate_new_user(data)
     user_id = await create_user(
         email=data.email, name=data.name, roles=data.roles, actor=actor, now=now,
         password=data.password or None, role_title=data.role_title, agency=data.agency,
         phone=data.phone or None)
-    if not data.password:
+    if not data.password and invite:
         await issue_reset(user_id=user_id, name=data.name, now=now, base_url=base_url, invite=True)
     return user_id
 
@@ -106,6 +109,7 @@ async def validate_new_user(data: UserForm) -> None:
         errors["phone"] = str(exc)
     if not data.roles:
         errors["roles"] = "Choose at least one role."
+    fit_columns(StaffUser, {"role_title": data.role_title, "agency": data.agency}, errors)
     if data.password:
         try:
             check_password_strength(data.password)
@@ -135,7 +139,7 @@ async def update_user(*, user_id: int, data: UserForm, actor: Actor, now: dateti
     """Change a user's details and roles; an admin cannot remove the last admin."""
     before = await get_user(user_id)
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {"role_title": data.role_title[:200], "agency": data.agency[:200]}
+    values: dict[str, Any] = {"role_title": data.role_title, "agency": data.agency}
     try:
         values["email"] = check_email(data.email).lower()
     except ValueError as exc:
@@ -151,6 +155,7 @@ async def update_user(*, user_id: int, data: UserForm, actor: Actor, now: dateti
     if not data.roles:
         errors["roles"] = "Choose at least one role."
     values["roles"] = ",".join(sorted(set(data.roles)))
+    fit_columns(StaffUser, values, errors)
     if "email" not in errors and await StaffUser.exists().where(
         (StaffUser.email == values["email"]) & (StaffUser.id != user_id)
     ):

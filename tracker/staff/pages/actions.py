@@ -105,13 +105,16 @@ async def submit_report(
             errors[f"report-{conference_id}"] = str(exc)
     if not errors:
         try:
-            await service.mark_report_submitted(
+            superseded = await service.mark_report_submitted(
                 conference_id=conference_id, user_id=staff.id, actor=web_actor(staff), now=now,
                 file_path=stored.relative_path if stored else None)
         except Exception:
             if stored:
                 report_files.discard(state["settings"].var_dir, stored)
             raise
+        # The replaced file is nobody's report any more: keeping it would keep case data
+        # that no page can reach or delete.
+        report_files.discard_path(state["settings"].var_dir, superseded)
         return see_other(f"/actions#report-{conference_id}")
     context = await _actions_context(staff, now, state)
     context.update(errors=errors, failed_report=conference_id)

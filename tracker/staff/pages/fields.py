@@ -12,6 +12,8 @@ from typing import Any
 
 from litestar.datastructures import UploadFile
 
+from tracker.validate import parse_id
+
 FormData = Mapping[str, Any]
 """Posted form data: a name maps to a string, a list of strings, or an uploaded file."""
 
@@ -34,9 +36,8 @@ def values(form: FormData, name: str) -> list[str]:
 
 
 def int_or_none(raw: str) -> int | None:
-    """An id from a form, or None when blank or not a number."""
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() else None
+    """An id from a form, or None when blank, not a number, or beyond any id (see parse_id)."""
+    return parse_id(raw)
 
 
 def uploaded_file(form: FormData, name: str) -> UploadFile | None:
@@ -62,7 +63,7 @@ def parse_date(parts: Mapping[str, str], *, label: str, required: bool = False,
         return None, (f"Enter {label}" if required else None)
     if not (day and month and year):
         return None, f"{_capital(label)} must include a day, month and year"
-    if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+    if not all(p.isascii() and p.isdigit() for p in (day, month, year)) or len(year) != 4:
         return None, f"{_capital(label)} must be a real date, like 27 3 2027"
     try:
         return date(int(year), int(month), int(day)), None
@@ -84,7 +85,8 @@ def parse_time(raw: str, *, label: str) -> tuple[time | None, str | None]:
         return None, f"Enter {label}"
     hours, _, minutes = raw.partition(":")
     minutes = minutes or "00"
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+    if not (hours.isascii() and hours.isdigit() and minutes.isascii() and minutes.isdigit()
+            and len(minutes) == 2 and len(hours) <= 2):
         return None, f"{_capital(label)} must be a real time, like 10:00 or 14:30"
     try:
         return time(int(hours), int(minutes)), None

@@ -219,7 +219,7 @@ def outcome(data: FormData) -> Form[OutcomeIn]:
     child_ids, statement, measure = values(data, "child_ids"), text(data, "statement"), text(
         data, "measure")
     return Form(echo={"child_ids": child_ids, "statement": statement, "measure": measure},
-                value=OutcomeIn(child_ids=[int(c) for c in child_ids if c.isdigit()],
+                value=OutcomeIn(child_ids=[i for i in map(int_or_none, child_ids) if i is not None],
                                 statement=statement, measure=measure),
                 field_id=lambda name: f"outcome-{name.replace('_', '-')}")
 
