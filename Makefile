@@ -94,6 +94,7 @@ typecheck: setup
 
 bench: setup
 	$(PY) bench/language_check_report.py
+	$(PY) bench/language_heldout.py
 	$(PY) bench/outbox_claim.py --big 200000
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
@@ -48,6 +49,113 @@ def _working_day_on_or_after(d: date) -> date:
 
 def _at(d: date, hour: int) -> datetime:
     return datetime.combine(d, time(hour, 0), LONDON)
+
+
+# What the demo family reads on their plan, in plain words: each text passes the
+# plain-English and restorative checks (tests/unit/test_demo_wording.py holds it).
+OUTCOMES: dict[str, dict[str, Any]] = {
+    "school": dict(
+        children=("rosie",),
+        statement="Rosie goes to school every day, on time, and feels settled there.",
+        measure="The school register shows Rosie at school at least 95 days in 100. Rosie tells "
+                "her teacher she is happy at school."),
+    "mornings": dict(
+        children=("rosie", "alfie"),
+        statement="Rosie and Alfie have calm mornings and enough sleep.",
+        measure="Jess and Linda say most mornings are calm. Rosie gets to school by 8:50."),
+    "health": dict(
+        children=("alfie",),
+        statement="Alfie's health and growth checks are up to date.",
+        measure="The health visitor writes down that Alfie's 2½-year check is done."),
+}
+
+# (outcome, action): owner and "by" name a person below; due is days from today.
+ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("school", dict(owner="jess", due=14, status="in_progress",
+                    description="Walk Rosie to school so she is in class by 8:50 each day, with "
+                                "Alfie in the buggy.",
+                    measure="The school register shows Rosie in class by 8:50 each day for four "
+                            "weeks.",
+                    support="Helen calls each Monday to plan the week.", by="helen")),
+    ("school", dict(owner="helen", due=21, status="in_progress",
+                    description="Phone Jess each Monday at 9:15. Agree how Rosie gets to school "
+                                "that week. Share last week's register.",
+                    measure="Six Monday calls logged on the school system.")),
+    ("school", dict(owner="sam", due=-3, status="not_started",
+                    description="Ask for a free place for Rosie at the Westfield Primary "
+                                "breakfast club. Tell Jess the start date.",
+                    measure="Rosie has a start date for breakfast club, in a letter.")),
+    ("mornings", dict(owner="jess", due=-10, status="done",
+                      description="Set an alarm for 7:00. Put out Rosie's uniform and bag the "
+                                  "night before.",
+                      measure="Jess tells us at each plan meeting that most mornings start on "
+                              "time.")),
+    ("mornings", dict(owner="sam", due=-20, status="done",
+                      description="Ask a family support worker to help Jess. Together they "
+                                  "plan mornings that fit her shifts.",
+                      measure="Jess has met the family support worker at home.")),
+    ("mornings", dict(owner="linda", due=30, status="in_progress",
+                      description="Collect Rosie from school on Tuesdays and Thursdays at 3:15 "
+                                  "and give her tea.",
+                      measure="Linda picks up Rosie each Tuesday and Thursday this half-term.")),
+    ("health", dict(owner="dan", due=5, status="not_started",
+                    description="Book Alfie's 2½-year health check at home, at a time that "
+                                "suits Jess. Do the check.",
+                    measure="The health visitor writes down that the check is done.")),
+    ("health", dict(owner="jess", due=12, status="not_started",
+                    description="Take Alfie to the dentist at Bridge Street Surgery for a "
+                                "check-up.",
+                    measure="Alfie has seen the dentist. Jess has the next date.",
+                    support="Dan can help book the appointment.", by="dan")),
+)
+
+# The initial conference, recorded in the guide's points 2 to 7 (professionals' words,
+# checked by the restorative check).
+RECORD: dict[str, str] = dict(
+    family_description=(
+        "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
+        "drawing and her friend Maya. Mornings have been hard since Jess started night "
+        "shifts; Alfie wakes early and Rosie is often tired."
+    ),
+    children_views=(
+        "Rosie told her teacher she likes school when she gets there on time, and feels "
+        "embarrassed walking in late. Alfie cannot tell us in words yet; his health "
+        "visitor shared that he is a happy, curious boy who needs a settled routine."
+    ),
+    worries=(
+        "Rosie's attendance this term is 78%, with 14 late marks. The family has moved "
+        "twice this year. Jess's former partner has been coming to the home; he is not "
+        "part of the plan."
+    ),
+    impact=(
+        "Rosie is missing phonics lessons and is behind in reading. She is anxious on "
+        "Monday mornings. Alfie's 2-year check has not happened yet."
+    ),
+    family_reflections=(
+        "Jess said she had not realised how much Rosie noticed. Linda offered to help "
+        "with school runs twice a week. Jess is good at planning once she has a routine "
+        "and wants to change her shift pattern."
+    ),
+    what_better_looks_like=(
+        "Rosie in school every day, on time, happy to go. Calm mornings. Alfie's health "
+        "reviews up to date."
+    ),
+    support_and_contributions=(
+        "School: weekly check-in call and a breakfast club place. Social worker: "
+        "breakfast club funding and a family support worker. Health visitor: Alfie's "
+        "review at home. Linda: Tuesday and Thursday pick-ups."
+    ),
+)
+
+PROGRESS_NOTES = {"in_progress": "Started: going well so far.", "done": "Done, and it is helping."}
+
+
+def family_facing_texts() -> list[str]:
+    """Every demo text a family member reads on their plan."""
+    texts = [t for spec in OUTCOMES.values() for t in (spec["statement"], spec["measure"])]
+    for _, spec in ACTIONS:
+        texts += [spec["description"], spec["measure"]] + ([spec["support"]] if spec.get("support") else [])
+    return texts
 
 
 async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
@@ -105,39 +213,7 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
         data=ConferenceIn(
             family_id=family_id, kind="initial_cp", starts_at=_at(held_on, 10), chair_id=chair,
             invitee_ids=[sam, helen, dan],
-            family_description=(
-                "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
-                "drawing and her friend Maya. Mornings have been hard since Jess started night "
-                "shifts; Alfie wakes early and Rosie is often tired."
-            ),
-            children_views=(
-                "Rosie told her teacher she likes school when she gets there on time, and feels "
-                "embarrassed walking in late. Alfie is too young to say; his health visitor "
-                "shared that he is a happy, curious boy who needs a settled routine."
-            ),
-            worries=(
-                "Rosie's attendance this term is 78%, with 14 late marks. The family has moved "
-                "twice this year. Jess's former partner has been coming to the home; he is not "
-                "part of the plan."
-            ),
-            impact=(
-                "Rosie is missing phonics lessons and is behind in reading. She is anxious on "
-                "Monday mornings. Alfie's 2-year check has not happened yet."
-            ),
-            family_reflections=(
-                "Jess said she had not realised how much Rosie noticed. Linda offered to help "
-                "with school runs twice a week. Jess is good at planning once she has a routine "
-                "and wants to change her shift pattern."
-            ),
-            what_better_looks_like=(
-                "Rosie in school every day, on time, happy to go. Calm mornings. Alfie's health "
-                "reviews up to date."
-            ),
-            support_and_contributions=(
-                "School: weekly check-in call and a breakfast club place. Social worker: "
-                "breakfast club funding and a family support worker. Health visitor: Alfie's "
-                "review at home. Linda: Tuesday and Thursday pick-ups."
-            ),
+            **RECORD,
             decision="cp_plan", categories=["neglect"], next_review_on=review_on,
         ),
         actor=actor, now=now,
@@ -149,61 +225,22 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
     plan_id = await service.create_plan(
         data=PlanIn(conference_id=initial, kind="child_protection"), actor=actor, now=now)
 
-    school = await service.add_outcome(
-        plan_id=plan_id, actor=actor, now=now,
-        data=OutcomeIn(child_ids=[rosie],
-                       statement="Rosie goes to school every day, on time, and feels settled there.",
-                       measure="Rosie's attendance is 95% or more each half-term, from the school "
-                               "register, and Rosie tells her teacher she feels happy at school."))
-    mornings = await service.add_outcome(
-        plan_id=plan_id, actor=actor, now=now,
-        data=OutcomeIn(child_ids=[rosie, alfie],
-                       statement="Rosie and Alfie have calm mornings and enough sleep.",
-                       measure="Jess and Linda say most mornings are calm; Rosie arrives by 8:50."))
-    health = await service.add_outcome(
-        plan_id=plan_id, actor=actor, now=now,
-        data=OutcomeIn(child_ids=[alfie],
-                       statement="Alfie's health and development checks are up to date.",
-                       measure="The health visitor records Alfie's 2½-year review as complete."))
-
-    actions = [
-        (school, dict(owner_member_id=jess, due=14, status="in_progress",
-                      description="Walk Rosie to school so she is in class by 8:50 each day, "
-                                  "with Alfie in the buggy.",
-                      measure="The school register shows Rosie in class by 8:50 every day for "
-                              "four weeks.",
-                      support="Helen calls each Monday to plan the week.", by=helen)),
-        (school, dict(owner_user_id=helen, due=21, status="in_progress",
-                      description="Phone Jess every Monday at 9:15 to agree how Rosie gets to "
-                                  "school that week and share last week's attendance.",
-                      measure="Six Monday calls logged on the school system.")),
-        (school, dict(owner_user_id=sam, due=-3, status="not_started",
-                      description="Apply for a funded breakfast club place for Rosie at "
-                                  "Westfield Primary and confirm the start date with Jess.",
-                      measure="Rosie has a start date for breakfast club, confirmed in writing.")),
-        (mornings, dict(owner_member_id=jess, due=-10, status="done",
-                        description="Set a 7:00 alarm and lay out Rosie's uniform and bag the "
-                                    "night before.",
-                        measure="Jess tells the core group mornings start on time most days.")),
-        (mornings, dict(owner_user_id=sam, due=-20, status="done",
-                        description="Refer Jess to the family support worker for help with a "
-                                    "morning routine that fits her shifts.",
-                        measure="The family support worker has met Jess at home.")),
-        (mornings, dict(owner_member_id=linda, due=30, status="in_progress",
-                        description="Collect Rosie from school on Tuesdays and Thursdays at "
-                                    "3:15 and give her tea.",
-                        measure="Linda collects Rosie on every Tuesday and Thursday this "
-                                "half-term.")),
-        (health, dict(owner_user_id=dan, due=5, status="not_started",
-                      description="Book and complete Alfie's 2½-year health review at home, "
-                                  "at a time that suits Jess.",
-                      measure="The review is recorded as complete in Alfie's health record.")),
-        (health, dict(owner_member_id=jess, due=12, status="not_started",
-                      description="Take Alfie to the dentist at Bridge Street Surgery for a "
-                                  "check-up.",
-                      measure="Alfie has seen the dentist and Jess has the next appointment.",
-                      support="Dan can help book the appointment.", by=dan)),
-    ]
+    children = {"rosie": rosie, "alfie": alfie}
+    people = {"jess": ("member", jess), "linda": ("member", linda), "sam": ("user", sam),
+              "helen": ("user", helen), "dan": ("user", dan)}
+    outcome_ids = {}
+    for key, spec in OUTCOMES.items():
+        outcome_ids[key] = await service.add_outcome(
+            plan_id=plan_id, actor=actor, now=now,
+            data=OutcomeIn(child_ids=[children[c] for c in spec["children"]],
+                           statement=spec["statement"], measure=spec["measure"]))
+    actions = []
+    for key, spec in ACTIONS:
+        kind, person = people[spec["owner"]]
+        actions.append((outcome_ids[key], dict(
+            spec, owner_member_id=person if kind == "member" else None,
+            owner_user_id=person if kind == "user" else None,
+            by=people[spec["by"]][1] if spec.get("by") else None)))
     for outcome_id, spec in actions:
         action_id = await service.add_action(
             plan_id=plan_id, actor=actor, now=now,
@@ -220,10 +257,7 @@ async def seed_demo(*, now: datetime, only_if_empty: bool = False) -> str:
             owner = (Actor.member(spec["owner_member_id"], "family member")
                      if spec.get("owner_member_id") else Actor.user(
                          spec["owner_user_id"], "professional", channel="web"))
-            note = {
-                "in_progress": "Started: going well so far.",
-                "done": "Done, and it is helping.",
-            }[spec["status"]]
+            note = PROGRESS_NOTES[spec["status"]]
             await service.record_progress(
                 action_id=action_id, status=spec["status"], note=note, actor=owner,
                 now=now - timedelta(days=2))

@@ -103,6 +103,13 @@ class Settings:
             "doc": "a TOML file of restorative language rules (empty: the bundled file)",
         },
     )
+    plain_english_terms_path: str = field(
+        default="",
+        metadata={
+            "var": "PLAIN_ENGLISH_TERMS_PATH",
+            "doc": "a TOML file of jargon and plain alternatives for family-facing text (empty: the bundled file)",
+        },
+    )
     family_link_days: int = field(
         default=45,
         metadata={"var": "FAMILY_LINK_DAYS", "doc": "a family member's plan link works this many days"},

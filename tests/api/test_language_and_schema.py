@@ -26,6 +26,56 @@ async def test_neutral_specific_text_gets_no_findings(client, clock):
     assert response.json() == {"findings": []}
 
 
+async def test_every_finding_has_a_kind_and_professional_is_the_default_audience(client, clock):
+    user = await make_user(clock.now())
+    text = "Mum to engage with the core group. Dad is unwilling to change."
+    default = await client.post("/api/v1/language/check", json={"text": text}, headers=user.headers)
+    explicit = await client.post("/api/v1/language/check", json={"text": text, "audience": "professional"},
+                                 headers=user.headers)
+    assert default.json() == explicit.json()
+    body = default.json()
+    assert "reading_age" not in body
+    assert {f["kind"] for f in body["findings"]} == {"restorative"}
+    assert [f["phrase"] for f in body["findings"]] == ["unwilling"]
+
+
+async def test_family_audience_adds_jargon_plain_english_and_a_reading_age(client, clock):
+    user = await make_user(clock.now())
+    text = "Mum to engage with the core group. How we will know: Mum engages."
+    response = await client.post("/api/v1/language/check", json={"text": text, "audience": "family"},
+                                 headers=user.headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert isinstance(body["reading_age"], int) and 5 <= body["reading_age"] <= 20
+    kinds = {(f["kind"], f["phrase"]) for f in body["findings"]}
+    assert ("jargon", "engage") in kinds and ("jargon", "core group") in kinds
+    assert ("jargon", "engages") in kinds
+    assert ("plain_english", "Mum") in kinds
+    for f in body["findings"]:
+        assert text[f["start"]:f["end"]] == f["phrase"]
+        assert f["kind"] in {"restorative", "jargon", "plain_english"}
+        assert f["suggestion"].startswith("Consider")
+    starts = [f["start"] for f in body["findings"]]
+    assert starts == sorted(starts)
+
+
+async def test_plain_family_text_gets_no_findings_and_a_low_reading_age(client, clock):
+    user = await make_user(clock.now())
+    text = "You will walk Rosie to school each morning. Sam will ring you on Mondays to see how it went."
+    response = await client.post("/api/v1/language/check", json={"text": text, "audience": "family"},
+                                 headers=user.headers)
+    assert response.json()["findings"] == []
+    assert response.json()["reading_age"] <= 9
+
+
+async def test_an_unknown_audience_is_a_field_error(client, clock):
+    user = await make_user(clock.now())
+    response = await client.post("/api/v1/language/check", json={"text": "Hello", "audience": "chair"},
+                                 headers=user.headers)
+    assert response.status_code == 400
+    assert "audience" in str(response.json())
+
+
 async def test_language_check_refuses_a_missing_or_huge_text(client, clock):
     user = await make_user(clock.now())
     missing = await client.post("/api/v1/language/check", json={}, headers=user.headers)

@@ -22,7 +22,8 @@ from tracker.people.tables import StaffUser
 PASSWORD = "correct horse battery staple"
 
 # Not staff pages at all: bearer-token API, provider webhooks, assets, API docs.
-NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/schema")
+# /metrics has its own credential (METRICS_TOKEN, tested in tests/ops): not a page.
+NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/schema", "/metrics")
 # Pages anyone may open, each for a stated reason.
 PUBLIC = {
     r"^/signin$": "the sign-in form",

@@ -105,6 +105,7 @@ FORMS: list[Form] = [
     Form("changed user beyond int4", "admin", f"/admin/users/{BIG}", lambda w: user_form(), status=404),
     Form("deactivate a user beyond int8", "admin", f"/admin/users/{HUGE}/deactivate", status=404),
     Form("send a link to a user beyond int4", "admin", f"/admin/users/{BIG}/send-link", status=404),
+    Form("reactivate a user beyond int4", "admin", f"/admin/users/{BIG}/reactivate", status=404),
     # ---------------------------------------- my actions
     Form("action update with NUL in the note", "lead", "/actions/{action}/update",
          lambda w: {"status": "in_progress", "note": NUL}, says="note"),

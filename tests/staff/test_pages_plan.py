@@ -52,7 +52,8 @@ async def test_adding_an_outcome_and_a_smart_action(client, clock):
     assert response.status_code == 303
     outcome = await Outcome.select().where(Outcome.statement == "Rosie sleeps in her own bed."
                                            ).first()
-    assert response.headers["location"] == f"/plans/{world.plan_id}#outcome-{outcome['id']}"
+    assert response.headers["location"] == (
+        f"/plans/{world.plan_id}?saved=outcome-{outcome['id']}#outcome-{outcome['id']}")
     response = await post_as_form(client, f"/plans/{world.plan_id}/actions", {
         "outcome_id": str(outcome["id"]), "owner": f"user:{world.invitee.id}",
         "description": "Helen lends Jess the school's bedtime routine pack on Monday.",

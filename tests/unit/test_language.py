@@ -9,6 +9,7 @@ from tracker.plans.language import (
     Finding,
     LanguageRule,
     check_text,
+    lemma_text,
     load_rules,
 )
 
@@ -104,12 +105,12 @@ def test_neutral_plan_sentences_raise_no_false_flags():
         ("Dad will not co-operate.", "will not co-operate"),
         ("This shows poor parenting skills.", "poor parenting skills"),
         ("Mum cannot prioritise Rosie.", "cannot prioritise"),
-        ("Dad's parenting is inadequate.", "inadequate"),
+        ("Dad's parenting is inadequate.", "parenting is inadequate"),
         ("You'd better be in.", "You'd better"),
         ("You could've rung.", "You could've"),
         ("It's her own fault.", "her own fault"),
         ("Dad has been blamed.", "blamed"),
-        ("Unless you let us in, we will go to court.", "Unless you let us in, we will"),
+        ("Unless you let us in, we will go to court.", "Unless you let us in, we will go to court"),
         ("Thresholds have been met.", "Thresholds"),
         ("Mum is a junkie.", "junkie"),
     ],
@@ -204,6 +205,8 @@ def test_finding_to_dict_gives_offsets_phrase_why_and_suggestion():
         "why": "w",
         "suggestion": "s",
         "rule_id": "r",
+        "kind": "restorative",
+        "construct": "other",
     }
 
 
@@ -316,3 +319,151 @@ def test_a_file_without_rules_is_refused(tmp_path):
 def test_a_rule_built_in_code_with_a_bad_regex_is_refused():
     with pytest.raises(ValueError, match="'bad'"):
         rule("bad", "(")
+
+
+# --- constructs, lemmas and word lists --------------------------------------------------
+
+
+def construct_sentences() -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    section = ""
+    for raw in (HERE / "language_construct_sentences.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("##"):
+            section = line.lstrip("#").strip()
+        elif line and not line.startswith("#"):
+            sections.setdefault(section, []).append(line)
+    return sections
+
+
+CONSTRUCTS = construct_sentences()
+
+
+def test_every_construct_has_sentences_and_there_are_neutral_ones():
+    assert set(CONSTRUCTS) == {"attitude", "threat", "label", "power", "minimising", "neutral"}
+    for name, rows in CONSTRUCTS.items():
+        assert len(rows) >= 30, name
+
+
+@pytest.mark.parametrize(
+    ("construct", "sentence"),
+    [(name, s) for name, rows in CONSTRUCTS.items() if name != "neutral" for s in rows],
+)
+def test_each_construct_is_recognised(construct, sentence):
+    findings = check_text(sentence)
+    assert findings, sentence
+    for finding in findings:
+        assert sentence[finding.start : finding.end] == finding.phrase
+
+
+def test_construct_neutral_sentences_raise_no_findings():
+    false_flags = {s: phrases(s) for s in CONSTRUCTS["neutral"] if check_text(s)}
+    assert false_flags == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "construct"),
+    [
+        ("Mum did not bother to ring.", "attitude"),
+        ("If you don't come, we will have to go to court.", "threat"),
+        ("Sort it out or we will escalate.", "threat"),
+        ("The flat was filthy.", "label"),
+        ("We will allow Dad to visit.", "power"),
+        ("Rosie is just attention seeking.", "minimising"),
+    ],
+)
+def test_findings_name_their_construct(text, construct):
+    assert construct in {f.construct for f in check_text(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mum did not bother.", "Mum didn't bother.", "Mum doesn't bother.", "Mum never bothers.",
+        "Mum hasn't bothered.", "Dad is unwilling.", "Dad was unwilling.", "Dad's been unwilling.",
+        "They were unwilling.", "She has shown no motivation.", "She showed no motivation.",
+        "She shows no motivation.",
+    ],
+)
+def test_inflections_match_one_lemma_pattern(text):
+    assert check_text(text), text
+
+
+def test_lemma_text_spells_out_contractions_and_keeps_capitals():
+    lt = lemma_text("Mum didn't bother; she's unwilling and can't be bothered.")
+    assert lt.text == "Mum do not bother ; she be unwill and can not be bother ."
+
+
+def test_lemma_offsets_map_back_to_the_text_as_written():
+    text = "Honestly, Dad   hasn't   bothered with the kids."
+    (finding,) = check_text(text)
+    assert finding.phrase == text[finding.start : finding.end] == "hasn't   bothered"
+
+
+def test_lemma_patterns_are_lemmatised_so_authors_may_write_inflected_words():
+    rules = [LanguageRule(id="told", pattern="was told to", on="lemmas", why="w", suggestion="s")]
+    assert phrases("Mum is told to leave. Dad has been told to go.", rules) == ["is told to", "been told to"]
+
+
+def test_name_matches_capitalised_words_but_not_sentence_openers():
+    rules = [LanguageRule(id="n", pattern="{Name} must", on="lemmas", why="w", suggestion="s")]
+    assert phrases("Jess must go. What must happen? The school must open.", rules) == ["Jess must"]
+
+
+def test_word_lists_are_used_as_named_alternatives(tmp_path):
+    path = write(tmp_path, """
+[words]
+home = ["house", "flat"]
+
+[[rule]]
+id = "home_dirty"
+on = "lemmas"
+construct = "label"
+pattern = '{home} be dirty'
+why = "w"
+suggestion = "What would help?"
+""")
+    rules = load_rules(path)
+    assert phrases("The flat was dirty. The houses are dirty. The car is dirty.", rules) == [
+        "flat was dirty", "houses are dirty"]
+    assert rules[0].construct == "label"
+
+
+def test_a_pattern_using_an_unknown_word_list_is_refused(tmp_path):
+    body = "[[rule]]\nid = \"r\"\npattern = '{nope} x'\nwhy = \"w\"\nsuggestion = \"s\"\n"
+    with pytest.raises(ValueError, match=r"'r': pattern uses \{nope\}"):
+        load_rules(write(tmp_path, body))
+
+
+def test_a_bad_word_list_or_match_target_is_refused(tmp_path):
+    rule_body = "[[rule]]\nid = \"r\"\npattern = 'x'\nwhy = \"w\"\nsuggestion = \"s\"\n"
+    with pytest.raises(ValueError, match="words.home must be a list"):
+        load_rules(write(tmp_path, "[words]\nhome = []\n\n" + rule_body))
+    with pytest.raises(ValueError, match="on must be one of"):
+        load_rules(write(tmp_path, rule_body + 'on = "words"\n'))
+
+
+def test_every_bundled_construct_rule_suggests_in_the_consider_voice():
+    for r in load_rules():
+        if r.construct != "other":
+            assert r.suggestion.startswith("Consider") and "?" in r.suggestion, r.id
+
+
+def test_simplemma_works_offline_from_its_own_data():
+    # The wheel ships its dictionaries; nothing is fetched (the test suite runs offline too).
+    import simplemma
+
+    assert simplemma.lemmatize("bothered", lang="en") == "bother"
+    assert simplemma.lemmatize("children", lang="en") == "child"
+
+
+def test_a_long_text_is_checked_a_sentence_at_a_time_with_offsets_into_the_whole():
+    sentences_ = CONSTRUCTS["attitude"][:20] + CONSTRUCTS["neutral"][:20]
+    text = " ".join(sentences_) + "\nDad is volatile.\n\nMum did not bother."
+    assert len(text) > 400
+    findings = check_text(text)
+    for finding in findings:
+        assert text[finding.start : finding.end] == finding.phrase
+    alone = [f.phrase for s in [*sentences_, "Dad is volatile.", "Mum did not bother."] for f in check_text(s)]
+    assert len(alone) > 20
+    assert [f.phrase for f in findings] == alone

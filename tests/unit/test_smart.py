@@ -10,6 +10,7 @@ from tracker.plans.smart import (
     SmartGap,
     SmartResult,
     check_action,
+    frequency,
     is_vague_measure,
     vague_verb,
 )
@@ -238,11 +239,14 @@ def test_to_dict_gives_a_json_ready_summary():
                 "reason": "Link this to an outcome: what better will look like for the child.",
             }
         ],
+        "routine": True,
+        "frequency": "every Monday",
     }
 
 
 def test_to_dict_of_a_smart_action_is_empty_of_gaps():
-    assert check_action(GOOD).to_dict() == {"is_smart": True, "missing": [], "gaps": []}
+    assert check_action(GOOD).to_dict() == {"is_smart": True, "missing": [], "gaps": [],
+                                            "routine": True, "frequency": "every Monday"}
 
 
 def test_every_gap_reason_is_a_short_sentence():
@@ -252,3 +256,66 @@ def test_every_gap_reason_is_a_short_sentence():
     for gap in result.gaps:
         assert gap.reason.endswith(".")
         assert len(gap.reason) <= 120
+
+
+# --- routines ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("description", "how_often"),
+    [
+        ("Jess will walk Rosie to school each day", "each day"),
+        ("Sam will phone Jess every Monday to plan the week", "every Monday"),
+        ("The family support worker will visit weekly to help with meals", "weekly"),
+        ("Dad will see Rosie at the contact centre twice a week", "twice a week"),
+        ("Nan will collect Rosie from school on Wednesdays", "on Wednesdays"),
+        ("Jess will read with Rosie each evening at bedtime", "each evening"),
+        ("Dad will have Rosie every other weekend", "every other weekend"),
+    ],
+)
+def test_a_frequency_is_read_from_the_description(description, how_often):
+    assert frequency(description) == how_often
+
+
+@pytest.mark.parametrize("description", ["Jess will book Rosie's dental check by Friday",
+                                         "Sam will send the minutes in a week",
+                                         "The review is on Monday 3 March"])
+def test_a_one_off_action_has_no_frequency(description):
+    assert frequency(description) is None
+
+
+def test_a_routine_with_owner_measure_and_review_date_is_smart():
+    result = check_action(facts(description="Jess will walk Rosie to school each day, leaving at 8.20am"))
+    assert result.is_smart
+    assert result.frequency == "each day"
+    assert result.to_dict()["routine"] is True
+    assert result.to_dict()["frequency"] == "each day"
+
+
+def test_each_day_without_a_review_date_is_not_time_bound():
+    result = check_action(facts(description="Jess will walk Rosie to school each day", due_on=None))
+    assert result.missing == ("time_bound",)
+    (gap,) = result.gaps
+    assert "“each day” says how often" in gap.reason
+    assert "review" in gap.reason
+
+
+def test_a_one_off_action_without_a_date_still_asks_for_a_done_by_date():
+    result = check_action(facts(description="Jess will book Rosie's dental check at the surgery",
+                                due_on=None))
+    assert [g.reason for g in result.gaps] == ["Agree a date this will be done by."]
+    assert result.frequency is None
+    assert result.to_dict()["routine"] is False
+
+
+def test_a_routine_still_needs_an_owner_and_a_measure():
+    result = check_action(facts(description="Walk Rosie to school each day with her friend Amy",
+                                has_owner=False, success_measure=""))
+    assert result.missing == ("specific", "measurable")
+    assert result.frequency == "each day"
+
+
+def test_a_routines_review_date_after_the_next_review_conference_is_flagged():
+    result = check_action(facts(description="Jess will walk Rosie to school each day",
+                                due_on=date(2027, 5, 1), next_review_on=date(2027, 4, 12)))
+    assert result.missing == ("time_bound",)

@@ -19,6 +19,8 @@ from tracker.plans.dates import (
 )
 from tracker.plans.language import check_text as run_check
 from tracker.plans.language import load_rules
+from tracker.plans.plain_english import check_wording as run_checks
+from tracker.plans.plain_english import load_terms
 from tracker.plans.tables import (
     Action,
     Conference,
@@ -110,3 +112,15 @@ def language_rules() -> tuple[Any, ...]:
 def check_language(text: str) -> list[dict[str, Any]]:
     """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
     return [f.to_dict() for f in run_check(text, language_rules())]
+
+
+@lru_cache(maxsize=1)
+def plain_english_terms() -> tuple[Any, ...]:
+    """The authority's jargon list: PLAIN_ENGLISH_TERMS_PATH when set, else the bundled file."""
+    path = get_settings().plain_english_terms_path
+    return load_terms(Path(path) if path else None)
+
+
+def check_wording(text: str, audience: str = "professional") -> dict[str, Any]:
+    """All checks for an audience: {"findings": [...]} plus "reading_age" for a family."""
+    return run_checks(text, audience, language_rules(), plain_english_terms())

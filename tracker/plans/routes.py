@@ -281,10 +281,15 @@ class LanguageController(Controller):
     async def check(
         self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller]
     ) -> dict[str, Any]:
-        """Find blaming or deficit phrasing and suggest a restorative reframe."""
+        """Find blaming or deficit phrasing and suggest a restorative reframe.
+
+        With `audience: family` the text is also checked for plain English (jargon,
+        reading age, long sentences, the reader in the third person) and the answer carries
+        `reading_age`. Every finding has a `kind`: restorative, jargon or plain_english.
+        """
         if len(data.text) > 50_000:
             raise FieldErrors({"text": "Check at most 50,000 characters at a time."})
-        return {"findings": service.check_language(data.text)}
+        return service.check_wording(data.text, data.audience)
 
 
 ROUTES = [

@@ -21,8 +21,10 @@ from tracker.plans.common import (
     HISTORY_IS_KEPT,
     action_family,
     check_language,
+    check_wording,
     conference_family,
     language_rules,
+    plain_english_terms,
     plan_family,
     staff_directory,
     statutory_rules,
@@ -49,10 +51,12 @@ from tracker.plans.progress import (
 
 __all__ = [
     "HISTORY_IS_KEPT", "STEP_FIELDS", "STEP_MAX",
-    "action_family", "action_view", "add_action", "add_outcome", "check_language", "conference_family",
+    "action_family", "action_view", "add_action", "add_outcome", "check_language", "check_wording",
+    "conference_family",
     "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "family_view",
     "language_rules", "list_conferences", "list_families", "list_updates", "mark_report_submitted",
-    "plan_audit", "plan_family", "plan_messages", "plan_progress", "plan_view", "record_progress",
+    "plain_english_terms", "plan_audit", "plan_family", "plan_messages", "plan_progress", "plan_view",
+    "record_progress",
     "staff_directory", "statutory_rules", "update_action", "update_conference", "update_family",
     "working_calendar",
 ]

@@ -21,6 +21,7 @@ from tracker.staff import report_files
 from tracker.staff.pages import actions_queries as queries
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
+from tracker.staff.saved_checks import saved_checks
 
 UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
 """A little over the 10 MB file limit, so a too-big file gets a kind message, not a 413."""
@@ -69,13 +70,17 @@ async def update_action_status(
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     today = local_date(now)
+    checks = [] if errors else saved_checks([("Your note", form.echo["note"], False)])
     if is_htmx(request):
         # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
         return render("partials/action_card.html", action=await queries.action_card(
             action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
-            form=form.echo if errors else {}, saved=not errors)
-    if not errors:
+            form=form.echo if errors else {}, saved=not errors, card_checks=checks)
+    if not errors and not checks:
         return see_other(f"/actions#action-{action_id}")
+    if not errors:
+        # Saved; the note's wording is worth a second look, so show it here, not after a redirect.
+        return render("actions.html", checks=checks, **await _actions_context(staff, now, state))
     context = await _actions_context(staff, now, state)
     context.update(errors=errors, failed_action=action_id, form=form.echo)
     return render("actions.html", status=400, **context)

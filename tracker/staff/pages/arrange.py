@@ -112,7 +112,7 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
             await service.update_action(action_id=action_id, actor=web_actor(staff), now=now,
                                         patch=form.value.patch())
             plan_id = (await service.action_view(action_id, today=today))["plan_id"]
-            return see_other(f"/plans/{plan_id}#action-{action_id}")
+            return see_other(f"/plans/{plan_id}?saved=action-{action_id}#action-{action_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     return await _edit_page(action_id, today, form.echo, errors, status=400)

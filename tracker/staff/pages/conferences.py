@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
@@ -19,6 +19,7 @@ from tracker.staff.pages import conferences_queries as queries
 from tracker.staff.pages import forms
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.pages.common_queries import arranging_people, family_row
+from tracker.staff.saved_checks import record_saved_checks
 from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_FOR
 
 # Short hints under each step, in the seed's restorative wording: invite and ask.
@@ -40,10 +41,15 @@ STEP_HINTS = {
 
 @get("/conferences/{conference_id:int}")
 async def conference_page(conference_id: FromPath[int], staff: NamedDependency[Caller],
-                          now: NamedDependency[datetime]) -> Template:
-    """A conference as recorded: the seven steps with wording hints, the decision, the plan."""
+                          now: NamedDependency[datetime],
+                          saved: FromQuery[str | None] = None) -> Template:
+    """A conference as recorded: the seven steps with wording hints, the decision, the plan;
+    just after the record is saved (?saved=record), what the wording checks found."""
     await require_family(staff, await service.conference_family(conference_id))
-    return render("conference.html", **await conference_context(conference_id, staff, now))
+    context = await conference_context(conference_id, staff, now)
+    if saved == "record":
+        context["checks"] = record_saved_checks(context["conference"], SEVEN_STEPS)
+    return render("conference.html", **context)
 
 
 async def conference_context(conference_id: int, staff: Caller, now: datetime,
@@ -101,7 +107,7 @@ async def save_record(conference_id: FromPath[int], data: URLEncodedBody[dict[st
             try:
                 await service.update_conference(conference_id=conference_id, patch=form.value,
                                                 actor=web_actor(staff), now=now)
-                return see_other(f"/conferences/{conference_id}")
+                return see_other(f"/conferences/{conference_id}?saved=record")
             except FieldErrors as exc:
                 errors = form.service_errors(exc)
     conference = await service.conference_view(conference_id)

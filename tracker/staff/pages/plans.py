@@ -18,6 +18,7 @@ from tracker.plans.smart import ActionFacts, check_action
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages import plans_queries as queries
 from tracker.staff.pages.common import render, see_other, web_actor
+from tracker.staff.saved_checks import plan_saved_checks
 
 
 async def _plan_context(plan_id: int, staff: Caller, today: date, **extra: Any) -> dict[str, Any]:
@@ -31,10 +32,13 @@ async def _plan_context(plan_id: int, staff: Caller, today: date, **extra: Any) 
 
 @get("/plans/{plan_id:int}")
 async def plan_page(plan_id: FromPath[int], staff: NamedDependency[Caller],
-                    today: NamedDependency[date]) -> Template:
-    """The plan: pictures, outcomes, actions with SMART hints, what changed at the review."""
+                    today: NamedDependency[date], saved: FromQuery[str | None] = None) -> Template:
+    """The plan: pictures, outcomes, actions with SMART hints, what changed at the review;
+    just after an outcome or action is saved (?saved=action-12), what the checks found."""
     await require_family(staff, await service.plan_family(plan_id))
-    return render("plan.html", **await _plan_context(plan_id, staff, today))
+    context = await _plan_context(plan_id, staff, today)
+    context["checks"] = plan_saved_checks(context["plan"], saved)
+    return render("plan.html", **context)
 
 
 @post("/plans/{plan_id:int}/outcomes")
@@ -49,7 +53,7 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
         try:
             outcome_id = await service.add_outcome(plan_id=plan_id, actor=web_actor(staff),
                                                    now=now, data=form.value)
-            return see_other(f"/plans/{plan_id}#outcome-{outcome_id}")
+            return see_other(f"/plans/{plan_id}?saved=outcome-{outcome_id}#outcome-{outcome_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     return render("plan.html", status=400, **await _plan_context(
@@ -68,7 +72,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
         try:
             action_id = await service.add_action(plan_id=plan_id, actor=web_actor(staff),
                                                  now=now, data=form.value.action_in())
-            return see_other(f"/plans/{plan_id}#action-{action_id}")
+            return see_other(f"/plans/{plan_id}?saved=action-{action_id}#action-{action_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     return render("plan.html", status=400, **await _plan_context(
