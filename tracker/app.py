@@ -52,7 +52,7 @@ from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
 from tracker.staff.oidc_routes import ROUTES as STAFF_OIDC_ROUTES
-from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
+from tracker.staff.pages import router as staff_pages
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
@@ -180,7 +180,7 @@ def create_app(
             *STAFF_OIDC_ROUTES,
             *STAFF_CALENDAR_ROUTES,
             *STAFF_ADMIN_ROUTES,
-            *STAFF_PAGE_ROUTES,
+            staff_pages,
             *NOTIFY_ROUTES,
             *(extra_route_handlers or []),
         ],
