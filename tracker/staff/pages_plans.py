@@ -141,8 +141,8 @@ async def save_record(conference_id: FromPath[int], data: URLEncodedBody[dict[st
     categories = [c for c in form["categories"] if c in dict(CATEGORIES)]
     if not errors:
         patch = ConferencePatch(
-            decision=decision,  # type: ignore[arg-type]
-            categories=categories if decision == "cp_plan" else [],  # type: ignore[arg-type]
+            decision=decision,
+            categories=categories if decision == "cp_plan" else [],
             next_review_on=review_on,
             **{name: form[name] for name, _ in SEVEN_STEPS},
         )
@@ -177,7 +177,7 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
     else:
         try:
             plan_id = await service.create_plan(
-                data=PlanIn(conference_id=conference_id, kind=kind),  # type: ignore[arg-type]
+                data=PlanIn(conference_id=conference_id, kind=kind),
                 actor=web_actor(staff), now=now)
             return see_other(f"/plans/{plan_id}")
         except FieldErrors as exc:
@@ -215,7 +215,7 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
                       today: NamedDependency[date]) -> Template | Redirect:
     """Add what better looks like for named children."""
     await require_manage(staff, await service.plan_family(plan_id))
-    form = {"child_ids": values(data, "child_ids"), "statement": text(data, "statement"),
+    form: dict[str, Any] = {"child_ids": values(data, "child_ids"), "statement": text(data, "statement"),
             "measure": text(data, "measure")}
     child_ids = [i for i in (int_or_none(c) for c in form["child_ids"]) if i is not None]
     try:
@@ -247,8 +247,8 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
                      today: NamedDependency[date]) -> Template | Redirect:
     """Add a SMART action: one owner, a due date, how we'll know, the support offered."""
     await require_manage(staff, await service.plan_family(plan_id))
-    form = {name: text(data, name) for name in ("outcome_id", "description", "owner",
-                                                "success_measure", "support_offered")}
+    form: dict[str, Any] = {name: text(data, name) for name in ("outcome_id", "description", "owner",
+                                                            "success_measure", "support_offered")}
     form["due"] = date_fields(data, "action-due")
     errors: dict[str, str] = {}
     due_on, problem = parse_date(form["due"], label="the due date", required=True)

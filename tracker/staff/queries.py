@@ -78,7 +78,7 @@ async def _action_cards(where: Any, today: date) -> list[dict[str, Any]]:
         Action.support_offered, Action.updated_at, Action.owner_user,
         Action.plan.as_alias("plan_id"),
         Action.plan.family.as_alias("family_id"),
-        Action.plan.family.name.as_alias("family_name"),
+        Action.plan._.family._.name.as_alias("family_name"),
         Action.outcome.statement.as_alias("outcome_statement"),
         Action.support_by.name.as_alias("support_by_name"),
     ).where(where).order_by(Action.due_on, Action.id)
@@ -175,11 +175,11 @@ async def family_news(caller: Caller, now: datetime, *, days: int = NEWS_DAYS,
         ProgressUpdate.created_at,
         ProgressUpdate.author_member.name.as_alias("member_name"),
         ProgressUpdate.action.description.as_alias("action_description"),
-        ProgressUpdate.action.plan.family.as_alias("family_id"),
+        ProgressUpdate.action._.plan._.family.as_alias("family_id"),
     ).where(
         ProgressUpdate.author_member.is_not_null()
         & (ProgressUpdate.created_at >= since)
-        & ProgressUpdate.action.plan.family.is_in(family_ids)
+        & ProgressUpdate.action._.plan._.family.is_in(family_ids)
     ).order_by(ProgressUpdate.created_at, ascending=False)
     messages = await PlanMessage.select(
         PlanMessage.id, PlanMessage.body, PlanMessage.created_at, PlanMessage.family,
@@ -236,7 +236,7 @@ async def my_invitations(caller: Caller, now: datetime) -> list[dict[str, Any]]:
         ConferenceInvitee.conference.kind.as_alias("kind"),
         ConferenceInvitee.conference.starts_at.as_alias("starts_at"),
         ConferenceInvitee.conference.family.as_alias("family_id"),
-        ConferenceInvitee.conference.family.name.as_alias("family_name"),
+        ConferenceInvitee.conference._.family._.name.as_alias("family_name"),
     ).where(
         (ConferenceInvitee.user == caller.id)
         & (ConferenceInvitee.conference.starts_at >= start_of_day(today))
