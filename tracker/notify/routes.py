@@ -14,8 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from tracker.api_responses import error_responses, to_out
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
+from tracker.notify.api_types import MessageOut
 from tracker.notify.govuk_notify_webhooks import ROUTES as NOTIFY_WEBHOOKS
 from tracker.notify.inbound import handle_inbound, valid_message_sid
 from tracker.people.caller import Caller
@@ -95,7 +97,7 @@ async def twilio_inbound(request: Request[Any, Any, Any], now: NamedDependency[d
     return _twiml(result.reply)
 
 
-@get("/api/v1/messages", tags=["messages"])
+@get("/api/v1/messages", tags=["messages"], responses=error_responses(400, 401, 404))
 async def list_messages(
     caller: NamedDependency[Caller],
     family_id: FromQuery[int | None] = None,
@@ -103,12 +105,13 @@ async def list_messages(
     user_id: FromQuery[int | None] = None,
     status: FromQuery[str | None] = None,
     limit: FromQuery[int] = 200,
-) -> list[dict[str, Any]]:
+) -> list[MessageOut]:
     """Messages to families and professionals the caller may see: sent, delivered, or why not."""
     if status is not None and status not in history.STATUSES:
         raise FieldErrors({"status": f"Use one of: {', '.join(history.STATUSES)}."})
-    return await history.list_messages(caller, family_id=family_id, member_id=member_id,
-                                       user_id=user_id, status=status, limit=limit)
+    messages = await history.list_messages(caller, family_id=family_id, member_id=member_id,
+                                           user_id=user_id, status=status, limit=limit)
+    return to_out(messages, list[MessageOut])
 
 
 @get("/dev/messages", include_in_schema=False)
