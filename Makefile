@@ -82,13 +82,14 @@ test-postgres: setup
 translations: setup
 	$(PY) -m tracker.i18n
 
-# Style, complexity (C901), deliberate lazy imports (PLC0415) and the import contracts.
+# Style, complexity (C901), deliberate lazy imports (PLC0415), the import contracts and types
+# (mypy over tracker/, strict on tracker/plans and tracker/notify: docs/architecture.md, "Types").
 lint: setup
 	$(VENV)/bin/ruff check tracker tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
-# mypy over tracker/ (strict on tracker/plans and tracker/notify); not yet in `make test`:
-# see docs/architecture.md, "Types".
+# The type check alone (also part of `make lint`).
 typecheck: setup
 	$(VENV)/bin/mypy
 
