@@ -20,9 +20,25 @@ RUNS = 10_000
 
 
 def sentences(name: str) -> list[str]:
-    """Non-blank, non-comment lines of a sentence file in tests/unit."""
-    lines = (ROOT / "tests" / "unit" / name).read_text(encoding="utf-8").splitlines()
+    """Non-blank, non-comment lines of a sentence file in tests/plans."""
+    lines = (ROOT / "tests" / "plans" / name).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def construct_sentences() -> tuple[list[tuple[str, str]], list[str]]:
+    """(construct, sentence) pairs and neutral sentences of language_construct_sentences.txt."""
+    section, flagged, neutral = "", [], []
+    for raw in (ROOT / "tests" / "plans" / "language_construct_sentences.txt").read_text(
+            encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("##"):
+            section = line.lstrip("#").strip()
+        elif line and not line.startswith("#"):
+            if section == "neutral":
+                neutral.append(line)
+            else:
+                flagged.append((section, line))
+    return flagged, neutral
 
 
 def main() -> None:
@@ -47,6 +63,16 @@ def main() -> None:
     print(f"false flags on neutral set: {len(false_flags)}/{len(neutral_set)}")
     for text, findings in false_flags:
         print(f"  {[f.phrase for f in findings]} in: {text}")
+
+    # The construct sentences were written with the rules (a development set, not held out).
+    construct_flag, construct_neutral = construct_sentences()
+    hits = sum(1 for _, s in construct_flag if check_text(s, rules))
+    print(f"construct sentences (development set) flagged: {hits}/{len(construct_flag)}")
+    for name in sorted({c for c, _ in construct_flag}):
+        rows = [s for c, s in construct_flag if c == name]
+        print(f"  {name}: {sum(1 for s in rows if check_text(s, rules))}/{len(rows)}")
+    wrong = [s for s in construct_neutral if check_text(s, rules)]
+    print(f"construct neutral sentences flagged: {len(wrong)}/{len(construct_neutral)}")
 
     corpus = list(SEED_EXAMPLES) + flag_set + neutral_set
     mean_chars = sum(map(len, corpus)) / len(corpus)

@@ -1,9 +1,14 @@
-"""The demo: Rosie's family, modelled on the seed's school-attendance example, with a live plan."""
+"""The demo: Rosie's family, modelled on the seed's school-attendance example, with a live plan.
+
+The demo is data first (who is in it, the conference record, outcomes, actions, progress),
+then small writers that put it through the real services; `seed_demo` only runs them in order.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
@@ -41,148 +46,138 @@ STAFF = [
 ]
 
 
-SAM = "sam.okafor@demo.example"
-HELEN = "helen.marsh@demo.example"
-DAN = "dan.reid@demo.example"
-CHAIR = "priya.shah@demo.example"
-JESS, LINDA = "Jess Taylor", "Linda Taylor"
 
 # ---------------------------------------------------------------- what the demo is (data)
 
+CHAIR, SAM, HELEN, DAN = (email for email, *_ in STAFF[:4])
 MEMBERS = (
-    MemberIn(name=JESS, relationship="Mum", mobile="07700 900123",
+    MemberIn(name="Jess Taylor", relationship="Mum", mobile="07700 900123",
              email="jess.taylor@demo.example", preferred_channel="sms",
              sms_consent=True, safe_to_contact=True),
-    MemberIn(name=LINDA, relationship="Grandmother",
+    MemberIn(name="Linda Taylor", relationship="Grandmother",
              email="linda.taylor@demo.example", preferred_channel="email",
              sms_consent=False, safe_to_contact=True),
     MemberIn(name="Ryan Cole", relationship="Mum's former partner",
              mobile="07700 900456", preferred_channel="none", sms_consent=False,
              safe_to_contact=False),
 )
-# name, age in years on the demo's day, birthday (month, day)
-CHILDREN = (("Rosie", 8, (5, 14)), ("Alfie", 3, (1, 9)))
-
+# handle, name, age in years on the demo's day, birthday (month, day)
+CHILDREN = (("rosie", "Rosie", 8, (5, 14)), ("alfie", "Alfie", 3, (1, 9)))
+# Who the data below names by handle: a professional (by email) or a family member (by name).
+PEOPLE = {"jess": ("member", "Jess Taylor"), "linda": ("member", "Linda Taylor"),
+          "sam": ("user", SAM), "helen": ("user", HELEN), "dan": ("user", DAN)}
+INVITED = (SAM, HELEN, DAN)
 HELD_DAYS_AGO = 42  # the initial conference, on the working day on or after
 REVIEW_AFTER_DAYS = 84  # the review, on the working day on or after
 REPORTS_IN_DAYS_BEFORE = 4  # each invitee's report came in this many days before, at 15:00
-INVITED = (SAM, HELEN, DAN)
 
-INITIAL_STEPS = {
-    "family_description": (
+# What the demo family reads on their plan, in plain words: each text passes the
+# plain-English and restorative checks (tests/plans/test_demo_wording.py holds it).
+OUTCOMES: dict[str, dict[str, Any]] = {
+    "school": dict(
+        children=("rosie",),
+        statement="Rosie goes to school every day, on time, and feels settled there.",
+        measure="The school register shows Rosie at school at least 95 days in 100. Rosie tells "
+                "her teacher she is happy at school."),
+    "mornings": dict(
+        children=("rosie", "alfie"),
+        statement="Rosie and Alfie have calm mornings and enough sleep.",
+        measure="Jess and Linda say most mornings are calm. Rosie gets to school by 8:50."),
+    "health": dict(
+        children=("alfie",),
+        statement="Alfie's health and growth checks are up to date.",
+        measure="The health visitor writes down that Alfie's 2½-year check is done."),
+}
+
+# (outcome, action): owner and "by" name a person below; due is days from today.
+ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("school", dict(owner="jess", due=14, status="in_progress",
+                    description="Walk Rosie to school so she is in class by 8:50 each day, with "
+                                "Alfie in the buggy.",
+                    measure="The school register shows Rosie in class by 8:50 each day for four "
+                            "weeks.",
+                    support="Helen calls each Monday to plan the week.", by="helen")),
+    ("school", dict(owner="helen", due=21, status="in_progress",
+                    description="Phone Jess each Monday at 9:15. Agree how Rosie gets to school "
+                                "that week. Share last week's register.",
+                    measure="Six Monday calls logged on the school system.")),
+    ("school", dict(owner="sam", due=-3, status="not_started",
+                    description="Ask for a free place for Rosie at the Westfield Primary "
+                                "breakfast club. Tell Jess the start date.",
+                    measure="Rosie has a start date for breakfast club, in a letter.")),
+    ("mornings", dict(owner="jess", due=-10, status="done",
+                      description="Set an alarm for 7:00. Put out Rosie's uniform and bag the "
+                                  "night before.",
+                      measure="Jess tells us at each plan meeting that most mornings start on "
+                              "time.")),
+    ("mornings", dict(owner="sam", due=-20, status="done",
+                      description="Ask a family support worker to help Jess. Together they "
+                                  "plan mornings that fit her shifts.",
+                      measure="Jess has met the family support worker at home.")),
+    ("mornings", dict(owner="linda", due=30, status="in_progress",
+                      description="Collect Rosie from school on Tuesdays and Thursdays at 3:15 "
+                                  "and give her tea.",
+                      measure="Linda picks up Rosie each Tuesday and Thursday this half-term.")),
+    ("health", dict(owner="dan", due=5, status="not_started",
+                    description="Book Alfie's 2½-year health check at home, at a time that "
+                                "suits Jess. Do the check.",
+                    measure="The health visitor writes down that the check is done.")),
+    ("health", dict(owner="jess", due=12, status="not_started",
+                    description="Take Alfie to the dentist at Bridge Street Surgery for a "
+                                "check-up.",
+                    measure="Alfie has seen the dentist. Jess has the next date.",
+                    support="Dan can help book the appointment.", by="dan")),
+)
+
+# The initial conference, recorded in the guide's points 2 to 7 (professionals' words,
+# checked by the restorative check).
+RECORD: dict[str, str] = dict(
+    family_description=(
         "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
         "drawing and her friend Maya. Mornings have been hard since Jess started night "
         "shifts; Alfie wakes early and Rosie is often tired."
     ),
-    "children_views": (
+    children_views=(
         "Rosie told her teacher she likes school when she gets there on time, and feels "
-        "embarrassed walking in late. Alfie is too young to say; his health visitor "
-        "shared that he is a happy, curious boy who needs a settled routine."
+        "embarrassed walking in late. Alfie cannot tell us in words yet; his health "
+        "visitor shared that he is a happy, curious boy who needs a settled routine."
     ),
-    "worries": (
+    worries=(
         "Rosie's attendance this term is 78%, with 14 late marks. The family has moved "
         "twice this year. Jess's former partner has been coming to the home; he is not "
         "part of the plan."
     ),
-    "impact": (
+    impact=(
         "Rosie is missing phonics lessons and is behind in reading. She is anxious on "
         "Monday mornings. Alfie's 2-year check has not happened yet."
     ),
-    "family_reflections": (
+    family_reflections=(
         "Jess said she had not realised how much Rosie noticed. Linda offered to help "
         "with school runs twice a week. Jess is good at planning once she has a routine "
         "and wants to change her shift pattern."
     ),
-    "what_better_looks_like": (
+    what_better_looks_like=(
         "Rosie in school every day, on time, happy to go. Calm mornings. Alfie's health "
         "reviews up to date."
     ),
-    "support_and_contributions": (
+    support_and_contributions=(
         "School: weekly check-in call and a breakfast club place. Social worker: "
         "breakfast club funding and a family support worker. Health visitor: Alfie's "
         "review at home. Linda: Tuesday and Thursday pick-ups."
     ),
-}
-
-
-@dataclass(frozen=True)
-class DemoOutcome:
-    """What better looks like for named children."""
-
-    key: str
-    children: tuple[str, ...]
-    statement: str
-    measure: str
-
-
-@dataclass(frozen=True)
-class DemoAction:
-    """One action: its owner (a professional's email or a family member's name), due in days."""
-
-    outcome: str
-    description: str
-    measure: str
-    due_in_days: int
-    status: str
-    owner_user: str | None = None
-    owner_member: str | None = None
-    support: str = ""
-    support_by: str | None = None
-
-
-OUTCOMES = (
-    DemoOutcome("school", ("Rosie",),
-                "Rosie goes to school every day, on time, and feels settled there.",
-                "Rosie's attendance is 95% or more each half-term, from the school "
-                "register, and Rosie tells her teacher she feels happy at school."),
-    DemoOutcome("mornings", ("Rosie", "Alfie"),
-                "Rosie and Alfie have calm mornings and enough sleep.",
-                "Jess and Linda say most mornings are calm; Rosie arrives by 8:50."),
-    DemoOutcome("health", ("Alfie",),
-                "Alfie's health and development checks are up to date.",
-                "The health visitor records Alfie's 2½-year review as complete."),
 )
 
-ACTIONS = (
-    DemoAction("school", owner_member=JESS, due_in_days=14, status="in_progress",
-               description="Walk Rosie to school so she is in class by 8:50 each day, "
-                           "with Alfie in the buggy.",
-               measure="The school register shows Rosie in class by 8:50 every day for "
-                       "four weeks.",
-               support="Helen calls each Monday to plan the week.", support_by=HELEN),
-    DemoAction("school", owner_user=HELEN, due_in_days=21, status="in_progress",
-               description="Phone Jess every Monday at 9:15 to agree how Rosie gets to "
-                           "school that week and share last week's attendance.",
-               measure="Six Monday calls logged on the school system."),
-    DemoAction("school", owner_user=SAM, due_in_days=-3, status="not_started",
-               description="Apply for a funded breakfast club place for Rosie at "
-                           "Westfield Primary and confirm the start date with Jess.",
-               measure="Rosie has a start date for breakfast club, confirmed in writing."),
-    DemoAction("mornings", owner_member=JESS, due_in_days=-10, status="done",
-               description="Set a 7:00 alarm and lay out Rosie's uniform and bag the "
-                           "night before.",
-               measure="Jess tells the core group mornings start on time most days."),
-    DemoAction("mornings", owner_user=SAM, due_in_days=-20, status="done",
-               description="Refer Jess to the family support worker for help with a "
-                           "morning routine that fits her shifts.",
-               measure="The family support worker has met Jess at home."),
-    DemoAction("mornings", owner_member=LINDA, due_in_days=30, status="in_progress",
-               description="Collect Rosie from school on Tuesdays and Thursdays at "
-                           "3:15 and give her tea.",
-               measure="Linda collects Rosie on every Tuesday and Thursday this "
-                       "half-term."),
-    DemoAction("health", owner_user=DAN, due_in_days=5, status="not_started",
-               description="Book and complete Alfie's 2½-year health review at home, "
-                           "at a time that suits Jess.",
-               measure="The review is recorded as complete in Alfie's health record."),
-    DemoAction("health", owner_member=JESS, due_in_days=12, status="not_started",
-               description="Take Alfie to the dentist at Bridge Street Surgery for a "
-                           "check-up.",
-               measure="Alfie has seen the dentist and Jess has the next appointment.",
-               support="Dan can help book the appointment.", support_by=DAN),
-)
-# What an owner says when they mark progress (two days before the demo's day).
 PROGRESS_NOTES = {"in_progress": "Started: going well so far.", "done": "Done, and it is helping."}
+
+
+def family_facing_texts() -> list[str]:
+    """Every demo text a family member reads on their plan."""
+    texts = [t for spec in OUTCOMES.values() for t in (spec["statement"], spec["measure"])]
+    for _, spec in ACTIONS:
+        texts += [spec["description"], spec["measure"]] + ([spec["support"]] if spec.get("support") else [])
+    return texts
+
+
 
 
 def _working_day_on_or_after(d: date) -> date:
@@ -196,18 +191,24 @@ def _at(d: date, hour: int) -> datetime:
     return datetime.combine(d, time(hour, 0), LONDON)
 
 
+
 # ---------------------------------------------------------------- writing it
 
 
 @dataclass
 class _Written:
-    """Ids of what has been written so far, by the names the description uses."""
+    """Ids of what has been written so far, by the names and handles the data uses."""
 
     staff: dict[str, int] = field(default_factory=dict)
     members: dict[str, int] = field(default_factory=dict)
     children: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     family_id: int = 0
+
+    def person(self, handle: str) -> tuple[str, int]:
+        """("user" or "member", id) of a handle in PEOPLE."""
+        kind, key = PEOPLE[handle]
+        return kind, (self.staff[key] if kind == "user" else self.members[key])
 
 
 async def _write_staff(written: _Written, actor: Actor, now: datetime) -> None:
@@ -224,7 +225,7 @@ async def _write_family(written: _Written, actor: Actor, now: datetime) -> None:
     lead = Caller(id=written.staff[SAM], name="Sam Okafor", email=SAM,
                   roles=frozenset({"professional"}))
     children = [ChildIn(name=name, date_of_birth=date(today.year - age, month, day))
-                for name, age, (month, day) in CHILDREN]
+                for _, name, age, (month, day) in CHILDREN]
     written.family_id = await service.create_family(
         data=FamilyIn(name=DEMO_FAMILY, lead_professional_id=lead.id, members=list(MEMBERS),
                       children=children),
@@ -232,7 +233,8 @@ async def _write_family(written: _Written, actor: Actor, now: datetime) -> None:
     )
     family = await service.family_view(written.family_id)
     written.members = {m["name"]: m["id"] for m in family["members"]}
-    written.children = {c["name"]: c["id"] for c in family["children"]}
+    by_name = {c["name"]: c["id"] for c in family["children"]}
+    written.children = {handle: by_name[name] for handle, name, *_ in CHILDREN}
 
 
 async def _write_initial_conference(written: _Written, held_on: date, review_on: date,
@@ -241,8 +243,8 @@ async def _write_initial_conference(written: _Written, held_on: date, review_on:
         data=ConferenceIn(
             family_id=written.family_id, kind="initial_cp", starts_at=_at(held_on, 10),
             chair_id=written.staff[CHAIR], invitee_ids=[written.staff[e] for e in INVITED],
+            **RECORD,
             decision="cp_plan", categories=["neglect"], next_review_on=review_on,
-            **INITIAL_STEPS,
         ),
         actor=actor, now=now, policy=policy,
     )
@@ -253,44 +255,40 @@ async def _write_initial_conference(written: _Written, held_on: date, review_on:
     return conference_id
 
 
-async def _write_action(written: _Written, plan_id: int, spec: DemoAction, actor: Actor,
-                        now: datetime, policy: PlanPolicy) -> None:
-    owner_user = written.staff[spec.owner_user] if spec.owner_user else None
-    owner_member = written.members[spec.owner_member] if spec.owner_member else None
+async def _write_action(written: _Written, plan_id: int, outcome: str, spec: dict[str, Any],
+                        actor: Actor, now: datetime, policy: PlanPolicy) -> None:
+    kind, owner_id = written.person(spec["owner"])
     action_id = await service.add_action(
         plan_id=plan_id, actor=actor, now=now, policy=policy,
         data=ActionIn(
-            outcome_id=written.outcomes[spec.outcome], description=spec.description,
-            owner_user_id=owner_user, owner_member_id=owner_member,
-            due_on=_working_day_on_or_after(local_date(now) + timedelta(days=spec.due_in_days)),
-            success_measure=spec.measure, support_offered=spec.support,
-            support_by_user_id=written.staff[spec.support_by] if spec.support_by else None,
+            outcome_id=written.outcomes[outcome], description=spec["description"],
+            owner_user_id=owner_id if kind == "user" else None,
+            owner_member_id=owner_id if kind == "member" else None,
+            due_on=_working_day_on_or_after(local_date(now) + timedelta(days=spec["due"])),
+            success_measure=spec["measure"], support_offered=spec.get("support", ""),
+            support_by_user_id=written.person(spec["by"])[1] if spec.get("by") else None,
         ),
     )
-    if spec.status == "not_started":
+    if spec["status"] == "not_started":
         return
-    if owner_member is not None:
-        owner = Actor.member(owner_member, "family member")
-    elif owner_user is not None:
-        owner = Actor.user(owner_user, "professional", channel="web")
-    else:
-        raise ValueError(f"a demo action needs an owner: {spec.description}")
+    owner = (Actor.member(owner_id, "family member") if kind == "member"
+             else Actor.user(owner_id, "professional", channel="web"))
     await service.record_progress(
-        action_id=action_id, status=spec.status, note=PROGRESS_NOTES[spec.status], actor=owner,
-        now=now - timedelta(days=2))
+        action_id=action_id, status=spec["status"], note=PROGRESS_NOTES[spec["status"]],
+        actor=owner, now=now - timedelta(days=2))
 
 
 async def _write_plan(written: _Written, conference_id: int, actor: Actor, now: datetime,
                       policy: PlanPolicy) -> int:
     plan_id = await service.create_plan(
         data=PlanIn(conference_id=conference_id, kind="child_protection"), actor=actor, now=now)
-    for outcome in OUTCOMES:
-        written.outcomes[outcome.key] = await service.add_outcome(
+    for key, spec in OUTCOMES.items():
+        written.outcomes[key] = await service.add_outcome(
             plan_id=plan_id, actor=actor, now=now,
-            data=OutcomeIn(child_ids=[written.children[c] for c in outcome.children],
-                           statement=outcome.statement, measure=outcome.measure))
-    for spec in ACTIONS:
-        await _write_action(written, plan_id, spec, actor, now, policy)
+            data=OutcomeIn(child_ids=[written.children[c] for c in spec["children"]],
+                           statement=spec["statement"], measure=spec["measure"]))
+    for outcome, spec in ACTIONS:
+        await _write_action(written, plan_id, outcome, spec, actor, now, policy)
     return plan_id
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.factories import make_world
+from tests.support.factories import make_world
 from tracker.app import create_app
 from tracker.clock import FixedClock, local_date
 from tracker.plans.dates import StatutoryRules, latest_review_for

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.factories import POLICY
+from tests.support.factories import POLICY
 from tracker.bootstrap import build_dispatcher
 from tracker.demo import seed_demo
 from tracker.notify.providers import providers_for

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import POLICY, SYSTEM, at, make_user
-from tests.staff.pages_support import as_user, post_as_form, signable_world
+from tests.support.factories import POLICY, SYSTEM, at, make_user
+from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.audit import AuditEvent
 from tracker.clock import LONDON
 from tracker.people.tables import StaffUser
@@ -250,7 +250,8 @@ async def test_lead_edits_an_action_with_smart_and_language_hints(client, clock)
     response = await post_as_form(client, f"/actions/{world.action_id}/edit",
                                   _edit(world, due, owner=f"member:{jess['id']}"))
     assert response.status_code == 303, response.text[:800]
-    assert response.headers["location"] == f"/plans/{world.plan_id}#action-{world.action_id}"
+    assert response.headers["location"] == (
+        f"/plans/{world.plan_id}?saved=action-{world.action_id}#action-{world.action_id}")
     row = await Action.select().where(Action.id == world.action_id).first()
     assert row["description"].startswith("Helen phones Jess every Tuesday")
     assert row["owner_member"] == jess["id"] and row["owner_user"] is None

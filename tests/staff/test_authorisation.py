@@ -14,15 +14,16 @@ from typing import Any
 
 from litestar.routes import HTTPRoute
 
-from tests.factories import World, make_user, make_world
-from tests.staff.helpers import post_form, sign_in
+from tests.support.factories import World, make_user, make_world
+from tests.support.staff import post_form, sign_in
 from tracker.people.accounts import hash_password
 from tracker.people.tables import StaffUser
 
 PASSWORD = "correct horse battery staple"
 
 # Not staff pages at all: bearer-token API, provider webhooks, assets, API docs.
-NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/schema")
+# /metrics has its own credential (METRICS_TOKEN, tested in tests/ops): not a page.
+NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/schema", "/metrics")
 # Pages anyone may open, each for a stated reason.
 PUBLIC = {
     r"^/signin$": "the sign-in form",

@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.bad_input_support import changed, snapshot
 from tests.conftest import START
-from tests.factories import World, make_user
 from tests.family.conftest import continue_from, csrf_from, texted_link
-from tests.staff.helpers import CSRF_COOKIE, sign_in
-from tests.staff.pages_support import PASSWORD, give_password, signable_world
+from tests.support.bad_input import changed, snapshot
+from tests.support.factories import World, make_user
+from tests.support.staff import CSRF_COOKIE, sign_in
+from tests.support.staff_pages import PASSWORD, give_password, signable_world
 
 BIG = 2**31
 HUGE = 2**63
@@ -105,6 +105,7 @@ FORMS: list[Form] = [
     Form("changed user beyond int4", "admin", f"/admin/users/{BIG}", lambda w: user_form(), status=404),
     Form("deactivate a user beyond int8", "admin", f"/admin/users/{HUGE}/deactivate", status=404),
     Form("send a link to a user beyond int4", "admin", f"/admin/users/{BIG}/send-link", status=404),
+    Form("reactivate a user beyond int4", "admin", f"/admin/users/{BIG}/reactivate", status=404),
     # ---------------------------------------- my actions
     Form("action update with NUL in the note", "lead", "/actions/{action}/update",
          lambda w: {"status": "in_progress", "note": NUL}, says="note"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import POLICY, SYSTEM, at
-from tests.staff.pages_support import as_user, post_as_form, post_htmx, signable_world
+from tests.support.factories import POLICY, SYSTEM, at
+from tests.support.staff_pages import as_user, post_as_form, post_htmx, signable_world
 from tracker.audit import AuditEvent
 from tracker.plans import service
-from tracker.plans.schemas import SEVEN_STEPS, ConferenceIn
+from tracker.plans.schemas import GUIDE_POINT_ONE, SEVEN_STEPS, ConferenceIn
 from tracker.plans.tables import Action, Conference, Plan
 
 STEPS = {
@@ -56,6 +56,27 @@ async def test_record_form_follows_the_seven_steps_in_order_with_hints(client, c
     assert 'hx-trigger="keyup changed delay:500ms"' in html
 
 
+def test_the_record_follows_the_guides_numbering_with_point_six_in_two_fields():
+    points = [label.split(".")[0] for _, label in SEVEN_STEPS]
+    assert points == ["Point 2", "Point 3", "Point 4", "Point 5", "Point 6", "Point 6 (continued)",
+                      "Point 7"]
+    # The stored field keys are unchanged (no data migration).
+    assert [name for name, _ in SEVEN_STEPS] == [
+        "family_description", "children_views", "worries", "impact", "family_reflections",
+        "what_better_looks_like", "support_and_contributions"]
+
+
+async def test_record_and_conference_pages_introduce_the_record_with_the_guides_point_one(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.chair)
+    for url in (f"/conferences/{world.conference_id}/record", f"/conferences/{world.conference_id}"):
+        html = (await client.get(url)).text
+        intro = html.index(GUIDE_POINT_ONE)  # template text, written as-is
+        labels = [html.index(label.replace("'", "&#39;")) for _, label in SEVEN_STEPS]
+        assert intro < labels[0] and labels == sorted(labels), url
+        assert "Step 1." not in html
+
+
 async def test_saving_the_record_stores_the_steps_and_decision(client, clock):
     now = clock.now()
     world = await signable_world(now)
@@ -64,7 +85,7 @@ async def test_saving_the_record_stores_the_steps_and_decision(client, clock):
     response = await post_as_form(client, f"/conferences/{world.conference_id}/record",
                                   _record(review_on))
     assert response.status_code == 303, response.text[:800]
-    assert response.headers["location"] == f"/conferences/{world.conference_id}"
+    assert response.headers["location"] == f"/conferences/{world.conference_id}?saved=record"
     row = await Conference.select().where(Conference.id == world.conference_id).first()
     assert row["worries"] == STEPS["worries"] and row["next_review_on"] == review_on
     assert row["decision"] == "cp_plan" and row["categories"] == "neglect"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.staff.pages_support import as_user, post_as_form, post_htmx, signable_world
+from tests.support.staff_pages import as_user, post_as_form, post_htmx, signable_world
 from tracker.plans.tables import Action, Outcome
 
 
@@ -52,7 +52,8 @@ async def test_adding_an_outcome_and_a_smart_action(client, clock):
     assert response.status_code == 303
     outcome = await Outcome.select().where(Outcome.statement == "Rosie sleeps in her own bed."
                                            ).first()
-    assert response.headers["location"] == f"/plans/{world.plan_id}#outcome-{outcome['id']}"
+    assert response.headers["location"] == (
+        f"/plans/{world.plan_id}?saved=outcome-{outcome['id']}#outcome-{outcome['id']}")
     response = await post_as_form(client, f"/plans/{world.plan_id}/actions", {
         "outcome_id": str(outcome["id"]), "owner": f"user:{world.invitee.id}",
         "description": "Helen lends Jess the school's bedtime routine pack on Monday.",

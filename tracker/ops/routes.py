@@ -7,6 +7,8 @@ shown until an operator chooses to. A missing or wrong token answers 401.
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
+from typing import Any
 
 from litestar import Request, Response, get
 from piccolo.query.functions.aggregate import Count
@@ -27,18 +29,18 @@ async def outbox_by_status() -> dict[str, int]:
     return counts
 
 
-def _seconds_since_tick(request: Request) -> float | None:
+def _seconds_since_tick(request: Request[Any, Any, Any]) -> float | None:
     """Seconds since this process's dispatcher last ticked cleanly (since it started, before its
     first clean tick): its heartbeat, as /health reads it. None without a dispatcher here."""
     heartbeat: Heartbeat | None = request.app.state.get("dispatcher_heartbeat")
     if heartbeat is None:
         return None
-    now = request.app.state["clock"].now()
+    now: datetime = request.app.state["clock"].now()
     return max((now - (heartbeat.last_success_at or heartbeat.started_at)).total_seconds(), 0.0)
 
 
 @get("/metrics", include_in_schema=False)
-async def prometheus_metrics(request: Request) -> Response[bytes]:
+async def prometheus_metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """This process's request and send counters, and the outbox by status."""
     settings: Settings = request.app.state["settings"]
     if not settings.metrics_token:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from tracker.clock import LONDON, local_date
 from tracker.errors import NotFound
@@ -20,6 +20,8 @@ from tracker.plans.dates import (
 )
 from tracker.plans.language import LanguageRule, load_rules
 from tracker.plans.language import check_text as run_check
+from tracker.plans.plain_english import check_wording as run_checks
+from tracker.plans.plain_english import load_terms
 from tracker.plans.tables import (
     Action,
     Conference,
@@ -27,6 +29,11 @@ from tracker.plans.tables import (
 )
 from tracker.settings import Settings
 from tracker.validate import DateWindow
+
+if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; mypy reads it from its own stubs
+    from typing_extensions import TypeIs
+
+T = TypeVar("T")
 
 HISTORY_IS_KEPT = (
     "This plan has been replaced or ended and is kept as history: update the action on the "
@@ -45,9 +52,16 @@ def _rules_from(path: str) -> tuple[LanguageRule, ...]:
     return load_rules(Path(path) if path else None)
 
 
+@lru_cache(maxsize=8)
+def _terms_from(path: str) -> tuple[LanguageRule, ...]:
+    """The jargon list in a file ("" for the bundled one), read once per path."""
+    return load_terms(Path(path) if path else None)
+
+
 @dataclass(frozen=True)
 class PlanPolicy:
-    """What an authority decides about plans: statutory timings, the date span, language rules.
+    """What an authority decides about plans: statutory timings, the date span, language rules
+    and the plain-English jargon list.
 
     Built once from the settings by whoever decides behaviour (`create_app`, the CLI, a
     test) and passed to the use-cases that need it; no plan module reads global settings.
@@ -56,6 +70,7 @@ class PlanPolicy:
     statutory: StatutoryRules = field(default_factory=StatutoryRules)
     date_span_years: int = 5
     language: tuple[LanguageRule, ...] = field(default_factory=lambda: _rules_from(""))
+    plain_terms: tuple[LanguageRule, ...] = field(default_factory=lambda: _terms_from(""))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanPolicy:
@@ -68,6 +83,7 @@ class PlanPolicy:
             ),
             date_span_years=settings.date_span_years,
             language=_rules_from(settings.language_rules_path or ""),
+            plain_terms=_terms_from(settings.plain_english_terms_path or ""),
         )
 
     def date_window(self, now: datetime) -> DateWindow:
@@ -78,8 +94,13 @@ class PlanPolicy:
         """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
         return [f.to_dict() for f in run_check(text, self.language)]
 
+    def check_wording(self, text: str, audience: str = "professional") -> dict[str, Any]:
+        """All checks for an audience: {"findings": [...]} plus "reading_age" for a family."""
+        return run_checks(text, audience, self.language, self.plain_terms)
 
-def given(value: Any) -> bool:
+
+def given(value: T | UnsetType) -> TypeIs[T]:
+    """True when a request field was sent (msgspec leaves a missing one UNSET)."""
     return value is not UNSET
 
 

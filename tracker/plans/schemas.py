@@ -24,16 +24,27 @@ __all__ = ["ACTION_STATUSES", "OPEN_STATUSES", "ActionStatus", "Category", "Conf
 
 PreferredChannel = Literal["sms", "email", "none"]
 
-# The seven steps of the seed, in the order a conference takes them.
+# The conference record in the guide's own numbering and words. The guide's point 1 (this
+# is the family's meeting, focused on improving outcomes for the children) introduces the
+# record; points 2 to 7 are its parts, with point 6 (the family's reflections, the
+# strengths, and what better would look like) kept in two fields. The field keys are the
+# stored column names and do not change.
 SEVEN_STEPS: tuple[tuple[str, str], ...] = (
-    ("family_description", "The family describes the children and how things are for them"),
-    ("children_views", "The children's views, directly or through an advocate (and for an unborn baby, what matters)"),
-    ("worries", "The harm or worries the conference needs to address"),
-    ("impact", "The impact on the children: what needs to change"),
-    ("family_reflections", "The family's reflections on what they heard, and the strengths they can use"),
-    ("what_better_looks_like", "What better would look like"),
-    ("support_and_contributions", "The support the family asks for, and what each person will contribute"),
+    ("family_description", "Point 2. The children at the heart: the family describes the children "
+                           "and how things are for them"),
+    ("children_views", "Point 3. The children's direct views and contributions, shared directly or "
+                       "through an advocate (for an unborn baby, what is important for them)"),
+    ("worries", "Point 4. The issues or harm the conference needs to address, including areas the "
+                "parents may not have considered"),
+    ("impact", "Point 5. The impact on the children: what needs to change or improve"),
+    ("family_reflections", "Point 6. How the family feel about what they have heard, and the "
+                           "strengths that could be used"),
+    ("what_better_looks_like", "Point 6 (continued). What better would look like"),
+    ("support_and_contributions", "Point 7. The support the family requires from those in the "
+                                  "meeting, and the contributions everyone can make"),
 )
+GUIDE_POINT_ONE = ("Point 1. This is the family's meeting: it focuses on improving outcomes for the "
+                   "children, and everyone shares the responsibility for making that happen.")
 
 
 # An id is a whole number a row can have in either database (PostgreSQL int4 is the smaller).
@@ -43,7 +54,7 @@ Ids = Annotated[list[Id], Meta(max_length=200)]
 
 
 # Text held to its column's length (the services check it again, with a plain-English
-# message, for the web forms; tests/unit/test_validate_layer.py keeps the two in step).
+# message, for the web forms; tests/test_validate_and_settings.py keeps the two in step).
 PersonName = Annotated[str, Meta(max_length=200)]
 Relationship = Annotated[str, Meta(max_length=100)]
 TypedMobile = Annotated[str, Meta(max_length=40)]
@@ -180,6 +191,8 @@ class ProgressIn(Body):
 
 
 class LanguageCheckIn(Body):
-    """Text to check for blaming or deficit phrasing."""
+    """Text to check for blaming or deficit phrasing; for a family audience also for plain
+    English (jargon, reading age, long sentences, the reader in the third person)."""
 
     text: str
+    audience: Literal["professional", "family"] = "professional"

@@ -108,6 +108,35 @@ _MEASURE_ANCHORS = re.compile(
 )
 
 
+# How often a routine happens: "each day", "every Monday", "weekly", "twice a week", "on
+# Tuesdays". A frequency says how often, not by when: a routine action is SMART with a
+# frequency, an owner, a measure and a date to review how it is going. (Routine steps as a
+# stored kind of action come with the family-voice issue; until then this reads the text.)
+_DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_PERIODS = (
+    rf"(?:day|morning|afternoon|evening|night|bedtime|teatime|mealtime|lunchtime|week|weekday|"
+    rf"weekend|fortnight|month|term|half[- ]term|school day|school morning|school night|visit|"
+    rf"session|meeting|{_DAYS})"
+)
+_FREQUENCY_RE = re.compile(
+    rf"\b(?:(?:every|each)(?: other| single)?(?: (?:\d+|two|three|four|six))? {_PERIODS}s?"
+    rf"(?: and {_PERIODS}s?)?"
+    rf"|(?:daily|nightly|weekly|fortnightly|monthly|weekdays)"
+    rf"|(?:once|twice|three times|four times|five times|\d+ times) (?:a|per|each|every) "
+    rf"(?:day|week|fortnight|month|term)"
+    rf"|on (?:{_DAYS}s|weekdays|weekends|school days|school mornings|school nights)"
+    rf"|(?:{_DAYS}|morning|evening|night)s(?= (?:at|from|after|before|and)\b)"
+    rf"|at (?:bedtime|teatime|breakfast|lunchtime) (?:each|every) (?:day|night|evening))\b",
+    re.IGNORECASE,
+)
+
+
+def frequency(description: str) -> str | None:
+    """How often an action happens ("each day", "every Monday", "weekly"), or None."""
+    match = _FREQUENCY_RE.search(description)
+    return match.group(0) if match else None
+
+
 @dataclass(frozen=True)
 class ActionFacts:
     """What the SMART check needs to know about one action, as plain values."""
@@ -132,9 +161,11 @@ class SmartGap:
 
 @dataclass(frozen=True)
 class SmartResult:
-    """All SMART gaps found for one action, in S, M, A, R, T order."""
+    """All SMART gaps found for one action, in S, M, A, R, T order, and its frequency when
+    it is a routine."""
 
     gaps: tuple[SmartGap, ...]
+    frequency: str | None = None
 
     @property
     def is_smart(self) -> bool:
@@ -153,6 +184,8 @@ class SmartResult:
             "is_smart": self.is_smart,
             "missing": list(self.missing),
             "gaps": [{"letter": gap.letter, "reason": gap.reason} for gap in self.gaps],
+            "routine": self.frequency is not None,
+            "frequency": self.frequency,
         }
 
 
@@ -258,7 +291,12 @@ def _long_date(d: date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
-def _time_bound_gaps(facts: ActionFacts) -> list[SmartGap]:
+def _time_bound_gaps(facts: ActionFacts, how_often: str | None = None) -> list[SmartGap]:
+    if facts.due_on is None and how_often is not None:
+        # A routine's date is when everyone looks at how it is going, not a deadline.
+        return [SmartGap("time_bound", f"“{how_often}” says how often, not for how long: agree "
+                                       "a date to review how the routine is going, such as the "
+                                       "next core group.")]
     if facts.due_on is None:
         return [SmartGap("time_bound", "Agree a date this will be done by.")]
     if facts.next_review_on is not None and facts.due_on > facts.next_review_on:
@@ -274,12 +312,18 @@ def _time_bound_gaps(facts: ActionFacts) -> list[SmartGap]:
 
 
 def check_action(facts: ActionFacts) -> SmartResult:
-    """Check one action against SMART and return every gap found, in S, M, A, R, T order."""
+    """Check one action against SMART and return every gap found, in S, M, A, R, T order.
+
+    A routine (its description says how often: "each day", "every Monday", "weekly") is
+    SMART with that frequency, an owner, a measure and a review date: its due date is read
+    as the date to review how the routine is going, and without one it is not time-bound.
+    """
+    how_often = frequency(facts.description)
     gaps = (
         _specific_gaps(facts)
         + _measurable_gaps(facts)
         + _achievable_gaps(facts)
         + _relevant_gaps(facts)
-        + _time_bound_gaps(facts)
+        + _time_bound_gaps(facts, how_often)
     )
-    return SmartResult(gaps=tuple(gaps))
+    return SmartResult(gaps=tuple(gaps), frequency=how_often)

@@ -1,0 +1,136 @@
+"""Professionals' pages: my actions (update with a note, htmx or plain form), reports, families."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, MultipartBody, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from tracker.clock import local_date
+from tracker.errors import FieldErrors, NotFound
+from tracker.people.caller import Caller
+from tracker.plans import service
+from tracker.plans.access import require_action_update, require_family
+from tracker.plans.common import PlanPolicy
+from tracker.plans.schemas import ACTION_STATUSES
+from tracker.staff import report_files
+from tracker.staff.pages import actions_queries as queries
+from tracker.staff.pages import fields, forms
+from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
+from tracker.staff.saved_checks import saved_checks
+
+UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
+"""A little over the 10 MB file limit, so a too-big file gets a kind message, not a 413."""
+
+
+async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[str, Any]:
+    today = local_date(now)
+    invitations = await queries.my_invitations(staff, now)
+    for inv in invitations:
+        inv["file_name"] = report_files.original_name(state["settings"].var_dir,
+                                                      inv["report_file"])
+    return {
+        "today": today,
+        "mine": await queries.my_actions(staff, today),
+        "news": await queries.family_news(staff, now),
+        "invitations": invitations,
+        "statuses": ACTION_STATUSES,
+        "errors": {},
+        "failed_action": None,
+        "failed_report": None,
+        "form": {},
+    }
+
+
+@get("/actions")
+async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                          state: State) -> Template:
+    """My actions: overdue first, then due soon, by family; family news; reports to send."""
+    return render("actions.html", **await _actions_context(staff, now, state))
+
+
+@post("/actions/{action_id:int}/update")
+async def update_action_status(
+    request: Request[Any, Any, Any], action_id: FromPath[int],
+    data: URLEncodedBody[dict[str, Any]], staff: NamedDependency[Caller],
+    now: NamedDependency[datetime], state: State, policy: NamedDependency[PlanPolicy],
+) -> Template | Redirect:
+    """Change an action's status with a note in one step (htmx swaps just its card)."""
+    await require_action_update(staff, action_id)
+    form = forms.progress(data, action_id=action_id)
+    errors = form.errors
+    if form.value is not None:
+        try:
+            await service.record_progress(action_id=action_id, status=form.value.status,
+                                          note=form.value.note, actor=web_actor(staff), now=now)
+        except FieldErrors as exc:
+            errors = form.service_errors(exc)
+    today = local_date(now)
+    checks = [] if errors else saved_checks([("Your note", form.echo["note"], False)], policy)
+    if is_htmx(request):
+        # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
+        return render("partials/action_card.html", action=await queries.action_card(
+            action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
+            form=form.echo if errors else {}, saved=not errors, card_checks=checks)
+    if not errors and not checks:
+        return see_other(f"/actions#action-{action_id}")
+    if not errors:
+        # Saved; the note's wording is worth a second look, so show it here, not after a redirect.
+        return render("actions.html", checks=checks, **await _actions_context(staff, now, state))
+    context = await _actions_context(staff, now, state)
+    context.update(errors=errors, failed_action=action_id, form=form.echo)
+    return render("actions.html", status=400, **context)
+
+
+@post("/conferences/{conference_id:int}/report",
+      request_max_body_size=UPLOAD_BODY_LIMIT)
+async def submit_report(
+    conference_id: FromPath[int], data: MultipartBody[dict[str, Any]],
+    staff: NamedDependency[Caller], now: NamedDependency[datetime], state: State,
+) -> Template | Redirect:
+    """Say my report for a conference is in, optionally attaching it (checked, stored in var/)."""
+    invitation = await queries.invitation(conference_id, staff.id)
+    if invitation is None:
+        raise NotFound(f"invitation to conference {conference_id}")
+    await require_family(staff, invitation["family_id"])
+    upload = fields.uploaded_file(data, "report")
+    stored = None
+    errors: dict[str, str] = {}
+    if upload is not None:
+        content = await upload.read()
+        try:
+            stored = report_files.store(
+                var_dir=state["settings"].var_dir, filename=upload.filename, content=content,
+                conference_id=conference_id, user_id=staff.id, now=now)
+        except report_files.ReportFileError as exc:
+            errors[f"report-{conference_id}"] = str(exc)
+    if not errors:
+        try:
+            superseded = await service.mark_report_submitted(
+                conference_id=conference_id, user_id=staff.id, actor=web_actor(staff), now=now,
+                file_path=stored.relative_path if stored else None)
+        except Exception:
+            if stored:
+                report_files.discard(state["settings"].var_dir, stored)
+            raise
+        # The replaced file is nobody's report any more: keeping it would keep case data
+        # that no page can reach or delete.
+        report_files.discard_path(state["settings"].var_dir, superseded)
+        return see_other(f"/actions#report-{conference_id}")
+    context = await _actions_context(staff, now, state)
+    context.update(errors=errors, failed_report=conference_id)
+    return render("actions.html", status=400, **context)
+
+
+@get("/families/{family_id:int}")
+async def family_page(family_id: FromPath[int], staff: NamedDependency[Caller],
+                      now: NamedDependency[datetime]) -> Template:
+    """A family: adults, children, conferences and plans, with links to each."""
+    await require_family(staff, family_id)
+    return render("family.html", **await queries.family_page(family_id, staff), now=now)
+

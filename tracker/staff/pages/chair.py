@@ -1,0 +1,36 @@
+"""The chair's pages: reviews coming up, and the printable pre-review progress summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from tracker.people.caller import Caller
+from tracker.plans import service
+from tracker.plans.access import require_family
+from tracker.plans.schemas import SEVEN_STEPS
+from tracker.staff.pages import chair_queries as queries
+from tracker.staff.pages.common import render
+from tracker.staff.sessions import require_role
+
+
+@get("/chair", guards=[require_role("chair")])
+async def chair_dashboard(staff: NamedDependency[Caller],
+                          now: NamedDependency[datetime]) -> Template:
+    """Review conferences the chair runs in the next 8 weeks, each with how the plan is going."""
+    return render("chair.html", reviews=await queries.chair_reviews(staff, now), now=now,
+                  weeks=queries.CHAIR_WEEKS)
+
+
+@get("/plans/{plan_id:int}/review-summary")
+async def review_summary(plan_id: FromPath[int], staff: NamedDependency[Caller],
+                         now: NamedDependency[datetime]) -> Template:
+    """One printable page to read before the review: progress, history, voices, reports."""
+    await require_family(staff, await service.plan_family(plan_id))
+    return render("summary.html", **await queries.review_summary(plan_id, now),
+                  steps=dict(SEVEN_STEPS))
+
