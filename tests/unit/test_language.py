@@ -720,6 +720,7 @@ SET3_FAMILIES = {
         "Most children come out with that kind of thing.",
         "Kids will say anything to get out of school.",
         "Amira says the same thing to everyone.",
+        "Kids always say they hate their stepdad.",
     ],
     ("minimising", "minimising_risk_pattern"): [
         "Jordan ran off last night but he usually turns up in the morning.",
@@ -730,6 +731,8 @@ SET3_FAMILIES = {
         "Tom is not really at risk when he goes missing because he goes to his friend's.",
         "He has always been fine before when Dad has been drinking.",
         "Mum says Freya is not actually in danger at the park at night.",
+        "He goes missing a lot but nothing has ever happened to him.",
+        "She comes back every time, so we don't need to worry.",
     ],
     ("minimising", "minimising_no_harm"): [
         "A few smacks never did me any harm.",
@@ -754,6 +757,7 @@ SET3_NEUTRAL = [
     "Foster carers must store the sharps box on the top shelf of the kitchen cupboard.",
     "Dad must fit the stair gate before the baby stays overnight, and the worker will check it.",
     "Staff must log each dose of Poppy's insulin in the record sheet.",
+    "Carers must record each night's sleep in the diary.",
     # cancellations and endings that are plans, not threats
     "If Mum is unwell, the session will be cancelled and rearranged for the same week.",
     "If the bus strike goes ahead again, the visit will be moved to the family centre.",
@@ -772,6 +776,7 @@ SET3_NEUTRAL = [
     "Ruby says the same about school: she wants to sit near her friend.",
     # risk and harm described, not minimised
     "Dad always turns up on time for contact and brings a snack for the boys.",
+    "Dad always comes home at 6pm, so he can do bedtime.",
     "Zara always comes home by 9pm on school nights, as she and Mum agreed.",
     "Nothing has happened since the last review to change the safety plan.",
     "The fire in the kitchen caused no lasting damage to the flat.",
