@@ -75,20 +75,21 @@ test-sqlite: setup
 	TEST_DB=sqlite $(PY) -m pytest -ra
 
 test-postgres: setup
-	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify tests/family tests/staff tests/ops
+	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/plans tests/security tests/notify tests/family tests/staff tests/ops
 
 # Family page text (Babel): extract to locale/messages.pot, update each language's catalogue
 # (English filled from the source text), compile the .mo files. Commit the results.
 translations: setup
 	$(PY) -m tracker.i18n
 
-# Style, complexity (C901), deliberate lazy imports (PLC0415) and the import contracts.
+# Style, complexity (C901), deliberate lazy imports (PLC0415), the import contracts and types
+# (mypy over tracker/, strict on tracker/plans and tracker/notify: docs/architecture.md, "Types").
 lint: setup
 	$(VENV)/bin/ruff check tracker tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
-# mypy over tracker/ (strict on tracker/plans and tracker/notify); not yet in `make test`:
-# see docs/architecture.md, "Types".
+# The type check alone (also part of `make lint`).
 typecheck: setup
 	$(VENV)/bin/mypy
 

@@ -68,7 +68,11 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On TEST_DB=postgres with no PostgreSQL, skip everything and say why."""
+    """On TEST_DB=postgres with no PostgreSQL, skip everything and say why.
+
+    Schemathesis runs last: it writes many rows, which no other test should have to step round.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("schemathesis") is not None)
     if TEST_DB == "postgres" and POSTGRES_SKIP_REASON:
         marker = pytest.mark.skip(reason=POSTGRES_SKIP_REASON)
         for item in items:

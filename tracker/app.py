@@ -18,14 +18,26 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from piccolo.engine import engine_finder
 
 from tracker import bootstrap, db
+from tracker.api_responses import (
+    PublicOperation,
+    StrictStructSchemaPlugin,
+    allow_header_middleware,
+)
 from tracker.clock import Clock, SystemClock
-from tracker.deps import provide_caller, provide_now, provide_staff, provide_today
+from tracker.deps import (
+    authenticate_first,
+    provide_caller,
+    provide_now,
+    provide_staff,
+    provide_today,
+)
 from tracker.edge import check_request
 from tracker.errors import FieldErrors, Forbidden, NotFound
 from tracker.family.routes import ROUTES as FAMILY_ROUTES
@@ -40,7 +52,7 @@ from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
 from tracker.staff.auth_routes import ROUTES as STAFF_AUTH_ROUTES
 from tracker.staff.calendar_routes import ROUTES as STAFF_CALENDAR_ROUTES
 from tracker.staff.oidc_routes import ROUTES as STAFF_OIDC_ROUTES
-from tracker.staff.pages import ROUTES as STAFF_PAGE_ROUTES
+from tracker.staff.pages import router as staff_pages
 from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLERS
 from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
@@ -96,21 +108,34 @@ def _forbidden(_: Request, exc: Forbidden) -> Response[dict[str, Any]]:
 
 def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, HTTPException):
-        return Response({"detail": exc.detail}, status_code=exc.status_code,
-                        headers=exc.headers)
+        body: dict[str, Any] = {"detail": exc.detail}
+        if exc.status_code == 400:
+            # Every 400 names what to fix (the API documents `errors` on each): a body that is
+            # not JSON, or not readable, is the body's fault.
+            body["errors"] = {"body": exc.detail}
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
     log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
     return Response({"detail": "Something went wrong on our side. Please try again."},
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-@get("/health", tags=["ops"], include_in_schema=True)
+async def _before_request(request: Request) -> None:
+    await authenticate_first(request)
+    await check_request(request)
+
+
+@get("/health", tags=["ops"], include_in_schema=True, operation_class=PublicOperation,
+     responses={503: ResponseSpec(
+         data_container=dict[str, Any], generate_examples=False,
+         description="The database does not answer, or the dispatcher has stopped ticking.")})
 async def health(request: Request) -> Response[dict[str, Any]]:
     """200 when the database answers and (where it runs here) the dispatcher ticks; else 503.
 
     The dispatcher part shows when it last ticked cleanly: ticks that keep failing, or that
     stop coming, mean nobody is being nudged, so a monitor must hear about it.
     """
-    ok = await db.ping(engine_finder())
+    engine = engine_finder()
+    ok = engine is not None and await db.ping(engine)
     body: dict[str, Any] = {"status": "ok" if ok else "database unreachable"}
     heartbeat: Heartbeat | None = request.app.state.get("dispatcher_heartbeat")
     if heartbeat is not None:
@@ -137,7 +162,7 @@ def create_app(
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = engine_finder()
+        engine = db.configured_engine()
         await db.start(engine, settings)
         try:
             yield
@@ -155,7 +180,7 @@ def create_app(
             *STAFF_OIDC_ROUTES,
             *STAFF_CALENDAR_ROUTES,
             *STAFF_ADMIN_ROUTES,
-            *STAFF_PAGE_ROUTES,
+            staff_pages,
             *NOTIFY_ROUTES,
             *(extra_route_handlers or []),
         ],
@@ -190,11 +215,13 @@ def create_app(
         ),
         template_config=template_config(settings),
         csrf_config=csrf_config(settings),
-        # Every request's path, query and body are checked before any handler runs.
-        before_request=check_request,
-        middleware=[staff_session_middleware],
+        # Every request's path, query and body are checked before any handler runs (after the
+        # API token: a request without one hears 401 first).
+        before_request=_before_request,
+        middleware=[allow_header_middleware, staff_session_middleware],
         before_send=[security_headers_hook(settings)],
         logging_config=litestar_logging_config(),
+        plugins=[StrictStructSchemaPlugin()],
         debug=False,
     )
     # Outside routing, so unknown paths are logged, counted and given a request id too.

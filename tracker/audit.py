@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 Channel = Literal["web", "api", "family_link", "sms", "system"]
@@ -20,6 +20,7 @@ class AuditEvent(Table, tablename="audit_event"):
     Part of the `plans` Piccolo app (its migrations made the table and the triggers).
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     at = Timestamptz(index=True)
     actor_kind = Varchar(length=10)  # user, member, system
     actor_user_id = Integer(null=True, default=None)

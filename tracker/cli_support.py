@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, TypeAlias
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
-from piccolo.engine import engine_finder
 
 from tracker import db
 from tracker.clock import Clock
 from tracker.settings import Settings
 
-Handler = Callable[[argparse.Namespace, Clock, Settings], Awaitable[int]]
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]  # argparse exposes no public name
+Handler = Callable[[argparse.Namespace, Clock, Settings], Coroutine[Any, Any, int]]
+# argparse exposes no public name for it; quoted because the class is not subscriptable at run time.
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -36,7 +37,7 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
 async def with_db(settings: Settings, fn: Callable[[], Awaitable[int]]) -> int:
     """Run `fn` with the database open (a pool on PostgreSQL), and close it afterwards."""
-    engine = engine_finder()
+    engine = db.configured_engine()
     await db.start(engine, settings)
     try:
         return await fn()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from piccolo.columns import Column
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -21,7 +24,7 @@ def sqlite_path(database_url: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def engine_for(settings: Settings) -> Engine:
+def engine_for(settings: Settings) -> Engine[Any]:
     """Make the Piccolo engine for the configured database URL."""
     url = settings.database_url
     if url.startswith("sqlite:"):
@@ -36,7 +39,7 @@ def engine_for(settings: Settings) -> Engine:
     raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {scheme!r}")
 
 
-async def start(engine: Engine, settings: Settings) -> None:
+async def start(engine: Engine[Any], settings: Settings) -> None:
     """Open what the engine needs for serving: a small pool on PostgreSQL, WAL on SQLite."""
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_max)
@@ -44,13 +47,13 @@ async def start(engine: Engine, settings: Settings) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
-async def stop(engine: Engine) -> None:
+async def stop(engine: Engine[Any]) -> None:
     """Close the pool, if there is one."""
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
 
 
-async def ping(engine: Engine) -> bool:
+async def ping(engine: Engine[Any]) -> bool:
     """True when a trivial query succeeds."""
     try:
         await engine.run_ddl("SELECT 1")
@@ -59,16 +62,33 @@ async def ping(engine: Engine) -> bool:
     return True
 
 
-def atomic():  # type: ignore[no-untyped-def]
+def configured_engine() -> Engine[Any]:
+    """The engine piccolo_conf made from settings (Piccolo's finder says it may be missing)."""
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("no database engine: tracker.piccolo_conf sets DB")
+    return engine
+
+
+def atomic() -> AbstractAsyncContextManager[object, bool | None]:
     """One transaction on the configured engine; SQLite takes its write lock up front.
 
     An IMMEDIATE transaction avoids SQLite's deadlock where two readers both try to
     upgrade to writers; PostgreSQL gets an ordinary READ COMMITTED transaction.
+    Typed with `bool | None` from __aexit__ (Piccolo says `bool`) because a transaction re-raises
+    every exception; so a function that returns inside `async with atomic():` needs no return after it.
     """
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    if isinstance(engine, PostgresEngine):
+        return engine.transaction()
+    raise RuntimeError(f"atomic() needs a SQLite or PostgreSQL engine, not {engine!r}")
+
+
+def by_name(values: Mapping[str, Any]) -> dict[Column | str, Any]:
+    """Column values keyed by column name, as `Table.update()` takes them (its type says Column | str)."""
+    return {name: value for name, value in values.items()}
 
 
 def for_update(query: Any) -> Any:

@@ -72,7 +72,14 @@ def _check_query(request: Request[Any, Any, Any]) -> None:
     errors: dict[str, str] = {}
     pairs = _decode_pairs(raw, errors, where="query")
     ints = _int_params(request)
+    # The JSON API names its query parameters in its OpenAPI document; one it does not know
+    # (a misspelt `famly_id`) is refused rather than ignored, which would answer unfiltered.
+    known = request.route_handler.parsed_fn_signature.parameters
+    api = request.url.path.startswith("/api/")
     for key, value in pairs:
+        if api and key not in known:
+            errors.setdefault(key or "query", "This query parameter is not one this address takes.")
+            continue
         problem = text_problem(value, multiline=False)
         if problem is None and key in ints and value != "":
             problem = _whole_number_problem(key, value)

@@ -87,7 +87,7 @@ def install(env: Environment) -> None:
     gettext autoescapes and formats ``%(name)s`` placeholders.
     """
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2's i18n extension at run time
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
     env.filters.update(day_in_language=_day, time_in_language=_time)

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -336,7 +337,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, generating a dev secret when unset."""
         environ = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             var = f.metadata["var"]
             if var not in environ:
@@ -355,7 +356,7 @@ class Settings:
                     values[f.name] = raw
             except ValueError as exc:
                 raise SettingsError(f"{var}: {exc}") from exc
-        settings = cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)
         _check(settings)
         if not settings.secret_key:
             if settings.is_production:
@@ -367,8 +368,8 @@ class Settings:
         return _with(settings, public_base_url=settings.public_base_url.rstrip("/"))
 
 
-def _with(settings: Settings, **changes: object) -> Settings:
-    return replace(settings, **changes)  # type: ignore[arg-type]
+def _with(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)
 
 
 def _dev_secret(var_dir: Path) -> str:

@@ -194,7 +194,8 @@ class DateWindow:
         """
         try:
             local = value.replace(tzinfo=LONDON) if value.tzinfo is None else value
-            if local.utcoffset() is not None and abs(local.utcoffset()) > timedelta(hours=18):  # type: ignore[arg-type]
+            offset = local.utcoffset()
+            if offset is not None and abs(offset) > timedelta(hours=18):
                 return None, f"{label[0].upper()}{label[1:]} has a time-zone offset we cannot use."
             utc = local.astimezone(UTC)
             shown = utc.astimezone(LONDON).date()

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -151,7 +152,7 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awai
         defaults["Strict-Transport-Security"] = HSTS
 
     async def add_headers(message: Message, scope: Scope) -> None:
-        if scope["type"] != "http" or message["type"] != "http.response.start":
+        if scope["type"] != ScopeType.HTTP or message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)
         present = {k.lower() for k in headers.keys()}

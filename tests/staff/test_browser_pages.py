@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import timedelta
 
 import pytest
 
-from tests.browser_support import AXE, WCAG_TAGS, describe
-from tests.factories import SYSTEM, at
-from tests.staff.helpers import sign_in_page
-from tests.staff.pages_support import PASSWORD, signable_world
+from tests.support.browser import AXE_RESULTS
+from tests.support.browser import assert_axe_clean as _axe
+from tests.support.factories import SYSTEM, at
+from tests.support.staff import sign_in_page
+from tests.support.staff_pages import PASSWORD, signable_world
 from tracker.audit import Actor
 from tracker.plans import service
 from tracker.plans.schemas import SEVEN_STEPS, ConferenceIn
@@ -21,35 +23,8 @@ from tracker.plans.tables import Action, Plan, PlanMessage, ProgressUpdate
 
 pytestmark = pytest.mark.browser
 
-# Filled as the tests run: page -> violations found by axe (printed at the end with -s, and
-# written to AXE_RESULTS_FILE when set).
-AXE_RESULTS: dict[str, int] = {}
 
 
-async def axe_violations(page, exclude: list[str] | None = None):  # type: ignore[no-untyped-def]
-    """axe-core's WCAG 2.2 A/AA run, injected over the DevTools protocol.
-
-    add_script_tag would need the page's CSP relaxed (bypass_csp); evaluating the script
-    keeps the real CSP in force, so these tests also show the pages work under it.
-    """
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.evaluate(AXE.read_text() + "\n;undefined")
-    return await page.evaluate(
-        """async ([tags, exclude]) => {
-            const context = exclude.length ? {exclude: exclude.map(s => [s])} : document;
-            const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}});
-            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-        }""",
-        [WCAG_TAGS, exclude or []],
-    )
-
-
-async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """axe on the whole page, layout included; the count is kept for the report."""
-    violations = await axe_violations(page)
-    AXE_RESULTS[name] = len(violations)
-    assert not violations, f"{name}:\n{describe(violations)}"
 
 
 async def _review(world, now, days: int) -> int:  # type: ignore[no-untyped-def]
@@ -162,7 +137,8 @@ async def test_recording_a_review_conference_through_the_seven_steps(live_server
     await page.locator("#next_review-month").fill(str(review_on.month))
     await page.locator("#next_review-year").fill(str(review_on.year))
     await page.get_by_role("button", name="Save the record").click()
-    await page.wait_for_url(f"{live_server}/conferences/{review}")
+    # Saved: the page comes back with what the wording checks found (?saved=record).
+    await page.wait_for_url(f"{live_server}/conferences/{review}?saved=record")
     assert await page.get_by_text("Step 7 in the family's words.").is_visible()
     await page.get_by_role("button", name="Make the revised plan").click()
     new_plan = await Plan.select(Plan.id).where(Plan.conference == review).first()
@@ -183,7 +159,8 @@ async def test_recording_a_review_conference_through_the_seven_steps(live_server
     await page.locator("#action-due-year").fill(str(due.year))
     await page.get_by_label("How we'll know it is done").fill("Three Friday meetings logged.")
     await page.get_by_role("button", name="Add the action").click()
-    await page.wait_for_url(f"{live_server}/plans/{new_plan['id']}#action-*")
+    saved = rf"{re.escape(live_server)}/plans/{new_plan['id']}\?saved=action-\d+#action-\d+$"
+    await page.wait_for_url(re.compile(saved))
     assert await page.get_by_role("heading", name="Helen meets Jess at the school gate on "
                                   "Fridays to check the week.").is_visible()
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at, make_user
-from tests.staff.pages_support import as_user, give_password, signable_world
+from tests.support.factories import SYSTEM, at, make_user
+from tests.support.staff_pages import as_user, give_password, signable_world
 from tracker.audit import Actor
 from tracker.plans import service
-from tracker.plans.schemas import ConferenceIn
+from tracker.plans.schemas import ConferenceIn, ConferencePatch
 from tracker.plans.tables import PlanMessage
-from tracker.staff.queries import report_state
+from tracker.staff.pages.common_queries import report_state
 
 
 async def _review(world, now, days=10, invitees=None) -> int:
@@ -79,8 +79,8 @@ async def test_review_summary_has_outcomes_history_voices_and_reports(client, cl
     world = await signable_world(now)
     await service.update_conference(
         conference_id=world.conference_id, actor=SYSTEM, now=now,
-        patch=service.ConferencePatch(family_description="Rosie is funny & kind.",
-                                      children_views="Rosie wants <more> time with Mum."))
+        patch=ConferencePatch(family_description="Rosie is funny & kind.",
+                              children_views="Rosie wants <more> time with Mum."))
     jess = world.family["members"][0]["id"]
     await service.record_progress(action_id=world.member_action_id, status="in_progress",
                                   note="We walked every day this week.",

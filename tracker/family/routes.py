@@ -20,9 +20,11 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from tracker.api_responses import error_responses
 from tracker.audit import Actor
 from tracker.errors import FieldErrors, NotFound
 from tracker.family import service
+from tracker.family.api_types import RevokedLinksOut
 from tracker.family.links import resolve_token, revoke_member_links
 from tracker.family.sessions import (
     COOKIE_NAME,
@@ -290,17 +292,18 @@ class MemberLinkController(Controller):
     path = "/api/v1/members"
     tags = ["families"]
 
-    @post("/{member_id:int}/revoke-link", status_code=200)
+    @post("/{member_id:int}/revoke-link", status_code=200,
+          responses=error_responses(400, 401, 403, 404))
     async def revoke_link(
         self, member_id: FromPath[int], caller: NamedDependency[Caller],
         now: NamedDependency[datetime],
-    ) -> dict[str, Any]:
+    ) -> RevokedLinksOut:
         """Stop a family member's plan link (and any open family page) working at once."""
         await require_manage(caller, await service.member_family(member_id))
         ended = await revoke_member_links(
             member_id=member_id, reason="revoked_by_lead", now=now,
             actor=Actor.user(caller.id, caller.name, channel="api"))
-        return {"member_id": member_id, "revoked": ended}
+        return RevokedLinksOut(member_id=member_id, revoked=ended)
 
 
 ROUTES = [LinkController, FamilyPageController, MemberLinkController]

@@ -96,6 +96,8 @@ async def _redactor(family_id: int) -> Redactor:
 async def _next_review(plan_id: int, now: datetime) -> dict[str, Any]:
     """The next review conference: its start time when booked, else the date it is due by."""
     plan = await Plan.select(Plan.family, Plan.conference).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(f"plan {plan_id}")
     booked = await Conference.select(Conference.starts_at).where(
         (Conference.family == plan["family"]) & (Conference.starts_at >= now)
         & (Conference.id != plan["conference"])
@@ -121,7 +123,7 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
     links = await OutcomeChild.select(OutcomeChild.outcome, OutcomeChild.child).where(
         OutcomeChild.outcome.is_in([o["id"] for o in outcomes] or [0]))
     actions = await Action.select(
-        Action.all_columns(),
+        *Action.all_columns(),
         Action.owner_user.name.as_alias("owner_name"),
         Action.owner_user.role_title.as_alias("owner_role"),
         Action.support_by.name.as_alias("support_name"),
@@ -178,6 +180,8 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
 async def _family_context(access: FamilyAccess) -> tuple[int | None, str]:
     family = await Family.select(Family.name, Family.lead_professional).where(
         Family.id == access.family_id).first()
+    if family is None:
+        raise NotFound(f"family {access.family_id}")
     return family["lead_professional"], family["name"]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -15,6 +15,7 @@ class FamilyLink(Table, tablename="family_link"):
     One live link per member: issuing a fresh one (a nudge does) replaces the old.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     member = ForeignKey(FamilyMember, index=True)
     family = ForeignKey(Family, index=True)
     token_hash = Varchar(length=64, unique=True, secret=True)
@@ -32,6 +33,7 @@ class FamilySession(Table, tablename="family_session"):
     sign in as a family member. Kept in the database so every web process shares it.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     session_hash = Varchar(length=64, unique=True, secret=True)
     member = ForeignKey(FamilyMember, index=True)
     family = ForeignKey(Family, index=True)

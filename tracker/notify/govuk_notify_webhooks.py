@@ -49,7 +49,7 @@ CONFIRMATIONS = {
 }
 
 
-def _authorised(request: Request, settings: Settings) -> bool:
+def _authorised(request: Request[Any, Any, Any], settings: Settings) -> bool:
     """True when the bearer token is NOTIFY_CALLBACK_TOKEN (compared in constant time)."""
     expected = settings.notify_callback_token
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -68,7 +68,7 @@ def _bad_request(field: str, message: str) -> Response[dict[str, Any]]:
                     status_code=400)
 
 
-async def _payload(request: Request) -> dict[str, Any] | None:
+async def _payload(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
     """The callback's JSON object, or None when the body is not one."""
     try:
         data = json.loads(await request.body())
@@ -95,7 +95,7 @@ def e164(number: str) -> str | None:
 
 
 @post("/webhooks/notify/status", include_in_schema=False, status_code=200)
-async def notify_status(request: Request, now: NamedDependency[datetime]) -> Response[Any]:
+async def notify_status(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Response[Any]:
     """Notify's delivery receipt for a text or an email: moves the outbox row forward, never back."""
     settings: Settings = request.app.state["settings"]
     if not _authorised(request, settings):
@@ -140,7 +140,7 @@ async def _send_reply(settings: Settings, to: str, body: str) -> None:
 
 
 @post("/webhooks/notify/inbound", include_in_schema=False, status_code=200)
-async def notify_inbound(request: Request, now: NamedDependency[datetime]) -> Response[Any]:
+async def notify_inbound(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Response[Any]:
     """A text a family member sent to our Notify number: keywords, HELP, or a message for their plan."""
     settings: Settings = request.app.state["settings"]
     if not _authorised(request, settings):

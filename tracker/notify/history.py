@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from tracker.errors import NotFound
 from tracker.notify.tables import ConsoleMessage, Outbox
 from tracker.people.caller import Caller
@@ -41,7 +43,7 @@ async def list_messages(
     user_id: int | None = None, status: str | None = None, limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Messages the caller may see, newest first: their families' messages and their own."""
-    where = []
+    where: list[Combinable] = []
     if family_id is not None:
         await require_family(caller, family_id)
         where.append(Outbox.family_id == family_id)

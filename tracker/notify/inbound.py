@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
@@ -113,7 +114,7 @@ async def _act_on(*, from_number: str, body: str, now: datetime) -> InboundResul
     return await _save_reply(member, lead, body, now)
 
 
-async def _save_reply(member: dict, lead: dict | None, body: str, now: datetime) -> InboundResult:
+async def _save_reply(member: dict[str, Any], lead: dict[str, Any] | None, body: str, now: datetime) -> InboundResult:
     text = body.strip()[:MAX_BODY]
     plan = await Plan.select(Plan.id).where(
         (Plan.family == member["family"]) & (Plan.status == "active")).first()

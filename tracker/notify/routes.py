@@ -14,8 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from tracker.api_responses import error_responses, to_out
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import delivery, history
+from tracker.notify.api_types import MessageOut
 from tracker.notify.govuk_notify_webhooks import ROUTES as NOTIFY_WEBHOOKS
 from tracker.notify.inbound import handle_inbound, valid_message_sid
 from tracker.people.caller import Caller
@@ -25,7 +27,7 @@ from tracker.validate import parse_id
 TWIML = "application/xml"
 
 
-async def _verified_form(request: Request) -> dict[str, str] | None:
+async def _verified_form(request: Request[Any, Any, Any]) -> dict[str, str] | None:
     """The POSTed form when X-Twilio-Signature matches, else None.
 
     Twilio signs the exact URL it called, so it is rebuilt from PUBLIC_BASE_URL (what Twilio
@@ -64,7 +66,7 @@ def _twiml(reply: str | None) -> Response[str]:
 
 
 @post("/webhooks/twilio/status", include_in_schema=False, status_code=200)
-async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Response[str]:
+async def twilio_status(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Response[str]:
     """Twilio's delivery report for a text: moves the outbox row forward, never back."""
     form = await _verified_form(request)
     if form is None:
@@ -82,7 +84,7 @@ async def twilio_status(request: Request, now: NamedDependency[datetime]) -> Res
 
 
 @post("/webhooks/twilio/inbound", include_in_schema=False, status_code=200)
-async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Response[str]:
+async def twilio_inbound(request: Request[Any, Any, Any], now: NamedDependency[datetime]) -> Response[str]:
     """A text a family member sent us: keywords, HELP, or a message for their plan."""
     form = await _verified_form(request)
     if form is None:
@@ -95,7 +97,7 @@ async def twilio_inbound(request: Request, now: NamedDependency[datetime]) -> Re
     return _twiml(result.reply)
 
 
-@get("/api/v1/messages", tags=["messages"])
+@get("/api/v1/messages", tags=["messages"], responses=error_responses(400, 401, 404))
 async def list_messages(
     caller: NamedDependency[Caller],
     family_id: FromQuery[int | None] = None,
@@ -103,16 +105,17 @@ async def list_messages(
     user_id: FromQuery[int | None] = None,
     status: FromQuery[str | None] = None,
     limit: FromQuery[int] = 200,
-) -> list[dict[str, Any]]:
+) -> list[MessageOut]:
     """Messages to families and professionals the caller may see: sent, delivered, or why not."""
     if status is not None and status not in history.STATUSES:
         raise FieldErrors({"status": f"Use one of: {', '.join(history.STATUSES)}."})
-    return await history.list_messages(caller, family_id=family_id, member_id=member_id,
-                                       user_id=user_id, status=status, limit=limit)
+    messages = await history.list_messages(caller, family_id=family_id, member_id=member_id,
+                                           user_id=user_id, status=status, limit=limit)
+    return to_out(messages, list[MessageOut])
 
 
 @get("/dev/messages", include_in_schema=False)
-async def dev_messages(request: Request, staff: NamedDependency[Caller]) -> Template:
+async def dev_messages(request: Request[Any, Any, Any], staff: NamedDependency[Caller]) -> Template:
     """What the console backends 'sent': only while one is in use, only what `staff` may see."""
     settings: Settings = request.app.state["settings"]
     channels = history.console_channels(settings)

@@ -10,7 +10,6 @@ from piccolo.table import Table
 
 from tracker.clock import local_date
 from tracker.notify.rules import (
-    OPEN_STATUSES,
     ActionFacts,
     ConferenceFacts,
     InviteeFacts,
@@ -21,6 +20,7 @@ from tracker.notify.rules import (
 )
 from tracker.plans.tables import Action, Conference, ConferenceInvitee, FamilyMember, Plan
 from tracker.settings import Settings
+from tracker.vocabulary import OPEN_STATUSES
 
 
 def rule_settings(settings: Settings) -> RuleSettings:
@@ -67,11 +67,11 @@ async def load_state(now: datetime, on_error: OnError | None = None) -> PlanStat
     With `on_error`, a row that cannot be read is reported and left out; the rest still load.
     """
     actions = await _rows(Action, (
-        Action.id, Action.plan, Action.plan.family.as_alias("family_id"),
-        Action.plan.family.name.as_alias("family_name"), Action.description, Action.due_on,
+        Action.id, Action.plan, Action.plan._.family.as_alias("family_id"),
+        Action.plan._.family._.name.as_alias("family_name"), Action.description, Action.due_on,
         Action.status, Action.owner_user, Action.owner_member, Action.updated_at,
-    ), Action.status.is_in(sorted(OPEN_STATUSES)) & (Action.plan.status == "active")
-        & (Action.plan.family.status == "open"), "action", on_error)
+    ), Action.status.is_in(sorted(OPEN_STATUSES)) & (Action.plan._.status == "active")
+        & (Action.plan._.family._.status == "open"), "action", on_error)
     conferences = await _rows(Conference, (
         Conference.id, Conference.family, Conference.family.name.as_alias("family_name"),
         Conference.kind, Conference.starts_at, Conference.chair,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -24,6 +24,7 @@ class Outbox(Table, tablename="notify_outbox"):
     so re-running the rules every tick never makes a second row for the same nudge.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     key = Varchar(length=300)
     rule = Varchar(length=40, default="direct")  # the rule that made it; "direct" for enqueue()
     channel = Varchar(length=10)  # sms, email
@@ -58,6 +59,7 @@ class Outbox(Table, tablename="notify_outbox"):
 class ConsoleMessage(Table, tablename="notify_console_message"):
     """What the console SMS/email backends "sent": shown at /dev/messages instead of a phone."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     outbox_id = Integer(null=True, default=None, index=True)
     channel = Varchar(length=10)
     to_address = Varchar(length=254)
@@ -76,6 +78,7 @@ class InboundMessage(Table, tablename="notify_inbound"):
     what the message said lives, where it belongs, on the plan.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     message_sid = Varchar(length=64)
     received_at = Timestamptz()
     outcome = Varchar(length=30, default="")

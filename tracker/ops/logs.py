@@ -101,7 +101,7 @@ def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_tracker", False)]:
         root.removeHandler(old)
-    handler._tracker = True  # type: ignore[attr-defined]
+    setattr(handler, "_tracker", True)  # noqa: B010 - a marker attribute logging.Handler does not declare
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     # uvicorn's loggers carry their own handlers unless told otherwise: route them through ours.

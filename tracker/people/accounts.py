@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import Any
 
 from tracker import audit, tokens
 from tracker.audit import Actor
@@ -89,7 +90,7 @@ async def create_user(
     if errors:
         raise FieldErrors(errors)
     password_hash = await hash_password(password) if password else None
-    values = {
+    values: dict[str, Any] = {
         "email": email, "name": name, "roles": ",".join(sorted(set(roles))),
         "role_title": role_title, "agency": agency, "phone": phone,
     }

@@ -7,7 +7,7 @@ classes here needed no data migration.
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -15,6 +15,7 @@ from piccolo.table import Table
 class StaffUser(Table, tablename="staff_user"):
     """A professional who signs in: social worker, health visitor, teacher, chair, admin."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     name = Varchar(length=200)
     email = Varchar(length=254, unique=True)
     role_title = Varchar(length=200, default="")
@@ -33,6 +34,7 @@ class StaffUser(Table, tablename="staff_user"):
 class ApiToken(Table, tablename="api_token"):
     """A bearer token for the JSON API; only its SHA-256 hash is kept."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     user = ForeignKey(StaffUser)
     token_hash = Varchar(length=64, unique=True, secret=True)
     label = Varchar(length=100, default="")

@@ -9,7 +9,7 @@ from typing import Any
 from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
-from tracker.db import atomic
+from tracker.db import atomic, by_name
 from tracker.errors import FieldErrors, NotFound
 from tracker.plans.access import active_user
 from tracker.plans.common import HISTORY_IS_KEPT, date_window, given
@@ -149,7 +149,7 @@ async def add_outcome(*, plan_id: int, data: OutcomeIn, actor: Actor, now: datet
         raise FieldErrors(errors)
     async with atomic():
         position = await Outcome.count().where(Outcome.plan == plan_id)
-        outcome_id = (
+        outcome_id: int = (
             await Outcome.insert(
                 Outcome(plan=plan_id, statement=statement, measure=measure, position=position)
             ).returning(Outcome.id)
@@ -218,7 +218,7 @@ async def add_action(*, plan_id: int, data: ActionIn, actor: Actor, now: datetim
         errors["due_on"] = problem
     if errors:
         raise FieldErrors(errors)
-    values = {
+    values: dict[str, Any] = {
         "description": description,
         "owner_user": data.owner_user_id,
         "owner_member": data.owner_member_id,
@@ -229,7 +229,7 @@ async def add_action(*, plan_id: int, data: ActionIn, actor: Actor, now: datetim
         "status": "not_started",
     }
     async with atomic():
-        action_id = (
+        action_id: int = (
             await Action.insert(
                 Action(plan=plan_id, outcome=data.outcome_id, created_at=now, updated_at=now,
                        **values)
@@ -335,6 +335,8 @@ async def update_action(
     if a is None:
         raise NotFound(f"action {action_id}")
     plan = await Plan.select().where(Plan.id == a["plan"]).first()
+    if plan is None:  # the foreign key keeps it; checked so the type is a row
+        raise NotFound(f"plan {a['plan']}")
     change = plan_action_change(patch, a, plan_active=plan["status"] == "active",
                                 window=date_window(now))
     await _check_action_refs(change, a, plan)
@@ -346,7 +348,7 @@ async def update_action(
         a = await current_action(action_id)
         if values:
             before = {k: a[k] for k in values}
-            await Action.update({**values, "updated_at": now}).where(Action.id == action_id)
+            await Action.update(by_name({**values, "updated_at": now})).where(Action.id == action_id)
             delta = audit.diff(before, values)
             if delta:
                 await audit.record(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from tracker.clock import LONDON, local_date
 from tracker.errors import NotFound
@@ -28,6 +28,11 @@ from tracker.plans.tables import (
 )
 from tracker.settings import get_settings
 from tracker.validate import DateWindow
+
+if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; mypy reads it from its own stubs
+    from typing_extensions import TypeIs
+
+T = TypeVar("T")
 
 HISTORY_IS_KEPT = (
     "This plan has been replaced or ended and is kept as history: update the action on the "
@@ -56,7 +61,8 @@ def date_window(now: datetime) -> DateWindow:
     return DateWindow(today=local_date(now), span_years=get_settings().date_span_years)
 
 
-def given(value: Any) -> bool:
+def given(value: T | UnsetType) -> TypeIs[T]:
+    """True when a request field was sent (msgspec leaves a missing one UNSET)."""
     return value is not UNSET
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import local_date
-from tracker.db import atomic
+from tracker.db import atomic, by_name
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller, parse_roles
 from tracker.plans.access import active_user, visible_family_ids
@@ -172,7 +172,7 @@ async def create_conference(*, data: ConferenceIn, actor: Actor, now: datetime) 
     if errors:
         raise FieldErrors(errors)
     async with atomic():
-        conference_id = (
+        conference_id: int = (
             await Conference.insert(
                 Conference(family=data.family_id, kind=data.kind, created_at=now, **values)
             ).returning(Conference.id)
@@ -211,14 +211,14 @@ async def update_conference(
     async with atomic():
         if values:
             before = {k: current[k] for k in values}
-            await Conference.update(values).where(Conference.id == conference_id)
+            await Conference.update(by_name(values)).where(Conference.id == conference_id)
             delta = audit.diff(before, values)
             if delta:
                 await audit.record(
                     actor=actor, now=now, record_type="conference", record_id=conference_id,
                     action="update", changes=delta, family_id=current["family"],
                 )
-        starts_at = values.get("starts_at", current["starts_at"])
+        starts_at = values["starts_at"] if "starts_at" in values else current["starts_at"]
         if invitees is not None:
             await _set_invitees(
                 conference_id, current["family"], invitees, starts_at, actor, now
@@ -250,7 +250,7 @@ async def mark_report_submitted(
     if file_path is not None:
         values["report_file"] = file_path
     async with atomic():
-        await ConferenceInvitee.update(values).where(ConferenceInvitee.id == row["id"])
+        await ConferenceInvitee.update(by_name(values)).where(ConferenceInvitee.id == row["id"])
         await audit.record(
             actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
             action="update", changes=audit.diff({k: row[k] for k in values}, values),

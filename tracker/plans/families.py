@@ -9,7 +9,7 @@ from typing import Any
 from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import local_date
-from tracker.db import atomic
+from tracker.db import atomic, by_name
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller
 from tracker.plans import events
@@ -156,7 +156,7 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
         raise FieldErrors(errors)
 
     async with atomic():
-        family_id = (
+        family_id: int = (
             await Family.insert(
                 Family(name=name, lead_professional=lead_id, status="open", created_at=now)
             ).returning(Family.id)
@@ -175,7 +175,7 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
 
 async def _insert_member(family_id: int, values: dict[str, Any], actor: Actor,
                          now: datetime) -> int:
-    member_id = (
+    member_id: int = (
         await FamilyMember.insert(
             FamilyMember(family=family_id, created_at=now, **values)
         ).returning(FamilyMember.id)
@@ -189,7 +189,7 @@ async def _insert_member(family_id: int, values: dict[str, Any], actor: Actor,
 
 async def _insert_child(family_id: int, values: dict[str, Any], actor: Actor,
                         now: datetime) -> int:
-    child_id = (
+    child_id: int = (
         await Child.insert(Child(family=family_id, **values)).returning(Child.id)
     )[0]["id"]
     await audit.record(
@@ -283,7 +283,7 @@ async def _write_family_change(
     changes = change.changes
     if changes:
         before = {k: family[k] for k in changes}
-        await Family.update(changes).where(Family.id == family_id)
+        await Family.update(by_name(changes)).where(Family.id == family_id)
         await audit.record(
             actor=actor, now=now, record_type="family", record_id=family_id,
             action="update", changes=audit.diff(before, changes), family_id=family_id,
@@ -293,7 +293,7 @@ async def _write_family_change(
             await _insert_member(family_id, values, actor, now)
             continue
         before = {k: existing_members[member_id][k] for k in values}
-        await FamilyMember.update(values).where(FamilyMember.id == member_id)
+        await FamilyMember.update(by_name(values)).where(FamilyMember.id == member_id)
         delta = audit.diff(before, values)
         if delta:
             await audit.record(
@@ -309,7 +309,7 @@ async def _write_family_change(
             await _insert_child(family_id, values, actor, now)
             continue
         before = {k: existing_children[child_id][k] for k in values}
-        await Child.update(values).where(Child.id == child_id)
+        await Child.update(by_name(values)).where(Child.id == child_id)
         delta = audit.diff(before, values)
         if delta:
             await audit.record(

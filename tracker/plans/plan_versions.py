@@ -52,7 +52,7 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
             (Plan.family == family_id) & (Plan.status == "active")
         ).first()
         version = previous["version"] + 1 if previous else 1
-        plan_id = (
+        plan_id: int = (
             await Plan.insert(
                 Plan(family=family_id, conference=data.conference_id, kind=data.kind,
                      status="active", version=version,

@@ -30,7 +30,7 @@ async def current_action(action_id: int) -> dict[str, Any]:
     Two people changing one action's status at once queue here, so each progress update's
     `from_status` is the status the previous one left (never one read before it committed).
     """
-    row = await for_update(Action.select().where(Action.id == action_id)).first()
+    row: dict[str, Any] | None = await for_update(Action.select().where(Action.id == action_id)).first()
     if row is None:
         raise NotFound(f"action {action_id}")
     return row
@@ -46,7 +46,7 @@ async def write_progress(
     """
     from_status = action["status"]
     to_status = status if status is not None and status != from_status else None
-    update_id = (
+    update_id: int = (
         await ProgressUpdate.insert(
             ProgressUpdate(
                 action=action["id"],
@@ -112,7 +112,7 @@ async def record_progress(
 async def list_updates(action_id: int) -> list[dict[str, Any]]:
     """An action's progress updates, oldest first, with who wrote each."""
     rows = await ProgressUpdate.select(
-        ProgressUpdate.all_columns(),
+        *ProgressUpdate.all_columns(),
         ProgressUpdate.author_user.name.as_alias("author_user_name"),
         ProgressUpdate.author_member.name.as_alias("author_member_name"),
     ).where(ProgressUpdate.action == action_id).order_by(ProgressUpdate.created_at,
@@ -193,6 +193,6 @@ async def plan_audit(plan_id: int) -> list[dict[str, Any]]:
 async def plan_messages(plan_id: int) -> list[dict[str, Any]]:
     """What the family has written on the plan (family page and text replies)."""
     rows = await PlanMessage.select(
-        PlanMessage.all_columns(), PlanMessage.member.name.as_alias("member_name")
+        *PlanMessage.all_columns(), PlanMessage.member.name.as_alias("member_name")
     ).where(PlanMessage.plan == plan_id).order_by(PlanMessage.created_at)
     return rows

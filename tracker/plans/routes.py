@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET as msgspec_unset
 
+from tracker.api_responses import CHANGE, READ, error_responses, to_out
 from tracker.audit import Actor
 from tracker.errors import FieldErrors, Forbidden
 from tracker.people.caller import Caller
@@ -20,6 +20,20 @@ from tracker.plans.access import (
     require_arrange_conference,
     require_family,
     require_manage,
+)
+from tracker.plans.api_types import (
+    ActionOut,
+    AuditEventOut,
+    ConferenceOut,
+    ConferenceSummaryOut,
+    FamilyOut,
+    FamilySummaryOut,
+    LanguageCheckOut,
+    MeOut,
+    OutcomeOut,
+    PlanOut,
+    ProgressOut,
+    ProgressUpdateOut,
 )
 from tracker.plans.schemas import (
     ActionIn,
@@ -46,11 +60,11 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["people"]
 
-    @get()
-    async def me(self, caller: NamedDependency[Caller]) -> dict[str, Any]:
+    @get(responses=error_responses(401))
+    async def me(self, caller: NamedDependency[Caller]) -> MeOut:
         """The caller: id, name, email, roles."""
-        return {"id": caller.id, "name": caller.name, "email": caller.email,
-                "roles": sorted(caller.roles)}
+        return MeOut(id=caller.id, name=caller.name, email=caller.email,
+                     roles=sorted(caller.roles))
 
 
 class FamilyController(Controller):
@@ -59,39 +73,39 @@ class FamilyController(Controller):
     path = "/api/v1/families"
     tags = ["families"]
 
-    @get()
-    async def list_families(self, caller: NamedDependency[Caller]) -> list[dict[str, Any]]:
+    @get(responses=error_responses(401))
+    async def list_families(self, caller: NamedDependency[Caller]) -> list[FamilySummaryOut]:
         """Families the caller may see."""
-        return await service.list_families(caller)
+        return to_out(await service.list_families(caller), list[FamilySummaryOut])
 
-    @post()
+    @post(responses=error_responses(400, 401, 413, 415))
     async def create_family(
         self, data: JSONBody[FamilyIn], caller: NamedDependency[Caller],
         now: NamedDependency[datetime],
-    ) -> Response[dict[str, Any]]:
+    ) -> FamilyOut:
         """Open a family with its adults and children."""
         family_id = await service.create_family(
             data=data, caller=caller, actor=api_actor(caller), now=now)
-        return Response(await service.family_view(family_id), status_code=201)
+        return to_out(await service.family_view(family_id), FamilyOut)
 
-    @get("/{family_id:int}")
+    @get("/{family_id:int}", responses=error_responses(*READ))
     async def get_family(
         self, family_id: FromPath[int], caller: NamedDependency[Caller]
-    ) -> dict[str, Any]:
+    ) -> FamilyOut:
         """One family."""
         await require_family(caller, family_id)
-        return await service.family_view(family_id)
+        return to_out(await service.family_view(family_id), FamilyOut)
 
-    @patch("/{family_id:int}")
+    @patch("/{family_id:int}", responses=error_responses(*CHANGE))
     async def patch_family(
         self, family_id: FromPath[int], data: JSONBody[FamilyPatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-    ) -> dict[str, Any]:
+    ) -> FamilyOut:
         """Change a family, its adults or children."""
         await require_manage(caller, family_id)
         await service.update_family(family_id=family_id, patch=data, actor=api_actor(caller),
                                     now=now)
-        return await service.family_view(family_id)
+        return to_out(await service.family_view(family_id), FamilyOut)
 
 
 class ConferenceController(Controller):
@@ -100,42 +114,43 @@ class ConferenceController(Controller):
     path = "/api/v1/conferences"
     tags = ["conferences"]
 
-    @get()
+    @get(responses=error_responses(400, 401))
     async def list_conferences(
         self, caller: NamedDependency[Caller], family_id: FromQuery[int | None] = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ConferenceSummaryOut]:
         """Conferences of the families the caller may see."""
-        return await service.list_conferences(caller, family_id=family_id)
+        return to_out(await service.list_conferences(caller, family_id=family_id),
+                      list[ConferenceSummaryOut])
 
-    @post()
+    @post(responses=error_responses(*CHANGE))
     async def create_conference(
         self, data: JSONBody[ConferenceIn], caller: NamedDependency[Caller],
         now: NamedDependency[datetime],
-    ) -> Response[dict[str, Any]]:
+    ) -> ConferenceOut:
         """Schedule or record a conference."""
         await require_arrange_conference(caller, data.family_id)
         conference_id = await service.create_conference(
             data=data, actor=api_actor(caller), now=now)
-        return Response(await service.conference_view(conference_id), status_code=201)
+        return to_out(await service.conference_view(conference_id), ConferenceOut)
 
-    @get("/{conference_id:int}")
+    @get("/{conference_id:int}", responses=error_responses(*READ))
     async def get_conference(
         self, conference_id: FromPath[int], caller: NamedDependency[Caller]
-    ) -> dict[str, Any]:
+    ) -> ConferenceOut:
         """One conference."""
         await require_family(caller, await service.conference_family(conference_id))
-        return await service.conference_view(conference_id)
+        return to_out(await service.conference_view(conference_id), ConferenceOut)
 
-    @patch("/{conference_id:int}")
+    @patch("/{conference_id:int}", responses=error_responses(*CHANGE))
     async def patch_conference(
         self, conference_id: FromPath[int], data: JSONBody[ConferencePatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-    ) -> dict[str, Any]:
+    ) -> ConferenceOut:
         """Record steps, the decision, or change the date, chair or invitees."""
         await require_manage(caller, await service.conference_family(conference_id))
         await service.update_conference(
             conference_id=conference_id, patch=data, actor=api_actor(caller), now=now)
-        return await service.conference_view(conference_id)
+        return to_out(await service.conference_view(conference_id), ConferenceOut)
 
 
 class PlanController(Controller):
@@ -144,76 +159,75 @@ class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["plans"]
 
-    @post()
+    @post(responses=error_responses(*CHANGE))
     async def create_plan(
         self, data: JSONBody[PlanIn], caller: NamedDependency[Caller],
         now: NamedDependency[datetime], today: NamedDependency[date],
-    ) -> Response[dict[str, Any]]:
+    ) -> PlanOut:
         """Make (or, at a review, revise) the plan a conference decided."""
         await require_manage(caller, await service.conference_family(data.conference_id))
         plan_id = await service.create_plan(data=data, actor=api_actor(caller), now=now)
-        return Response(await service.plan_view(plan_id, today=today), status_code=201)
+        return to_out(await service.plan_view(plan_id, today=today), PlanOut)
 
-    @get("/{plan_id:int}")
+    @get("/{plan_id:int}", responses=error_responses(*READ))
     async def get_plan(
         self, plan_id: FromPath[int], caller: NamedDependency[Caller],
         today: NamedDependency[date],
-    ) -> dict[str, Any]:
+    ) -> PlanOut:
         """A plan with outcomes, actions and SMART results."""
         await require_family(caller, await service.plan_family(plan_id))
-        return await service.plan_view(plan_id, today=today)
+        return to_out(await service.plan_view(plan_id, today=today), PlanOut)
 
-    @post("/{plan_id:int}/end", status_code=200)
+    @post("/{plan_id:int}/end", status_code=200, responses=error_responses(400, 401, 403, 404))
     async def end_plan(
         self, plan_id: FromPath[int], caller: NamedDependency[Caller],
         now: NamedDependency[datetime], today: NamedDependency[date],
-    ) -> dict[str, Any]:
+    ) -> PlanOut:
         """End the current plan; the family's plan links stop working."""
         await require_manage(caller, await service.plan_family(plan_id))
         await service.end_plan(plan_id=plan_id, actor=api_actor(caller), now=now)
-        return await service.plan_view(plan_id, today=today)
+        return to_out(await service.plan_view(plan_id, today=today), PlanOut)
 
-    @post("/{plan_id:int}/outcomes")
+    @post("/{plan_id:int}/outcomes", responses=error_responses(*CHANGE))
     async def add_outcome(
         self, plan_id: FromPath[int], data: JSONBody[OutcomeIn],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-    ) -> Response[dict[str, Any]]:
+    ) -> OutcomeOut:
         """Add an outcome for named children."""
         await require_manage(caller, await service.plan_family(plan_id))
         outcome_id = await service.add_outcome(
             plan_id=plan_id, data=data, actor=api_actor(caller), now=now)
-        return Response({"id": outcome_id, "plan_id": plan_id, "statement": data.statement,
-                         "measure": data.measure, "child_ids": sorted(set(data.child_ids))},
-                        status_code=201)
+        return OutcomeOut(id=outcome_id, plan_id=plan_id, statement=data.statement,
+                          measure=data.measure, child_ids=sorted(set(data.child_ids)))
 
-    @post("/{plan_id:int}/actions")
+    @post("/{plan_id:int}/actions", responses=error_responses(*CHANGE))
     async def add_action(
         self, plan_id: FromPath[int], data: JSONBody[ActionIn],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
         today: NamedDependency[date],
-    ) -> Response[dict[str, Any]]:
+    ) -> ActionOut:
         """Add an action to an outcome."""
         await require_manage(caller, await service.plan_family(plan_id))
         action_id = await service.add_action(
             plan_id=plan_id, data=data, actor=api_actor(caller), now=now)
-        return Response(await service.action_view(action_id, today=today), status_code=201)
+        return to_out(await service.action_view(action_id, today=today), ActionOut)
 
-    @get("/{plan_id:int}/progress")
+    @get("/{plan_id:int}/progress", responses=error_responses(*READ))
     async def progress(
         self, plan_id: FromPath[int], caller: NamedDependency[Caller],
         today: NamedDependency[date],
-    ) -> dict[str, Any]:
+    ) -> ProgressOut:
         """Counts by status, overdue, progress per outcome."""
         await require_family(caller, await service.plan_family(plan_id))
-        return await service.plan_progress(plan_id, today=today)
+        return to_out(await service.plan_progress(plan_id, today=today), ProgressOut)
 
-    @get("/{plan_id:int}/audit")
+    @get("/{plan_id:int}/audit", responses=error_responses(*READ))
     async def audit_trail(
         self, plan_id: FromPath[int], caller: NamedDependency[Caller]
-    ) -> list[dict[str, Any]]:
+    ) -> list[AuditEventOut]:
         """Every change to the plan and its family: who, what, when, through which channel."""
         await require_family(caller, await service.plan_family(plan_id))
-        return await service.plan_audit(plan_id)
+        return to_out(await service.plan_audit(plan_id), list[AuditEventOut])
 
 
 class ActionController(Controller):
@@ -222,21 +236,21 @@ class ActionController(Controller):
     path = "/api/v1/actions"
     tags = ["actions"]
 
-    @get("/{action_id:int}")
+    @get("/{action_id:int}", responses=error_responses(*READ))
     async def get_action(
         self, action_id: FromPath[int], caller: NamedDependency[Caller],
         today: NamedDependency[date],
-    ) -> dict[str, Any]:
+    ) -> ActionOut:
         """One action with its SMART check."""
         await require_family(caller, await service.action_family(action_id))
-        return await service.action_view(action_id, today=today)
+        return to_out(await service.action_view(action_id, today=today), ActionOut)
 
-    @patch("/{action_id:int}")
+    @patch("/{action_id:int}", responses=error_responses(*CHANGE))
     async def patch_action(
         self, action_id: FromPath[int], data: JSONBody[ActionPatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
         today: NamedDependency[date],
-    ) -> dict[str, Any]:
+    ) -> ActionOut:
         """Change an action. Its owner may change only status and note."""
         family_id = await require_action_update(caller, action_id)
         if not await can_manage_family(caller, family_id):
@@ -247,28 +261,28 @@ class ActionController(Controller):
                                 " ask the lead professional to change the rest.")
         await service.update_action(action_id=action_id, patch=data, actor=api_actor(caller),
                                     now=now)
-        return await service.action_view(action_id, today=today)
+        return to_out(await service.action_view(action_id, today=today), ActionOut)
 
-    @get("/{action_id:int}/updates")
+    @get("/{action_id:int}/updates", responses=error_responses(*READ))
     async def list_updates(
         self, action_id: FromPath[int], caller: NamedDependency[Caller]
-    ) -> list[dict[str, Any]]:
+    ) -> list[ProgressUpdateOut]:
         """The action's progress updates, oldest first."""
         await require_family(caller, await service.action_family(action_id))
-        return await service.list_updates(action_id)
+        return to_out(await service.list_updates(action_id), list[ProgressUpdateOut])
 
-    @post("/{action_id:int}/updates")
+    @post("/{action_id:int}/updates", responses=error_responses(*CHANGE))
     async def add_update(
         self, action_id: FromPath[int], data: JSONBody[ProgressIn],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-    ) -> Response[dict[str, Any]]:
+    ) -> ProgressUpdateOut:
         """Add a progress update: a status change, a note, or both."""
         await require_action_update(caller, action_id)
         update_id = await service.record_progress(
             action_id=action_id, status=data.status, note=data.note, actor=api_actor(caller),
             now=now)
         updates = await service.list_updates(action_id)
-        return Response(next(u for u in updates if u["id"] == update_id), status_code=201)
+        return to_out(next(u for u in updates if u["id"] == update_id), ProgressUpdateOut)
 
 
 class LanguageController(Controller):
@@ -277,10 +291,10 @@ class LanguageController(Controller):
     path = "/api/v1/language"
     tags = ["language"]
 
-    @post("/check", status_code=200)
+    @post("/check", status_code=200, responses=error_responses(400, 401, 413, 415))
     async def check(
         self, data: JSONBody[LanguageCheckIn], caller: NamedDependency[Caller]
-    ) -> dict[str, Any]:
+    ) -> LanguageCheckOut:
         """Find blaming or deficit phrasing and suggest a restorative reframe.
 
         With `audience: family` the text is also checked for plain English (jargon,
@@ -289,7 +303,7 @@ class LanguageController(Controller):
         """
         if len(data.text) > 50_000:
             raise FieldErrors({"text": "Check at most 50,000 characters at a time."})
-        return service.check_wording(data.text, data.audience)
+        return to_out(service.check_wording(data.text, data.audience), LanguageCheckOut)
 
 
 ROUTES = [

@@ -12,6 +12,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     LazyTableReference,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -26,6 +27,7 @@ from tracker.people.tables import ApiToken, StaffUser
 class Family(Table, tablename="family"):
     """A case: the family the plan is for."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     name = Varchar(length=200)
     lead_professional = ForeignKey(StaffUser, null=True)
     status = Varchar(length=20, default="open", index=True)  # open, closed
@@ -35,6 +37,7 @@ class Family(Table, tablename="family"):
 class FamilyMember(Table, tablename="family_member"):
     """An adult in the family: parent, carer, relative."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     family = ForeignKey(Family, index=True)
     name = Varchar(length=200)
     relationship = Varchar(length=100, default="")
@@ -52,6 +55,7 @@ class FamilyMember(Table, tablename="family_member"):
 class Child(Table, tablename="child"):
     """A child (or an unborn baby) the plan is for."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     family = ForeignKey(Family, index=True)
     name = Varchar(length=100)
     date_of_birth = Date(null=True, default=None)
@@ -61,6 +65,7 @@ class Child(Table, tablename="child"):
 class Conference(Table, tablename="conference"):
     """A child protection or child in need conference, recorded in the seed's seven steps."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     family = ForeignKey(Family, index=True)
     kind = Varchar(length=20)  # initial_cp, review_cp, cin_review
     starts_at = Timestamptz(index=True)
@@ -83,6 +88,7 @@ class Conference(Table, tablename="conference"):
 class ConferenceInvitee(Table, tablename="conference_invitee"):
     """A professional invited to a conference, with their report's due date and submission."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     conference = ForeignKey(Conference, index=True)
     user = ForeignKey(StaffUser, index=True)
     report_due_on = Date(null=True, default=None)
@@ -93,12 +99,13 @@ class ConferenceInvitee(Table, tablename="conference_invitee"):
 class Plan(Table, tablename="plan"):
     """A plan made by a conference; each review conference makes the next version."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     family = ForeignKey(Family, index=True)
     conference = ForeignKey(Conference, index=True)
     kind = Varchar(length=20)  # child_protection, child_in_need
     status = Varchar(length=20, default="active", index=True)  # active, superseded, ended
     version = Integer(default=1)
-    previous = ForeignKey(LazyTableReference("Plan", module_path=__name__), null=True)
+    previous: ForeignKey[Plan] = ForeignKey(LazyTableReference("Plan", module_path=__name__), null=True)
     started_at = Timestamptz(default=TimestamptzNow())
     ended_at = Timestamptz(null=True, default=None)
 
@@ -106,16 +113,18 @@ class Plan(Table, tablename="plan"):
 class Outcome(Table, tablename="outcome"):
     """What better looks like for named children, and how everyone will know."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     plan = ForeignKey(Plan, index=True)
     statement = Text()
     measure = Text(default="")
     position = Integer(default=0)
-    carried_from = ForeignKey(LazyTableReference("Outcome", module_path=__name__), null=True)
+    carried_from: ForeignKey[Outcome] = ForeignKey(LazyTableReference("Outcome", module_path=__name__), null=True)
 
 
 class OutcomeChild(Table, tablename="outcome_child"):
     """Which children an outcome is for."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     outcome = ForeignKey(Outcome, index=True)
     child = ForeignKey(Child, index=True)
 
@@ -123,6 +132,7 @@ class OutcomeChild(Table, tablename="outcome_child"):
 class Action(Table, tablename="action"):
     """One owned, dated, measurable step towards an outcome."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     plan = ForeignKey(Plan, index=True)
     outcome = ForeignKey(Outcome, index=True)
     description = Text()
@@ -134,7 +144,7 @@ class Action(Table, tablename="action"):
     success_measure = Text(default="")
     # not_started, in_progress, done, not_achieved, cancelled
     status = Varchar(length=20, default="not_started", index=True)
-    carried_from = ForeignKey(LazyTableReference("Action", module_path=__name__), null=True)
+    carried_from: ForeignKey[Action] = ForeignKey(LazyTableReference("Action", module_path=__name__), null=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -142,6 +152,7 @@ class Action(Table, tablename="action"):
 class ProgressUpdate(Table, tablename="progress_update"):
     """An immutable entry on an action: who, what status change, what note, when."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     action = ForeignKey(Action, index=True)
     author_user = ForeignKey(StaffUser, null=True)
     author_member = ForeignKey(FamilyMember, null=True)
@@ -155,6 +166,7 @@ class ProgressUpdate(Table, tablename="progress_update"):
 class PlanMessage(Table, tablename="plan_message"):
     """Words a family member adds to their plan: by the family page or by text reply."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     family = ForeignKey(Family, index=True)
     plan = ForeignKey(Plan, null=True, index=True)
     member = ForeignKey(FamilyMember, null=True)

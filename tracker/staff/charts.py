@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
+from typing import Any
 
 from tracker.clock import local_date
 from tracker.vocabulary import STATUS_WORDS
@@ -170,8 +171,8 @@ class StatusPoint:
 
 
 def status_series(
-    actions: Iterable[Mapping[str, object]],
-    updates: Iterable[Mapping[str, object]],
+    actions: Iterable[Mapping[str, Any]],
+    updates: Iterable[Mapping[str, Any]],
     *,
     start: date,
     end: date,
@@ -186,11 +187,11 @@ def status_series(
     changes: dict[int, list[tuple[datetime, str | None, str]]] = {}
     for u in updates:
         if u.get("to_status"):
-            changes.setdefault(int(u["action"]), []).append(  # type: ignore[call-overload]
-                (u["created_at"], u.get("from_status"), str(u["to_status"])))  # type: ignore[arg-type]
+            changes.setdefault(int(u["action"]), []).append(
+                (u["created_at"], u.get("from_status"), str(u["to_status"])))
     timelines: list[tuple[date, list[tuple[date, str]], str]] = []
     for a in actions:
-        mine = sorted(changes.get(int(a["id"]), []), key=lambda c: c[0])  # type: ignore[call-overload]
+        mine = sorted(changes.get(int(a["id"]), []), key=lambda c: c[0])
         initial = str(mine[0][1] or a["status"]) if mine else str(a["status"])
         created = a["created_at"]
         assert isinstance(created, datetime)

@@ -150,7 +150,7 @@ class OidcClient:
                 metadata = await self.metadata()
                 data = await self._get_json(metadata["jwks_uri"])
                 try:
-                    self._keys = KeySet.import_key_set(data)  # type: ignore[arg-type]
+                    self._keys = KeySet.import_key_set(data)  # type: ignore[arg-type]  # provider JSON; joserfc checks it
                 except (JoseError, ValueError, TypeError, KeyError) as exc:
                     raise OidcRefused(UNAVAILABLE, f"the JWKS could not be read: {exc!r}", status=503) from exc
                 self._keys_at = time.monotonic()

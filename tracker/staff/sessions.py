@@ -17,10 +17,11 @@ from urllib.parse import quote, urlsplit
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
 
 from tracker import tokens
 from tracker.errors import Forbidden, NotFound
@@ -157,7 +158,7 @@ def staff_session_middleware(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(COOKIELESS_PREFIXES):
+        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(COOKIELESS_PREFIXES):
             await app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
@@ -285,7 +286,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return Template(template_name="staff/not_found.html", context={}, status_code=404)
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     NotAuthorizedException: not_signed_in,
     PermissionDeniedException: forbidden,
     Forbidden: forbidden,

@@ -3,7 +3,7 @@ single sign-on flows in progress."""
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -17,6 +17,7 @@ class StaffSession(Table, tablename="staff_session"):
     signing out, a password reset or deactivation ends it everywhere at once.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     session_hash = Varchar(length=64, unique=True, secret=True)
     user = ForeignKey(StaffUser, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -29,6 +30,7 @@ class StaffSession(Table, tablename="staff_session"):
 class PasswordReset(Table, tablename="password_reset"):
     """A single-use emailed link to set a new password; only the token's hash is stored."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     user = ForeignKey(StaffUser, index=True)
     token_hash = Varchar(length=64, unique=True, secret=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -39,6 +41,7 @@ class PasswordReset(Table, tablename="password_reset"):
 class CalendarFeed(Table, tablename="calendar_feed"):
     """A personal ICS feed behind a secret URL; revocable, one live feed per user."""
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     user = ForeignKey(StaffUser, index=True)
     token_hash = Varchar(length=64, unique=True, secret=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -54,6 +57,7 @@ class OidcFlow(Table, tablename="oidc_flow"):
     state and the browser's binding cookie are stored as SHA-256 hashes.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     state_hash = Varchar(length=64, unique=True, secret=True)
     browser_hash = Varchar(length=64, secret=True)
     nonce = Varchar(length=100, secret=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.db import atomic
+from tracker.db import atomic, by_name
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.accounts import check_password_strength, create_user
 from tracker.people.caller import ROLES
@@ -169,7 +169,7 @@ async def update_user(*, user_id: int, data: UserForm, actor: Actor, now: dateti
     if not changes:
         return
     async with atomic():
-        await StaffUser.update(values).where(StaffUser.id == user_id)
+        await StaffUser.update(by_name(values)).where(StaffUser.id == user_id)
         await audit.record(actor=actor, now=now, record_type="staff_user", record_id=user_id,
                            action="update", changes=changes)
 

@@ -14,11 +14,12 @@ from tracker.errors import NotFound
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_family
-from tracker.staff import queries, report_files
-from tracker.staff.pages_common import web_actor
+from tracker.staff import report_files
+from tracker.staff.pages.common import web_actor
+from tracker.staff.pages.common_queries import report_file
 
 
-@get("/conferences/{conference_id:int}/reports/{user_id:int}", include_in_schema=False)
+@get("/conferences/{conference_id:int}/reports/{user_id:int}")
 async def download_report(conference_id: FromPath[int], user_id: FromPath[int],
                           staff: NamedDependency[Caller], now: NamedDependency[datetime],
                           state: State) -> Response[bytes]:
@@ -29,7 +30,7 @@ async def download_report(conference_id: FromPath[int], user_id: FromPath[int],
     family_id = await service.conference_family(conference_id)
     await require_family(staff, family_id)
     var_dir = state["settings"].var_dir
-    found = report_files.find_download(var_dir, await queries.report_file(conference_id, user_id))
+    found = report_files.find_download(var_dir, await report_file(conference_id, user_id))
     if found is None:
         raise NotFound(f"report for conference {conference_id}")
     await report_files.record_download(
@@ -43,5 +44,3 @@ async def download_report(conference_id: FromPath[int], user_id: FromPath[int],
         "Cache-Control": "no-store",
     })
 
-
-ROUTES = [download_report]

@@ -13,12 +13,12 @@ from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_family
 from tracker.plans.schemas import SEVEN_STEPS
-from tracker.staff import queries
-from tracker.staff.pages_common import render
+from tracker.staff.pages import chair_queries as queries
+from tracker.staff.pages.common import render
 from tracker.staff.sessions import require_role
 
 
-@get("/chair", include_in_schema=False, guards=[require_role("chair")])
+@get("/chair", guards=[require_role("chair")])
 async def chair_dashboard(staff: NamedDependency[Caller],
                           now: NamedDependency[datetime]) -> Template:
     """Review conferences the chair runs in the next 8 weeks, each with how the plan is going."""
@@ -26,7 +26,7 @@ async def chair_dashboard(staff: NamedDependency[Caller],
                   weeks=queries.CHAIR_WEEKS)
 
 
-@get("/plans/{plan_id:int}/review-summary", include_in_schema=False)
+@get("/plans/{plan_id:int}/review-summary")
 async def review_summary(plan_id: FromPath[int], staff: NamedDependency[Caller],
                          now: NamedDependency[datetime]) -> Template:
     """One printable page to read before the review: progress, history, voices, reports."""
@@ -34,5 +34,3 @@ async def review_summary(plan_id: FromPath[int], staff: NamedDependency[Caller],
     return render("summary.html", **await queries.review_summary(plan_id, now),
                   steps=dict(SEVEN_STEPS))
 
-
-ROUTES = [chair_dashboard, review_summary]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -17,8 +17,10 @@ from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_action_update, require_family
 from tracker.plans.schemas import ACTION_STATUSES
-from tracker.staff import queries, report_files
-from tracker.staff.pages_common import is_htmx, render, see_other, text, web_actor
+from tracker.staff import report_files
+from tracker.staff.pages import actions_queries as queries
+from tracker.staff.pages import fields, forms
+from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
 from tracker.staff.saved_checks import saved_checks
 
 UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
@@ -44,14 +46,14 @@ async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[s
     }
 
 
-@get("/actions", include_in_schema=False)
+@get("/actions")
 async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
                           state: State) -> Template:
     """My actions: overdue first, then due soon, by family; family news; reports to send."""
     return render("actions.html", **await _actions_context(staff, now, state))
 
 
-@post("/actions/{action_id:int}/update", include_in_schema=False)
+@post("/actions/{action_id:int}/update")
 async def update_action_status(
     request: Request[Any, Any, Any], action_id: FromPath[int],
     data: URLEncodedBody[dict[str, Any]], staff: NamedDependency[Caller],
@@ -59,36 +61,32 @@ async def update_action_status(
 ) -> Template | Redirect:
     """Change an action's status with a note in one step (htmx swaps just its card)."""
     await require_action_update(staff, action_id)
-    status, note = text(data, "status"), text(data, "note")
-    errors: dict[str, str] = {}
-    if status and status not in ACTION_STATUSES:
-        errors[f"status-{action_id}"] = "Choose one of the statuses shown."
-    if not errors:
+    form = forms.progress(data, action_id=action_id)
+    errors = form.errors
+    if form.value is not None:
         try:
-            await service.record_progress(action_id=action_id, status=status or None,
-                                          note=note, actor=web_actor(staff), now=now)
+            await service.record_progress(action_id=action_id, status=form.value.status,
+                                          note=form.value.note, actor=web_actor(staff), now=now)
         except FieldErrors as exc:
-            errors = {f"{k}-{action_id}": v for k, v in exc.errors.items()}
+            errors = form.service_errors(exc)
     today = local_date(now)
-    checks = [] if errors else saved_checks([("Your note", note, False)])
+    checks = [] if errors else saved_checks([("Your note", form.echo["note"], False)])
     if is_htmx(request):
         # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
         return render("partials/action_card.html", action=await queries.action_card(
             action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
-            form={"status": status, "note": note} if errors else {}, saved=not errors,
-            card_checks=checks)
+            form=form.echo if errors else {}, saved=not errors, card_checks=checks)
     if not errors and not checks:
         return see_other(f"/actions#action-{action_id}")
     if not errors:
         # Saved; the note's wording is worth a second look, so show it here, not after a redirect.
         return render("actions.html", checks=checks, **await _actions_context(staff, now, state))
     context = await _actions_context(staff, now, state)
-    context.update(errors=errors, failed_action=action_id,
-                   form={"status": status, "note": note})
+    context.update(errors=errors, failed_action=action_id, form=form.echo)
     return render("actions.html", status=400, **context)
 
 
-@post("/conferences/{conference_id:int}/report", include_in_schema=False,
+@post("/conferences/{conference_id:int}/report",
       request_max_body_size=UPLOAD_BODY_LIMIT)
 async def submit_report(
     conference_id: FromPath[int], data: MultipartBody[dict[str, Any]],
@@ -99,10 +97,10 @@ async def submit_report(
     if invitation is None:
         raise NotFound(f"invitation to conference {conference_id}")
     await require_family(staff, invitation["family_id"])
-    upload = data.get("report")
+    upload = fields.uploaded_file(data, "report")
     stored = None
     errors: dict[str, str] = {}
-    if isinstance(upload, UploadFile) and upload.filename:
+    if upload is not None:
         content = await upload.read()
         try:
             stored = report_files.store(
@@ -128,12 +126,10 @@ async def submit_report(
     return render("actions.html", status=400, **context)
 
 
-@get("/families/{family_id:int}", include_in_schema=False)
+@get("/families/{family_id:int}")
 async def family_page(family_id: FromPath[int], staff: NamedDependency[Caller],
                       now: NamedDependency[datetime]) -> Template:
     """A family: adults, children, conferences and plans, with links to each."""
     await require_family(staff, family_id)
     return render("family.html", **await queries.family_page(family_id, staff), now=now)
 
-
-ROUTES = [my_actions_page, update_action_status, submit_report, family_page]

@@ -1,4 +1,8 @@
-"""Small helpers the staff pages share: rendering, reading forms, dates, the web actor."""
+"""Single fields of the staff forms, read as typed: text, checkboxes, ids, dates, times, owners.
+
+Each reader takes posted form data (field name -> a string, or a list of strings when the name
+repeats) and never raises: a wrong value comes back as None with a plain-English message.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,16 @@ from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
-from litestar import Request
-from litestar.response import Redirect, Template
+from litestar.datastructures import UploadFile
 
-from tracker.audit import Actor
-from tracker.people.caller import Caller
 from tracker.validate import parse_id
 
-
-def web_actor(staff: Caller) -> Actor:
-    """Changes made on the staff pages are attributed to the signed-in professional."""
-    return Actor.user(staff.id, staff.name, channel="web")
+FormData = Mapping[str, Any]
+"""Posted form data: a name maps to a string, a list of strings, or an uploaded file."""
 
 
-def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    """True for a request htmx made (it swaps the answer into part of the page)."""
-    return request.headers.get("hx-request") == "true"
 
-
-def render(name: str, *, status: int = 200, **context: Any) -> Template:
-    """A page or partial from templates/staff/."""
-    return Template(template_name=f"staff/{name}", context=context, status_code=status)
-
-
-def see_other(path: str) -> Redirect:
-    """After a successful form post: back to a page with GET (post/redirect/get)."""
-    return Redirect(path, status_code=303)
-
-
-def text(form: Mapping[str, Any], name: str) -> str:
+def text(form: FormData, name: str) -> str:
     """One text field (the last value if sent twice), never None."""
     value = form.get(name, "")
     if isinstance(value, list):
@@ -42,7 +27,7 @@ def text(form: Mapping[str, Any], name: str) -> str:
     return str(value)
 
 
-def values(form: Mapping[str, Any], name: str) -> list[str]:
+def values(form: FormData, name: str) -> list[str]:
     """A field that may repeat (checkboxes), as a list."""
     value = form.get(name)
     if value is None:
@@ -55,9 +40,19 @@ def int_or_none(raw: str) -> int | None:
     return parse_id(raw)
 
 
-def date_fields(form: Mapping[str, Any], prefix: str) -> dict[str, str]:
+def uploaded_file(form: FormData, name: str) -> UploadFile | None:
+    """A file chosen in a file input, or None when none was chosen."""
+    value = form.get(name)
+    return value if isinstance(value, UploadFile) and value.filename else None
+
+
+def date_fields(form: FormData, prefix: str) -> dict[str, str]:
     """The three GOV.UK date inputs (prefix-day, -month, -year) as typed."""
     return {part: text(form, f"{prefix}-{part}").strip() for part in ("day", "month", "year")}
+
+
+def _capital(label: str) -> str:
+    return f"{label[0].upper()}{label[1:]}"
 
 
 def parse_date(parts: Mapping[str, str], *, label: str, required: bool = False,
@@ -67,13 +62,13 @@ def parse_date(parts: Mapping[str, str], *, label: str, required: bool = False,
     if not (day or month or year):
         return None, (f"Enter {label}" if required else None)
     if not (day and month and year):
-        return None, f"{label[0].upper()}{label[1:]} must include a day, month and year"
+        return None, f"{_capital(label)} must include a day, month and year"
     if not all(p.isascii() and p.isdigit() for p in (day, month, year)) or len(year) != 4:
-        return None, f"{label[0].upper()}{label[1:]} must be a real date, like 27 3 2027"
+        return None, f"{_capital(label)} must be a real date, like 27 3 2027"
     try:
         return date(int(year), int(month), int(day)), None
     except ValueError:
-        return None, f"{label[0].upper()}{label[1:]} must be a real date, like 27 3 2027"
+        return None, f"{_capital(label)} must be a real date, like 27 3 2027"
 
 
 def date_parts(value: date | None) -> dict[str, str]:
@@ -92,8 +87,19 @@ def parse_time(raw: str, *, label: str) -> tuple[time | None, str | None]:
     minutes = minutes or "00"
     if not (hours.isascii() and hours.isdigit() and minutes.isascii() and minutes.isdigit()
             and len(minutes) == 2 and len(hours) <= 2):
-        return None, f"{label[0].upper()}{label[1:]} must be a real time, like 10:00 or 14:30"
+        return None, f"{_capital(label)} must be a real time, like 10:00 or 14:30"
     try:
         return time(int(hours), int(minutes)), None
     except ValueError:
-        return None, f"{label[0].upper()}{label[1:]} must be a real time, like 10:00 or 14:30"
+        return None, f"{_capital(label)} must be a real time, like 10:00 or 14:30"
+
+
+def owner_from(raw: str) -> tuple[int | None, int | None]:
+    """The owner picker's value (user:ID or member:ID) as (user id, member id)."""
+    kind, _, ident = raw.partition(":")
+    number = int_or_none(ident)
+    if kind == "user":
+        return number, None
+    if kind == "member":
+        return None, number
+    return None, None

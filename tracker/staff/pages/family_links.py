@@ -20,7 +20,7 @@ from tracker.family.links import LinkPolicy, issue_link, revoke_member_links
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_manage
-from tracker.staff.pages_common import web_actor
+from tracker.staff.pages.common import web_actor
 
 SECRET_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 """For every page here: the fresh link must not linger in a cache or leak in a Referer."""
@@ -42,7 +42,7 @@ async def _family_and_member(staff: Caller, family_id: int,
     return family, member
 
 
-@post("/families/{family_id:int}/members/{member_id:int}/link", include_in_schema=False)
+@post("/families/{family_id:int}/members/{member_id:int}/link")
 async def send_link(family_id: FromPath[int], member_id: FromPath[int],
                     staff: NamedDependency[Caller], now: NamedDependency[datetime],
                     state: State) -> Template:
@@ -62,7 +62,7 @@ async def send_link(family_id: FromPath[int], member_id: FromPath[int],
                  days=policy.days)
 
 
-@get("/families/{family_id:int}/members/{member_id:int}/stop-link", include_in_schema=False)
+@get("/families/{family_id:int}/members/{member_id:int}/stop-link")
 async def confirm_stop_link(family_id: FromPath[int], member_id: FromPath[int],
                             staff: NamedDependency[Caller]) -> Template:
     """Ask before stopping an adult's link: they will need a new one to see the plan."""
@@ -70,7 +70,7 @@ async def confirm_stop_link(family_id: FromPath[int], member_id: FromPath[int],
     return _page("family_link_stop.html", family=family, member=member)
 
 
-@post("/families/{family_id:int}/members/{member_id:int}/stop-link", include_in_schema=False)
+@post("/families/{family_id:int}/members/{member_id:int}/stop-link")
 async def stop_link(family_id: FromPath[int], member_id: FromPath[int],
                     staff: NamedDependency[Caller], now: NamedDependency[datetime]) -> Template:
     """Stop the adult's link working and sign them out of the plan on their phone."""
@@ -79,5 +79,3 @@ async def stop_link(family_id: FromPath[int], member_id: FromPath[int],
                                       actor=web_actor(staff))
     return _page("family_link_stopped.html", family=family, member=member, ended=ended)
 
-
-ROUTES = [send_link, confirm_stop_link, stop_link]

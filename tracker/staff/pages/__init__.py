@@ -1,0 +1,34 @@
+"""The professionals' and chairs' pages, registered in one router.
+
+Each module is one page (or a few pages about one thing); its read models are in the
+`*_queries` module beside it, and `forms` reads what its forms post. Sign-in, admin and the
+calendar feed have their own routes in tracker.staff.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from tracker.staff.pages import actions, arrange, chair, conferences, family_links, plans, reports
+
+router = Router(
+    path="/",
+    include_in_schema=False,  # web pages, not the JSON API
+    route_handlers=[
+        # my actions, reports to send, a family
+        actions.my_actions_page, actions.update_action_status, actions.submit_report,
+        actions.family_page,
+        # conferences: the page, the record, making the plan; arranging and changing one
+        conferences.conference_page, conferences.record_form, conferences.save_record,
+        conferences.make_plan,
+        arrange.arrange_form, arrange.arrange, arrange.change_arrangements,
+        # the plan, its outcomes and actions, and the live hints
+        plans.plan_page, plans.add_outcome, plans.add_action, plans.language_hint,
+        plans.action_hint, arrange.edit_action_form, arrange.edit_action,
+        # the chair
+        chair.chair_dashboard, chair.review_summary,
+        # family plan links, report downloads
+        family_links.send_link, family_links.confirm_stop_link, family_links.stop_link,
+        reports.download_report,
+    ],
+)

@@ -1,0 +1,119 @@
+"""Arranging a conference (and changing its date, chair or invitations) and editing an action."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from tracker.clock import local_date
+from tracker.errors import FieldErrors
+from tracker.people.caller import Caller
+from tracker.plans import service
+from tracker.plans.access import require_arrange_conference, require_manage
+from tracker.staff.pages import arrange_queries as queries
+from tracker.staff.pages import forms
+from tracker.staff.pages.common import render, see_other, web_actor
+from tracker.staff.pages.common_queries import arranging_people
+from tracker.staff.pages.conferences import conference_context
+from tracker.staff.pages.plans import action_coach
+from tracker.vocabulary import CONFERENCE_KIND_WORDS
+
+# ---------------------------------------------------------------- the when/who form
+
+
+async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, str],
+                        status: int = 200) -> Template:
+    return render("conference_new.html", status=status, form=form, errors=errors,
+                  **await queries.arrange_choices(family_id))
+
+
+@get("/families/{family_id:int}/conferences/new")
+async def arrange_form(family_id: FromPath[int], staff: NamedDependency[Caller]) -> Template:
+    """Arrange a conference: kind, date and time, chair, and the professionals to invite."""
+    await require_arrange_conference(staff, family_id)
+    echo = forms.arrangement_echo(None, staff.id if staff.is_chair else None, [])
+    return await _arrange_page(family_id, echo, {})
+
+
+@post("/families/{family_id:int}/conferences/new")
+async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
+                  staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                  ) -> Template | Redirect:
+    """Save the conference and invite everyone; each report's due date is set by the service."""
+    await require_arrange_conference(staff, family_id)
+    form = forms.arrangement(data, kinds=CONFERENCE_KIND_WORDS, today=local_date(now))
+    errors = form.errors
+    if form.value is not None:
+        try:
+            conference_id = await service.create_conference(
+                data=form.value.conference_in(family_id), actor=web_actor(staff), now=now)
+            return see_other(f"/conferences/{conference_id}")
+        except FieldErrors as exc:
+            errors = form.service_errors(exc)
+    return await _arrange_page(family_id, form.echo, errors, status=400)
+
+
+@post("/conferences/{conference_id:int}/arrangements")
+async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
+                              staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                              ) -> Template | Redirect:
+    """Move the conference or change its chair or invitations; report due dates follow."""
+    await require_manage(staff, await service.conference_family(conference_id))
+    form = forms.arrangement(data, kinds=None, today=local_date(now))
+    errors = form.errors
+    if form.value is not None:
+        try:
+            await service.update_conference(conference_id=conference_id,
+                                            patch=form.value.patch(),
+                                            actor=web_actor(staff), now=now)
+            return see_other(f"/conferences/{conference_id}")
+        except FieldErrors as exc:
+            errors = form.service_errors(exc)
+    return render("conference.html", status=400, **await conference_context(
+        conference_id, staff, now, errors=errors, arrangement=form.echo,
+        **await arranging_people()))
+
+
+# ---------------------------------------------------------------- editing an action
+
+
+async def _edit_page(action_id: int, today: date, echo: dict[str, Any] | None,
+                     errors: dict[str, str], status: int = 200) -> Template:
+    context = await queries.action_edit(action_id, today)
+    echo = echo or forms.stored_action_echo(context["action"])
+    return render("action_edit.html", status=status, form=echo, errors=errors,
+                  coach=action_coach(forms.action_draft(echo), context["plan"]["next_review_on"]),
+                  **context)
+
+
+@get("/actions/{action_id:int}/edit")
+async def edit_action_form(action_id: FromPath[int], staff: NamedDependency[Caller],
+                           today: NamedDependency[date]) -> Template:
+    """Change what an action is: words, owner, date, how we'll know, support offered."""
+    await require_manage(staff, await service.action_family(action_id))
+    return await _edit_page(action_id, today, None, {})
+
+
+@post("/actions/{action_id:int}/edit")
+async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
+                      staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                      today: NamedDependency[date]) -> Template | Redirect:
+    """Save the changed action (the service audits each change); problems keep what was typed."""
+    await require_manage(staff, await service.action_family(action_id))
+    form = forms.action(data, needs_outcome=False)
+    errors = form.errors
+    if form.value is not None:
+        try:
+            await service.update_action(action_id=action_id, actor=web_actor(staff), now=now,
+                                        patch=form.value.patch())
+            plan_id = (await service.action_view(action_id, today=today))["plan_id"]
+            return see_other(f"/plans/{plan_id}?saved=action-{action_id}#action-{action_id}")
+        except FieldErrors as exc:
+            errors = form.service_errors(exc)
+    return await _edit_page(action_id, today, form.echo, errors, status=400)
+

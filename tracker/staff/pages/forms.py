@@ -1,0 +1,321 @@
+"""Staff forms: posted form data read into typed input, or field errors plus what to show again.
+
+Each reader takes the posted data (field name -> a string, or a list of strings when the name
+repeats, as Litestar hands over a URL-encoded or multipart body) and returns a `Form`: `value`
+is the typed input for one service call, or None when a field is wrong, and then `errors` says
+what is wrong by the field's id on the page (the error summary links to it). `echo` is always
+what was typed, in the shape the template shows, so a page with problems keeps everything.
+
+Readers check only what the form itself can know: a field filled in, a real date, a real time,
+a choice from the list. Rules about the plan belong to the service, which raises FieldErrors;
+`Form.service_errors` puts those beside the right field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar, cast
+
+from tracker.clock import LONDON
+from tracker.errors import FieldErrors
+from tracker.plans.schemas import (
+    SEVEN_STEPS,
+    ActionIn,
+    ActionPatch,
+    ConferenceIn,
+    ConferencePatch,
+    OutcomeIn,
+    ProgressIn,
+)
+from tracker.staff.pages.fields import (
+    FormData,
+    date_fields,
+    date_parts,
+    int_or_none,
+    owner_from,
+    parse_date,
+    parse_time,
+    text,
+    values,
+)
+from tracker.vocabulary import (
+    ACTION_STATUSES,
+    DECISION_WORDS,
+    ActionStatus,
+    Category,
+    ConferenceKind,
+    Decision,
+)
+
+T = TypeVar("T")
+
+DECISIONS = tuple(DECISION_WORDS.items())
+CATEGORIES = (("neglect", "Neglect"), ("physical", "Physical abuse"),
+              ("emotional", "Emotional abuse"), ("sexual", "Sexual abuse"))
+
+OWNER_MISSING = "Choose who will do this: a professional or a family member."
+
+
+@dataclass
+class Form(Generic[T]):
+    """One form as posted: typed input when it reads well, else errors by field id."""
+
+    echo: dict[str, Any]
+    """What was typed, shaped for the template (a date as its day, month and year)."""
+    value: T | None = None
+    """The typed input, or None exactly when there are errors."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """A plain-English message per field id on the page."""
+    field_id: Callable[[str], str] = field(default=lambda name: name.replace("_", "-"))
+    """The page's field id for a service field name (where its error is shown)."""
+
+    def service_errors(self, exc: FieldErrors) -> dict[str, str]:
+        """The service's refusals, each keyed by the field id it belongs beside."""
+        return {self.field_id(name): message for name, message in exc.errors.items()}
+
+
+def _checked(echo: dict[str, Any], value: T, errors: dict[str, str],
+             field_id: Callable[[str], str]) -> Form[T]:
+    """A Form holding the value only when no field was wrong."""
+    return Form(echo=echo, value=None if errors else value, errors=errors, field_id=field_id)
+
+
+# ---------------------------------------------------------------- my actions
+
+
+def progress(data: FormData, *, action_id: int) -> Form[ProgressIn]:
+    """An action's new status (optional) and note, from its card on /actions."""
+    status, note = text(data, "status"), text(data, "note")
+    errors: dict[str, str] = {}
+    if status and status not in ACTION_STATUSES:
+        errors[f"status-{action_id}"] = "Choose one of the statuses shown."
+    return _checked({"status": status, "note": note},
+                    ProgressIn(status=cast(ActionStatus, status) if status else None, note=note),
+                    errors, field_id=lambda name: f"{name}-{action_id}")
+
+
+# ---------------------------------------------------------------- arranging a conference
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """When a conference is, who chairs it, who is invited (and, when arranging, its kind)."""
+
+    kind: str
+    starts_at: datetime
+    chair_id: int
+    invitee_ids: list[int]
+
+    def conference_in(self, family_id: int) -> ConferenceIn:
+        """The new conference for the service."""
+        return ConferenceIn(family_id=family_id, kind=cast(ConferenceKind, self.kind),
+                            starts_at=self.starts_at, chair_id=self.chair_id,
+                            invitee_ids=self.invitee_ids)
+
+    def patch(self) -> ConferencePatch:
+        """The change to an arranged conference (its kind stays)."""
+        return ConferencePatch(starts_at=self.starts_at, chair_id=self.chair_id,
+                               invitee_ids=self.invitee_ids)
+
+
+ARRANGEMENT_FIELDS = {"starts_at": "starts-on", "chair_id": "chair", "invitee_ids": "invitees",
+                      "kind": "kind"}
+"""Service field names -> the arrangement form's ids."""
+
+
+def _arrangement_field(name: str) -> str:
+    return ARRANGEMENT_FIELDS.get(name, name.replace("_", "-"))
+
+
+def arrangement(data: FormData, *, kinds: Mapping[str, str] | None,
+                today: date | None = None) -> Form[Arrangement]:
+    """The arrange-a-conference form, or its when/who part alone when `kinds` is None.
+
+    Given `today`, a date before it is refused. That is a rule about conferences, kept where
+    the page has always checked it until the service holds it (issue 8, part 5).
+    """
+    kind, starts_on, starts_time = text(data, "kind"), date_fields(data, "starts-on"), text(
+        data, "starts_time")
+    chair, invitees = text(data, "chair"), values(data, "invitees")
+    echo = {"kind": kind, "starts_on": starts_on, "starts_time": starts_time, "chair": chair,
+            "invitees": invitees}
+    errors: dict[str, str] = {}
+    if kinds is not None and kind not in kinds:
+        errors["kind"] = "Choose which kind of conference this is."
+    day, problem = parse_date(starts_on, label="the date of the conference", required=True)
+    if problem is None and day is not None and today is not None and day < today:
+        problem = "The date of the conference must be today or later."
+    if problem:
+        errors["starts-on"] = problem
+    at, problem = parse_time(starts_time, label="the start time")
+    if problem:
+        errors["starts-time"] = problem
+    chair_id = int_or_none(chair)
+    if chair_id is None:
+        errors["chair"] = "Choose who will chair the conference."
+    ids = [int_or_none(v) for v in invitees]
+    if any(i is None for i in ids):
+        errors["invitees"] = "Choose professionals from the list."
+    if errors or day is None or at is None or chair_id is None:
+        return Form(echo=echo, errors=errors, field_id=_arrangement_field)
+    return Form(echo=echo, field_id=_arrangement_field, value=Arrangement(
+        kind=kind, starts_at=datetime.combine(day, at, LONDON), chair_id=chair_id,
+        invitee_ids=[i for i in ids if i is not None]))
+
+
+def arrangement_echo(starts_at: datetime | None, chair_id: int | None,
+                     invitee_ids: list[int], *, kind: str = "",
+                     starts_time: str = "10:00") -> dict[str, Any]:
+    """The arrangement form filled from what is stored (or blank, for a new conference)."""
+    local = starts_at.astimezone(LONDON) if starts_at else None
+    return {"kind": kind, "starts_on": date_parts(local.date() if local else None),
+            "starts_time": f"{local:%H:%M}" if local else starts_time,
+            "chair": str(chair_id or ""), "invitees": [str(i) for i in invitee_ids]}
+
+
+# ---------------------------------------------------------------- the conference record
+
+
+def conference_record(data: FormData) -> Form[ConferencePatch]:
+    """The seven steps, the decision, the categories and the next review date."""
+    echo: dict[str, Any] = {name: text(data, name) for name, _ in SEVEN_STEPS}
+    echo["decision"] = text(data, "decision")
+    echo["categories"] = values(data, "categories")
+    echo["next_review"] = date_fields(data, "next_review")
+    errors: dict[str, str] = {}
+    review_on, problem = parse_date(echo["next_review"], label="the next review date")
+    if problem:
+        errors["next_review"] = problem
+    decision = echo["decision"] or None
+    if decision is not None and decision not in dict(DECISIONS):
+        errors["decision"] = "Choose the conference's decision."
+    categories = [cast(Category, c) for c in echo["categories"] if c in dict(CATEGORIES)]
+    patch = ConferencePatch(
+        decision=cast("Decision | None", decision),
+        categories=categories if decision == "cp_plan" else [],
+        next_review_on=review_on,
+        **{name: echo[name] for name, _ in SEVEN_STEPS},
+    )
+    return _checked(echo, patch, errors, field_id=lambda name: (
+        "next_review" if name == "next_review_on" else name))
+
+
+def record_echo(conference: Mapping[str, Any]) -> dict[str, Any]:
+    """The conference record form filled from what is stored."""
+    echo: dict[str, Any] = {name: conference[name] for name, _ in SEVEN_STEPS}
+    echo["decision"] = conference["decision"] or ""
+    echo["categories"] = list(conference["categories"])
+    echo["next_review"] = date_parts(conference["next_review_on"])
+    return echo
+
+
+# ---------------------------------------------------------------- outcomes and actions
+
+
+def outcome(data: FormData) -> Form[OutcomeIn]:
+    """What better looks like for named children, and how we will know."""
+    child_ids, statement, measure = values(data, "child_ids"), text(data, "statement"), text(
+        data, "measure")
+    return Form(echo={"child_ids": child_ids, "statement": statement, "measure": measure},
+                value=OutcomeIn(child_ids=[i for i in map(int_or_none, child_ids) if i is not None],
+                                statement=statement, measure=measure),
+                field_id=lambda name: f"outcome-{name.replace('_', '-')}")
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    """An action as typed on the add or change form (anything may still be missing)."""
+
+    outcome_id: int | None
+    description: str
+    owner_user_id: int | None
+    owner_member_id: int | None
+    due_on: date | None
+    success_measure: str
+    support_offered: str
+
+    @property
+    def has_owner(self) -> bool:
+        """One professional or one family member was chosen."""
+        return self.owner_user_id is not None or self.owner_member_id is not None
+
+    def action_in(self) -> ActionIn:
+        """The new action for the service."""
+        return ActionIn(outcome_id=self.outcome_id or 0, description=self.description,
+                        owner_user_id=self.owner_user_id, owner_member_id=self.owner_member_id,
+                        due_on=self.due_on, success_measure=self.success_measure,
+                        support_offered=self.support_offered)
+
+    def patch(self) -> ActionPatch:
+        """The change to an action for the service (its outcome stays)."""
+        return ActionPatch(description=self.description, owner_user_id=self.owner_user_id,
+                           owner_member_id=self.owner_member_id, due_on=self.due_on,
+                           success_measure=self.success_measure,
+                           support_offered=self.support_offered)
+
+
+ACTION_FIELDS = {"owner_user_id": "action-owner", "owner_member_id": "action-owner",
+                 "outcome_id": "action-outcome-id", "due_on": "action-due"}
+"""Service field names -> the action form's ids (the rest are action-<name>)."""
+
+EDIT_ACTION_FIELDS = {"owner_user_id": "action-owner", "owner_member_id": "action-owner",
+                      "due_on": "action-due", "description": "action-description",
+                      "success_measure": "action-success-measure",
+                      "support_offered": "action-support-offered"}
+"""Service field names -> the change-an-action form's ids (the rest keep their own names)."""
+
+_ACTION_TEXT = ("outcome_id", "description", "owner", "success_measure", "support_offered")
+
+
+def action_echo(data: FormData) -> dict[str, Any]:
+    """The action form as typed."""
+    echo: dict[str, Any] = {name: text(data, name) for name in _ACTION_TEXT}
+    echo["due"] = date_fields(data, "action-due")
+    return echo
+
+
+def stored_action_echo(action: Mapping[str, Any]) -> dict[str, Any]:
+    """The action form filled from a stored action."""
+    owner = (f"user:{action['owner_user_id']}" if action["owner_user_id"]
+             else f"member:{action['owner_member_id']}" if action["owner_member_id"] else "")
+    return {"description": action["description"], "owner": owner,
+            "due": date_parts(action["due_on"]), "success_measure": action["success_measure"],
+            "support_offered": action["support_offered"],
+            "outcome_id": str(action["outcome_id"] or "")}
+
+
+def action_draft(echo: Mapping[str, Any]) -> ActionDraft:
+    """What an action form says so far, read leniently (for the live SMART hints)."""
+    owner_user, owner_member = owner_from(echo["owner"])
+    due_on, _ = parse_date(echo["due"], label="the due date")
+    return ActionDraft(outcome_id=int_or_none(echo["outcome_id"]),
+                       description=echo["description"][:5000], owner_user_id=owner_user,
+                       owner_member_id=owner_member, due_on=due_on,
+                       success_measure=echo["success_measure"],
+                       support_offered=echo["support_offered"])
+
+
+def action(data: FormData, *, needs_outcome: bool) -> Form[ActionDraft]:
+    """The add-an-action form (`needs_outcome`) or the change-an-action form."""
+    echo = action_echo(data)
+    errors: dict[str, str] = {}
+    due_on, problem = parse_date(echo["due"], label="the due date", required=True)
+    if problem:
+        errors["action-due"] = problem
+    owner_user, owner_member = owner_from(echo["owner"])
+    if owner_user is None and owner_member is None:
+        errors["action-owner"] = OWNER_MISSING
+    outcome_id = int_or_none(echo["outcome_id"])
+    if needs_outcome and outcome_id is None:
+        errors["action-outcome-id"] = "Choose the outcome this action serves."
+    draft = ActionDraft(outcome_id=outcome_id, description=echo["description"],
+                        owner_user_id=owner_user, owner_member_id=owner_member, due_on=due_on,
+                        success_measure=echo["success_measure"],
+                        support_offered=echo["support_offered"])
+    if needs_outcome:
+        return _checked(echo, draft, errors, field_id=lambda name: ACTION_FIELDS.get(
+            name, f"action-{name.replace('_', '-')}"))
+    return _checked(echo, draft, errors, field_id=lambda name: EDIT_ACTION_FIELDS.get(
+        name, name.replace("_", "-")))
