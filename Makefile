@@ -75,7 +75,7 @@ test-sqlite: setup
 	TEST_DB=sqlite $(PY) -m pytest -ra
 
 test-postgres: setup
-	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/notify tests/family tests/staff tests/ops
+	TEST_DB=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -ra -m "not browser" tests/api tests/db tests/plans tests/security tests/notify tests/family tests/staff tests/ops
 
 # Family page text (Babel): extract to locale/messages.pot, update each language's catalogue
 # (English filled from the source text), compile the .mo files. Commit the results.

@@ -20,15 +20,15 @@ RUNS = 10_000
 
 
 def sentences(name: str) -> list[str]:
-    """Non-blank, non-comment lines of a sentence file in tests/unit."""
-    lines = (ROOT / "tests" / "unit" / name).read_text(encoding="utf-8").splitlines()
+    """Non-blank, non-comment lines of a sentence file in tests/plans."""
+    lines = (ROOT / "tests" / "plans" / name).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def construct_sentences() -> tuple[list[tuple[str, str]], list[str]]:
     """(construct, sentence) pairs and neutral sentences of language_construct_sentences.txt."""
     section, flagged, neutral = "", [], []
-    for raw in (ROOT / "tests" / "unit" / "language_construct_sentences.txt").read_text(
+    for raw in (ROOT / "tests" / "plans" / "language_construct_sentences.txt").read_text(
             encoding="utf-8").splitlines():
         line = raw.strip()
         if line.startswith("##"):

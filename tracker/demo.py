@@ -52,7 +52,7 @@ def _at(d: date, hour: int) -> datetime:
 
 
 # What the demo family reads on their plan, in plain words: each text passes the
-# plain-English and restorative checks (tests/unit/test_demo_wording.py holds it).
+# plain-English and restorative checks (tests/plans/test_demo_wording.py holds it).
 OUTCOMES: dict[str, dict[str, Any]] = {
     "school": dict(
         children=("rosie",),

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.bad_input_support import changed, snapshot
 from tests.conftest import START
-from tests.factories import World, make_world
+from tests.support.bad_input import changed, snapshot
+from tests.support.factories import World, make_world
 from tracker.clock import local_date
 
 BIG = 2**31  # one past PostgreSQL's integer

@@ -33,7 +33,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 
 from tests.conftest import START
-from tests.factories import make_world
+from tests.support.factories import make_world
 
 pytestmark = pytest.mark.schemathesis
 

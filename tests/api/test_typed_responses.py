@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from tests.factories import at, make_world
+from tests.support.factories import at, make_world
 from tracker.api_responses import ErrorOut, FieldErrorsOut, to_out
 from tracker.family.api_types import RevokedLinksOut
 from tracker.notify.api_types import MessageOut

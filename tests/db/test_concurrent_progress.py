@@ -12,7 +12,7 @@ import asyncio
 import json
 import random
 
-from tests.factories import make_world
+from tests.support.factories import make_world
 from tracker.audit import Actor
 from tracker.errors import FieldErrors
 from tracker.plans import service

@@ -71,7 +71,7 @@ def test_postgres_schema_builds_from_empty(tmp_path):
 
 
 async def test_audit_events_cannot_be_edited_or_deleted(migrated, clock):
-    from tests.factories import make_world
+    from tests.support.factories import make_world
 
     await make_world(clock.now())
     event = await AuditEvent.select(AuditEvent.id).first()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.factories import World, make_world
+from tests.support.factories import World, make_world
 from tracker.audit import Actor
 from tracker.family.links import LinkPolicy, issue_link
 from tracker.settings import get_settings

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from tests.browser_support import axe_violations, describe
-from tests.factories import make_world
 from tests.family.conftest import texted_link, token_of
+from tests.support.browser import axe_violations, describe
+from tests.support.factories import make_world
 from tracker.family.routes import LINK_LIMIT
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import Action

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at, make_world
 from tests.family.conftest import continue_from, texted_link
+from tests.support.factories import SYSTEM, at, make_world
 from tracker.plans import service
 from tracker.plans.schemas import ActionIn, ConferenceIn, ConferencePatch, FamilyPatch, MemberIn
 

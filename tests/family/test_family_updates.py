@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.factories import make_world
 from tests.family.conftest import continue_from, texted_link
+from tests.support.factories import make_world
 from tracker.audit import AuditEvent
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import Action, PlanMessage, ProgressUpdate

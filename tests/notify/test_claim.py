@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import make_user, make_world
+from tests.support.factories import make_user, make_world
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.dispatcher import CLAIM_POSTGRES, Dispatcher
 from tracker.notify.outbox import enqueue

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.factories import make_world
+from tests.support.factories import make_world
 from tracker.notify.outbox import enqueue
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import FamilyMember

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.factories import World, make_world
+from tests.support.factories import World, make_world
 from tracker.audit import Actor, AuditEvent
 from tracker.bootstrap import build_dispatcher
 from tracker.family.links import resolve_token

@@ -13,7 +13,6 @@ import httpx
 import jwt
 import pytest
 
-from tests.factories import World, make_world
 from tests.notify.conftest import (
     NOTIFY_API_KEY,
     NOTIFY_CALLBACK_TOKEN,
@@ -23,6 +22,7 @@ from tests.notify.conftest import (
     NOTIFY_SMS_TEMPLATE,
     FakeNotify,
 )
+from tests.support.factories import World, make_world
 from tracker import metrics
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.govuk_notify_webhooks import e164

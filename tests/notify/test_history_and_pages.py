@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tests.factories import make_world
+from tests.support.factories import make_world
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
@@ -76,7 +76,7 @@ async def test_someone_without_access_to_the_family_gets_404_and_sees_none_of_it
 
 
 async def test_dev_messages_page_shows_console_messages_to_signed_in_staff(client, clock):
-    from tests.staff.pages_support import as_user, give_password
+    from tests.support.staff_pages import as_user, give_password
 
     world = await make_world(clock.now())
     await give_password(world.lead.id)
@@ -91,7 +91,7 @@ async def test_dev_messages_page_shows_console_messages_to_signed_in_staff(clien
 
 
 async def test_dev_messages_shows_a_worker_nothing_of_another_family(client, clock):
-    from tests.staff.pages_support import as_user, give_password
+    from tests.support.staff_pages import as_user, give_password
 
     world = await make_world(clock.now())
     await give_password(world.outsider.id)
@@ -113,7 +113,7 @@ async def test_dev_messages_shows_a_worker_nothing_of_another_family(client, clo
 async def test_dev_messages_is_not_found_unless_a_console_backend_is_in_use(migrated, clock):
     import httpx
 
-    from tests.staff.pages_support import as_user, give_password
+    from tests.support.staff_pages import as_user, give_password
     from tracker.app import create_app
 
     world = await make_world(clock.now())

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.factories import make_user
+from tests.support.factories import make_user
 from tracker.bootstrap import build_dispatcher, housekeeping
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for

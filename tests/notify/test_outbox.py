@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.factories import make_user
+from tests.support.factories import make_user
 from tracker.db import atomic
 from tracker.notify.outbox import enqueue
 from tracker.notify.tables import Outbox

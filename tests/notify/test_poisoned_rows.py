@@ -14,8 +14,8 @@ from functools import partial
 
 import pytest
 
-from tests.factories import make_world
 from tests.notify.test_dispatch import WED, rows_for, sms_to_jess
+from tests.support.factories import make_world
 from tracker.bootstrap import build_dispatcher
 from tracker.family.links import LinkPolicy, issue_link
 from tracker.notify.dispatcher import Dispatcher

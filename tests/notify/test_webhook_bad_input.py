@@ -7,9 +7,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.bad_input_support import changed, snapshot
-from tests.factories import make_world
 from tests.notify.test_webhooks import BASE, signed
+from tests.support.bad_input import changed, snapshot
+from tests.support.factories import make_world
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 

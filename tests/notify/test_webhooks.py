@@ -12,7 +12,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.factories import World, make_world
+from tests.support.factories import World, make_world
 from tracker.audit import AuditEvent
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue

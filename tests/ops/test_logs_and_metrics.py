@@ -14,8 +14,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import make_user, make_world
-from tests.staff.helpers import sign_in
+from tests.support.factories import make_user, make_world
+from tests.support.staff import sign_in
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, make_user
-from tests.staff.pages_support import (
+from tests.support.factories import SYSTEM, make_user
+from tests.support.staff_pages import (
     PASSWORD,
     as_user,
     give_password,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.factories import make_user
-from tests.staff.helpers import SESSION_COOKIE, post_form, sign_in
+from tests.support.factories import make_user
+from tests.support.staff import SESSION_COOKIE, post_form, sign_in
 from tracker.audit import AuditEvent
 from tracker.notify.tables import Outbox
 from tracker.people.tables import ApiToken, StaffUser

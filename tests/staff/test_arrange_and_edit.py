@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at, make_user
-from tests.staff.pages_support import as_user, post_as_form, signable_world
+from tests.support.factories import SYSTEM, at, make_user
+from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.audit import AuditEvent
 from tracker.clock import LONDON
 from tracker.people.tables import StaffUser

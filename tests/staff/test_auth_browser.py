@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 
 import pytest
 
-from tests.browser_support import AXE, WCAG_TAGS, describe
-from tests.factories import make_user
-from tests.staff.helpers import sign_in_page
+from tests.support.browser import assert_axe_clean as _axe
+from tests.support.factories import make_user
+from tests.support.staff import sign_in_page
 from tracker.notify.tables import Outbox
 from tracker.security.tables import RateLimitHit
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
-# page -> number of axe violations (printed at the end of the run with -s).
-AXE_RESULTS: dict[str, int] = {}
 
-
-async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """axe-core WCAG 2.2 A/AA on the whole page, layout included, under the real CSP."""
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.evaluate(AXE.read_text() + "\n;undefined")
-    violations = await page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-        }""",
-        WCAG_TAGS,
-    )
-    AXE_RESULTS[name] = len(violations)
-    if folder := os.environ.get("SCREENSHOT_DIR"):
-        await page.screenshot(path=f"{folder}/{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.png",
-                              full_page=True)
-    print(f"axe {name}: {len(violations)} violations")
-    assert not violations, f"{name}:\n{describe(violations)}"
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user
-from tests.staff.helpers import SESSION_COOKIE, post_form, sign_in
+from tests.support.factories import make_user
+from tests.support.staff import SESSION_COOKIE, post_form, sign_in
 from tracker.staff.sessions import safe_next
 from tracker.staff.tables import StaffSession
 from tracker.tokens import hash_token

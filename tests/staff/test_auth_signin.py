@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from tests.factories import make_user
-from tests.staff.helpers import SESSION_COOKIE, post_form, sign_in
+from tests.support.factories import make_user
+from tests.support.staff import SESSION_COOKIE, post_form, sign_in
 from tracker.notify.tables import Outbox
 from tracker.staff import signin
 from tracker.staff.tables import PasswordReset, StaffSession

@@ -14,8 +14,8 @@ from typing import Any
 
 from litestar.routes import HTTPRoute
 
-from tests.factories import World, make_user, make_world
-from tests.staff.helpers import post_form, sign_in
+from tests.support.factories import World, make_user, make_world
+from tests.support.staff import post_form, sign_in
 from tracker.people.accounts import hash_password
 from tracker.people.tables import StaffUser
 

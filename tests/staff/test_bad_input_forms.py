@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.bad_input_support import changed, snapshot
 from tests.conftest import START
-from tests.factories import World, make_user
 from tests.family.conftest import continue_from, csrf_from, texted_link
-from tests.staff.helpers import CSRF_COOKIE, sign_in
-from tests.staff.pages_support import PASSWORD, give_password, signable_world
+from tests.support.bad_input import changed, snapshot
+from tests.support.factories import World, make_user
+from tests.support.staff import CSRF_COOKIE, sign_in
+from tests.support.staff_pages import PASSWORD, give_password, signable_world
 
 BIG = 2**31
 HUGE = 2**63

@@ -6,22 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser_support import describe
-from tests.staff.helpers import sign_in_page
-from tests.staff.pages_support import PASSWORD, signable_world
-from tests.staff.test_browser_pages import axe_violations
+from tests.support.browser import assert_axe_clean as _axe
+from tests.support.staff import sign_in_page
+from tests.support.staff_pages import PASSWORD, signable_world
 from tracker.plans.tables import Action, Conference
 
 pytestmark = pytest.mark.browser
 
-AXE_RESULTS: dict[str, int] = {}
 
-
-async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    violations = await axe_violations(page)
-    AXE_RESULTS[name] = len(violations)
-    print(f"axe {name}: {len(violations)} violations")
-    assert not violations, f"{name}:\n{describe(violations)}"
 
 
 async def test_lead_arranges_a_conference_and_changes_an_action(live_server, page, live_clock):

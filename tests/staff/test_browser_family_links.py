@@ -6,24 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser_support import describe
-from tests.factories import SYSTEM, at
-from tests.staff.helpers import sign_in_page
-from tests.staff.pages_support import PASSWORD, signable_world
-from tests.staff.test_browser_pages import axe_violations
+from tests.support.browser import AXE_RESULTS
+from tests.support.browser import assert_axe_clean as _axe
+from tests.support.factories import SYSTEM, at
+from tests.support.staff import sign_in_page
+from tests.support.staff_pages import PASSWORD, signable_world
 from tracker.family.tables import FamilyLink
 from tracker.plans import service
 from tracker.plans.schemas import ConferenceIn
 
 pytestmark = pytest.mark.browser
 
-AXE_RESULTS: dict[str, int] = {}
 
-
-async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    violations = await axe_violations(page)
-    AXE_RESULTS[name] = len(violations)
-    assert not violations, f"{name}:\n{describe(violations)}"
 
 
 async def test_the_lead_sends_a_link_then_stops_it_by_keyboard_and_mouse(live_server, page,

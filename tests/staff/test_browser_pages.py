@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser_support import AXE, WCAG_TAGS, describe
-from tests.factories import SYSTEM, at
-from tests.staff.helpers import sign_in_page
-from tests.staff.pages_support import PASSWORD, signable_world
+from tests.support.browser import AXE_RESULTS
+from tests.support.browser import assert_axe_clean as _axe
+from tests.support.factories import SYSTEM, at
+from tests.support.staff import sign_in_page
+from tests.support.staff_pages import PASSWORD, signable_world
 from tracker.audit import Actor
 from tracker.plans import service
 from tracker.plans.schemas import SEVEN_STEPS, ConferenceIn
@@ -22,35 +23,8 @@ from tracker.plans.tables import Action, Plan, PlanMessage, ProgressUpdate
 
 pytestmark = pytest.mark.browser
 
-# Filled as the tests run: page -> violations found by axe (printed at the end with -s, and
-# written to AXE_RESULTS_FILE when set).
-AXE_RESULTS: dict[str, int] = {}
 
 
-async def axe_violations(page, exclude: list[str] | None = None):  # type: ignore[no-untyped-def]
-    """axe-core's WCAG 2.2 A/AA run, injected over the DevTools protocol.
-
-    add_script_tag would need the page's CSP relaxed (bypass_csp); evaluating the script
-    keeps the real CSP in force, so these tests also show the pages work under it.
-    """
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.evaluate(AXE.read_text() + "\n;undefined")
-    return await page.evaluate(
-        """async ([tags, exclude]) => {
-            const context = exclude.length ? {exclude: exclude.map(s => [s])} : document;
-            const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}});
-            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-        }""",
-        [WCAG_TAGS, exclude or []],
-    )
-
-
-async def _axe(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """axe on the whole page, layout included; the count is kept for the report."""
-    violations = await axe_violations(page)
-    AXE_RESULTS[name] = len(violations)
-    assert not violations, f"{name}:\n{describe(violations)}"
 
 
 async def _review(world, now, days: int) -> int:  # type: ignore[no-untyped-def]

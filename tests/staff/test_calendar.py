@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 import icalendar
 
-from tests.factories import make_user, make_world
-from tests.staff.helpers import post_form, sign_in
+from tests.support.factories import make_user, make_world
+from tests.support.staff import post_form, sign_in
 from tracker.people.tables import StaffUser
 from tracker.staff.tables import CalendarFeed
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at
-from tests.staff.pages_support import as_user, post_as_form, post_htmx, signable_world
+from tests.support.factories import SYSTEM, at
+from tests.support.staff_pages import as_user, post_as_form, post_htmx, signable_world
 from tracker.audit import AuditEvent
 from tracker.plans import service
 from tracker.plans.schemas import GUIDE_POINT_ONE, SEVEN_STEPS, ConferenceIn

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user, make_world
-from tests.staff.helpers import CSRF_COOKIE, SESSION_COOKIE, sign_in
 from tests.staff.test_authorisation import fill, is_public, params_for, staff_routes
+from tests.support.factories import make_user, make_world
+from tests.support.staff import CSRF_COOKIE, SESSION_COOKIE, sign_in
 from tracker.staff.tables import StaffSession
 
 PASSWORD = "correct horse battery staple"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user
-from tests.staff.helpers import sign_in_page
+from tests.support.factories import make_user
+from tests.support.staff import sign_in_page
 from tracker.security.tables import RateLimitHit
 from tracker.staff import devices, signin
 

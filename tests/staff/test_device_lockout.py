@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.factories import make_user
-from tests.staff.helpers import SESSION_COOKIE, post_form
+from tests.support.factories import make_user
+from tests.support.staff import SESSION_COOKIE, post_form
 from tracker.notify.tables import Outbox
 from tracker.security.tables import RateLimitHit
 from tracker.settings import get_settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from tests.staff.helpers import csrf_token
-from tests.staff.pages_support import as_user, post_as_form, signable_world
+from tests.support.staff import csrf_token
+from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.family.tables import FamilyLink
 
 LINK = re.compile(r"<code>([^<]+/f/[^<]+)</code>")

@@ -10,9 +10,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.factories import SYSTEM, at
-from tests.staff.helpers import csrf_token
-from tests.staff.pages_support import as_user, signable_world
+from tests.support.factories import SYSTEM, at
+from tests.support.staff import csrf_token
+from tests.support.staff_pages import as_user, signable_world
 from tracker.audit import AuditEvent
 from tracker.plans import service
 from tracker.plans.schemas import ConferenceIn

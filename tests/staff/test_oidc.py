@@ -17,8 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.staff.helpers import SESSION_COOKIE, post_form
-from tests.staff.oidc_support import (
+from tests.support.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,
     LoopbackProvider,
@@ -27,6 +26,7 @@ from tests.staff.oidc_support import (
     skip_or_fail_without_provider,
     start_provider,
 )
+from tests.support.staff import SESSION_COOKIE, post_form
 from tracker.audit import Actor, AuditEvent
 from tracker.clock import FixedClock
 from tracker.people.accounts import create_user
@@ -327,7 +327,7 @@ async def test_the_signin_page_offers_the_organisations_account_when_configured(
 
 
 async def test_password_signin_false_hides_and_refuses_passwords(provider, clients, clock):
-    from tests.factories import make_user
+    from tests.support.factories import make_user
 
     user = await make_user(clock.now(), password="correct horse battery staple")
     app_client, _ = await clients(sso_settings(provider, password_signin=False), clock)

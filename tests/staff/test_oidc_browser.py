@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.staff.oidc_support import CLIENT_ID, CLIENT_SECRET, skip_or_fail_without_provider, start_provider
-from tests.staff.test_auth_browser import _axe
+from tests.support.browser import assert_axe_clean as _axe
+from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, skip_or_fail_without_provider, start_provider
 from tracker.audit import Actor
 from tracker.clock import FixedClock
 from tracker.people.accounts import create_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.staff.pages_support import as_user, post_as_form, post_htmx, signable_world
+from tests.support.staff_pages import as_user, post_as_form, post_htmx, signable_world
 from tracker.plans.tables import Action, Outcome
 
 

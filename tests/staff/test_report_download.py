@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import SYSTEM, at
-from tests.staff.helpers import csrf_token
-from tests.staff.pages_support import as_user, give_password, signable_world
+from tests.support.factories import SYSTEM, at
+from tests.support.staff import csrf_token
+from tests.support.staff_pages import as_user, give_password, signable_world
 from tracker.plans import service
 from tracker.plans.schemas import ConferenceIn
 from tracker.plans.tables import ConferenceInvitee

@@ -54,7 +54,7 @@ Ids = Annotated[list[Id], Meta(max_length=200)]
 
 
 # Text held to its column's length (the services check it again, with a plain-English
-# message, for the web forms; tests/unit/test_validate_layer.py keeps the two in step).
+# message, for the web forms; tests/test_validate_and_settings.py keeps the two in step).
 PersonName = Annotated[str, Meta(max_length=200)]
 Relationship = Annotated[str, Meta(max_length=100)]
 TypedMobile = Annotated[str, Meta(max_length=40)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tests.factories import World, make_world
-from tests.staff.helpers import csrf_token, sign_in
+from tests.support.factories import World, make_world
+from tests.support.staff import csrf_token, sign_in
 from tracker.people.accounts import hash_password
 from tracker.people.tables import StaffUser
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.factories import make_user, make_world
+from tests.support.factories import make_user, make_world
 from tracker.plans.tables import Conference
 
 
@@ -106,7 +106,7 @@ async def test_a_conference_shows_its_statutory_dates(client, clock):
 
 async def test_a_chair_who_may_only_see_a_family_cannot_arrange_its_conference_through_the_api(client, clock):
     """One rule for the API and the page: arranging needs the right to manage the family."""
-    from tests.factories import SYSTEM
+    from tests.support.factories import SYSTEM
     from tracker.plans import service
     from tracker.plans.schemas import ConferencePatch
 

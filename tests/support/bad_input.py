@@ -7,7 +7,7 @@ from typing import Any
 
 from piccolo.conf.apps import Finder
 
-from tests.factories import World
+from tests.support.factories import World
 from tracker.clock import local_date
 from tracker.plans import service
 

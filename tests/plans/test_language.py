@@ -684,3 +684,143 @@ def test_family_variants_are_recognised_as_their_construct(construct, sentence):
 @pytest.mark.parametrize("sentence", MORE_NEUTRAL)
 def test_more_neutral_plan_sentences_with_the_families_words_raise_no_findings(sentence):
     assert phrases(sentence) == []
+
+
+# Families added after held-out set 3 (own sentences, none from any held-out file): each rule
+# id with variants in other words, tenses and orders, and neutral sentences using its words.
+SET3_FAMILIES = {
+    ("threat", "threat_passive_removal"): [
+        "If Dad turns up late again, the Saturday visits will be stopped.",
+        "Should Ms Khan miss any further appointments, her case will be referred back to court.",
+        "One more missed drug test and contact will be moved to supervised.",
+        "Any further incidents will be reviewed by the court.",
+        "If the children are kept off school once more, the arrangement will be ended.",
+        "Overnight stays will be withdrawn if Mum lets Mr Hall into the house again.",
+        "If Shane keeps drinking before contact, his visits are going to be cut back.",
+        "Next time Mum misses a core group, the matter will be escalated.",
+        "The family time sessions will be cancelled for good if Dad shouts at staff again.",
+    ],
+    ("power", "power_grant_permission"): [
+        "We have given Dad permission to take Lily to the seaside on Sunday.",
+        "The social worker has agreed to let Mum have the children for tea on Wednesdays.",
+        "Mum is now permitted to collect the boys from school.",
+        "We are happy for Dad to have the girls overnight from next month.",
+        "The conference granted Mrs Doyle permission to move back in with her partner.",
+        "Dad has been given the go-ahead to start overnight stays.",
+        "Mum and Dad are allowed to see Jack on Saturdays.",
+        "We decided to allow the parents to take the baby to the family wedding.",
+        "Mr Osei has our permission to attend the school play.",
+    ],
+    ("minimising", "minimising_all_children_say"): [
+        "Maya says she is frightened of Dad, but lots of kids say that when they want their own way.",
+        "All teenagers say that about their parents at some point.",
+        "Children say things like that after a row.",
+        "That is just what kids say when they don't want to go to bed.",
+        "Harvey says that about every teacher he has had.",
+        "Most children come out with that kind of thing.",
+        "Kids will say anything to get out of school.",
+        "Amira says the same thing to everyone.",
+        "Kids always say they hate their stepdad.",
+    ],
+    ("minimising", "minimising_risk_pattern"): [
+        "Jordan ran off last night but he usually turns up in the morning.",
+        "She always comes home in the end, so we are not worried.",
+        "Kyle stays out until 3am, but nothing bad has happened yet.",
+        "So far nothing has gone wrong when Mum leaves them with her boyfriend.",
+        "There is no serious risk as long as Nan is nearby.",
+        "Tom is not really at risk when he goes missing because he goes to his friend's.",
+        "He has always been fine before when Dad has been drinking.",
+        "Mum says Freya is not actually in danger at the park at night.",
+        "He goes missing a lot but nothing has ever happened to him.",
+        "She comes back every time, so we don't need to worry.",
+    ],
+    ("minimising", "minimising_no_harm"): [
+        "A few smacks never did me any harm.",
+        "It did the children no harm to hear the arguments.",
+        "Sleeping in the car for one night didn't do Jade any real harm.",
+        "A bit of shouting won't hurt him.",
+        "There was no lasting damage from the night he was left alone.",
+        "Being kept home from school for a week did not do her much harm.",
+        "A tap on the hand never hurt anyone.",
+        "Ollie seems none the worse for being left at the park.",
+    ],
+}
+
+SET3_NEUTRAL = [
+    # a parent's own report of difficulty, and a reason for help: not minimising the child
+    "Mum says it is hard to get Leo to sleep, so the health visitor will bring a sleep chart on Monday.",
+    "Dad told us it is difficult to reach the contact centre by bus, so a taxi is booked each Saturday.",
+    "Nan explained that it can be a struggle to cook on one ring, and the housing officer will fit a cooker.",
+    "Gran finds it hard to get upstairs, so the children's beds will move downstairs this week.",
+    # a must about a concrete care or safety step, with a record
+    "Carers must give Amir his inhaler at 8am and 8pm and write each dose on the chart.",
+    "Foster carers must store the sharps box on the top shelf of the kitchen cupboard.",
+    "Dad must fit the stair gate before the baby stays overnight, and the worker will check it.",
+    "Staff must log each dose of Poppy's insulin in the record sheet.",
+    "Carers must record each night's sleep in the diary.",
+    # cancellations and endings that are plans, not threats
+    "If Mum is unwell, the session will be cancelled and rearranged for the same week.",
+    "If the bus strike goes ahead again, the visit will be moved to the family centre.",
+    "The support visits will be reduced to fortnightly if things keep going well, as agreed.",
+    "The contact centre closes at 5pm, so the session will end at 4.30pm.",
+    # parents or others granting permission; a child allowed by a parent
+    "Mum has given permission for the school to share Ava's attendance with the social worker.",
+    "Dad signed the consent form so the school trip can go ahead.",
+    "The landlord has given permission for a stair gate to be fitted.",
+    "Sam is allowed to play out until 7pm, as agreed with his mum.",
+    "Mum has agreed to let Ellie go to the sleepover at her friend's.",
+    # children's words recorded, not dismissed
+    "The children say that they enjoy the Tuesday football club.",
+    "All the children said they would like more time with Nan.",
+    "Kids at the youth club say things are better since the new worker started.",
+    "Ruby says the same about school: she wants to sit near her friend.",
+    # risk and harm described, not minimised
+    "Dad always turns up on time for contact and brings a snack for the boys.",
+    "Dad always comes home at 6pm, so he can do bedtime.",
+    "Zara always comes home by 9pm on school nights, as she and Mum agreed.",
+    "Nothing has happened since the last review to change the safety plan.",
+    "The fire in the kitchen caused no lasting damage to the flat.",
+    "The social worker will complete a risk assessment before the overnight stays.",
+    "There is no serious risk of damp in the new flat, the surveyor says.",
+    "Mum says Dad did not hurt him, and the social worker will talk with Leo on his own.",
+]
+
+
+@pytest.mark.parametrize(
+    ("construct", "rule_id", "sentence"),
+    [(c, r, s) for (c, r), rows in SET3_FAMILIES.items() for s in rows],
+)
+def test_set3_families_are_recognised_as_their_construct(construct, rule_id, sentence):
+    findings = check_text(sentence)
+    assert construct in {f.construct for f in findings}, (sentence, findings)
+    for finding in findings:
+        assert sentence[finding.start : finding.end] == finding.phrase
+
+
+@pytest.mark.parametrize(("construct", "rule_id"), list(SET3_FAMILIES))
+def test_each_set3_rule_recognises_its_own_family(construct, rule_id):
+    rules = tuple(r for r in load_rules() if r.id == rule_id)
+    assert len(rules) == 1
+    rows = SET3_FAMILIES[(construct, rule_id)]
+    caught = [s for s in rows if check_text(s, rules)]
+    assert len(caught) >= len(rows) - 1, set(rows) - set(caught)
+
+
+@pytest.mark.parametrize("sentence", SET3_NEUTRAL)
+def test_set3_neutral_counter_examples_raise_no_findings(sentence):
+    assert phrases(sentence) == []
+
+
+def test_must_about_engaging_or_accepting_is_still_power_even_beside_a_care_task():
+    for sentence in ("Mum must engage with the drug service.",
+                     "Dad must comply with the plan and keep the medication locked away.",
+                     "Carers must accept the social worker's decision."):
+        assert "power" in {f.construct for f in check_text(sentence)}, sentence
+
+
+def test_set3_suggestions_are_invitations_in_the_consider_voice():
+    ids = {rule_id for _, rule_id in SET3_FAMILIES}
+    for rule in load_rules():
+        if rule.id in ids:
+            assert rule.suggestion.startswith("Consider "), rule.id
+            assert "?" in rule.suggestion, rule.id

@@ -1,6 +1,6 @@
 """The language check endpoint and the published OpenAPI description."""
 
-from tests.factories import make_user
+from tests.support.factories import make_user
 
 SEED_ONE = ("I am really concerned you haven't been taking Rosie to school every day and this is "
             "having a huge impact on her education.")

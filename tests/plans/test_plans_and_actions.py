@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.factories import make_world
+from tests.support.factories import make_world
 from tracker.audit import AuditEvent
 from tracker.plans.tables import Action, ProgressUpdate
 

@@ -1,6 +1,6 @@
 """Families through the JSON API: create, read, change, and bad input that writes nothing."""
 
-from tests.factories import make_user, make_world
+from tests.support.factories import make_user, make_world
 from tracker.audit import AuditEvent
 from tracker.plans.tables import Family, FamilyMember
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import make_user, make_world
+from tests.support.factories import make_user, make_world
 
 
 async def test_a_family_hidden_from_the_caller_answers_exactly_like_a_missing_one(client, clock):

@@ -6,7 +6,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("lock_script", ROOT / "scripts" / "lock.py")
 assert spec and spec.loader
 lock = importlib.util.module_from_spec(spec)

@@ -1,0 +1,1 @@
+"""Shared test support: factories through the real services, browser and axe helpers, staff sign-in helpers."""
