@@ -7,7 +7,8 @@ from typing import Literal
 from tracker.api_responses import IsoDateTime, Out
 
 MessageStatus = Literal[
-    "pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed"]
+    "pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled", "suppressed",
+    "error"]
 
 
 class RecipientOut(Out):
