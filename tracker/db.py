@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -47,10 +49,25 @@ async def start(engine: Engine[Any], settings: Settings) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
-async def stop(engine: Engine[Any]) -> None:
-    """Close the pool, if there is one."""
-    if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+POOL_CLOSE_GRACE_SECONDS = 10.0
+logger = logging.getLogger(__name__)
+
+
+async def stop(engine: Engine[Any], *, grace_seconds: float = POOL_CLOSE_GRACE_SECONDS) -> None:
+    """Close the pool, if there is one: gracefully, then by force after `grace_seconds`.
+
+    asyncpg's close waits for every borrowed connection to come back. One still held (a request
+    or task cut off mid-query at shutdown) would otherwise keep the process from ever exiting.
+    """
+    if not isinstance(engine, PostgresEngine) or engine.pool is None:
+        return
+    pool = engine.pool
+    try:
+        await asyncio.wait_for(pool.close(), grace_seconds)
+    except TimeoutError:
+        logger.warning("database pool: connections still borrowed after %.0f s, closing them", grace_seconds)
+        pool.terminate()
+    engine.pool = None
 
 
 async def ping(engine: Engine[Any]) -> bool:
