@@ -80,6 +80,7 @@ class PlanPolicy:
                 later_review_months=settings.later_review_months,
                 report_working_days_before=settings.report_working_days_before,
                 first_core_group_working_days=settings.first_core_group_working_days,
+                core_group_interval_weeks=settings.core_group_interval_weeks,
             ),
             date_span_years=settings.date_span_years,
             language=_rules_from(settings.language_rules_path or ""),
