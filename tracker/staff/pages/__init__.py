@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from litestar import Router
 
-from tracker.staff.pages import actions, arrange, chair, conferences, family_links, plans, reports
+from tracker.staff.pages import (
+    actions,
+    arrange,
+    chair,
+    conferences,
+    core_groups,
+    family_links,
+    plans,
+    reports,
+)
 
 router = Router(
     path="/",
@@ -30,5 +39,8 @@ router = Router(
         # family plan links, report downloads
         family_links.send_link, family_links.confirm_stop_link, family_links.stop_link,
         reports.download_report,
+        # core group meetings: arranging one from the plan, recording it
+        core_groups.arrange_form, core_groups.arrange, core_groups.record_form,
+        core_groups.save_record,
     ],
 )
