@@ -30,8 +30,8 @@ async def load_core_group_state(now: datetime, rules: StatutoryRules) -> CoreGro
         CoreGroupPerson.user,
     ).where((CoreGroupPerson.invited == True) & CoreGroupPerson.user.is_not_null()  # noqa: E712
             & (CoreGroupPerson.meeting.starts_at > now)
-            & (CoreGroupPerson.meeting.plan.status == "active")
-            & (CoreGroupPerson.meeting.family.status == "open"))
+            & (CoreGroupPerson.meeting._.plan._.status == "active")
+            & (CoreGroupPerson.meeting._.family._.status == "open"))
     plans = await Plan.select(
         Plan.id, Plan.family, Plan.family.lead_professional.as_alias("lead"),
         Plan.conference.kind.as_alias("conference_kind"),

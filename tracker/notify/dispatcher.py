@@ -29,8 +29,8 @@ from tracker.audit import Actor
 from tracker.clock import Clock, local_date
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import outbox
-from tracker.notify.core_group_state import core_group_nudges
 from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
+from tracker.notify.core_group_state import core_group_nudges
 from tracker.notify.delivery import after_text_failed
 from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.providers import (

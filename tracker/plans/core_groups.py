@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from tracker import audit
 from tracker.audit import Actor
@@ -261,11 +261,14 @@ async def _set_people(meeting_id: int, plan: dict[str, Any], data: CoreGroupFiel
     for key, flags in _wanted_people(current, data).items():
         row = current.get(key)
         who = {key[0]: key[1]}
+        action: Literal["create", "update", "delete"]
         if row is None:
             if not any(flags.values()):
                 continue
             row_id = (await CoreGroupPerson.insert(CoreGroupPerson(
-                meeting=meeting_id, **who, **flags)).returning(CoreGroupPerson.id))[0]["id"]
+                meeting=meeting_id, user=who.get("user"), member=who.get("member"),
+                invited=flags["invited"], attended=flags["attended"],
+            )).returning(CoreGroupPerson.id))[0]["id"]
             changes = audit.created({"meeting": meeting_id, **who, **flags})
             action = "create"
         elif not any(flags.values()):

@@ -142,7 +142,7 @@ async def core_group_events(user_id: int, *, now: datetime) -> list[dict[str, An
         CoreGroupPerson.meeting.starts_at.as_alias("starts_at"),
     ).where((CoreGroupPerson.user == user_id) & (CoreGroupPerson.invited == True)  # noqa: E712
             & (CoreGroupPerson.meeting.starts_at >= now - LOOK_BACK)
-            & (CoreGroupPerson.meeting.plan.status == "active")
+            & (CoreGroupPerson.meeting._.plan._.status == "active")
             ).order_by(CoreGroupPerson.meeting.starts_at)
 
 

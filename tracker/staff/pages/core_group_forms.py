@@ -96,7 +96,9 @@ def record(data: FormData, *, open_actions: Mapping[int, str]) -> Form[CoreGroup
     echo: dict[str, Any] = {"attended": attended, "reviews": review_echo, **texts}
     patch = CoreGroupPatch(attended_user_ids=[i for i in users if i is not None],
                            attended_member_ids=[i for i in members if i is not None],
-                           action_reviews=reviews, **texts)
+                           action_reviews=reviews, better=texts["better"],
+                           family_view=texts["family_view"], children_view=texts["children_view"],
+                           next_steps=texts["next_steps"])
     order = [r.action_id for r in reviews]
 
     def field_id(name: str) -> str:

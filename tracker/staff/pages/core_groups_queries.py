@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.clock import local_date
+from tracker.errors import NotFound
 from tracker.plans import core_groups, service
 from tracker.plans.common import PlanPolicy
 from tracker.plans.tables import CoreGroupMeeting, Family, FamilyMember, Plan
@@ -29,6 +30,8 @@ async def plan_panel(plan_id: int, today: date, policy: PlanPolicy) -> dict[str,
 async def arrange_page(plan_id: int, today: date, policy: PlanPolicy) -> dict[str, Any]:
     """What the arrange form shows: the plan, the family, when it is due, who can be invited."""
     plan = await Plan.select(Plan.id, Plan.kind, Plan.family).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound(f"plan {plan_id}")
     family = await Family.select(Family.id, Family.name).where(Family.id == plan["family"]).first()
     return {"plan": plan, "family": family,
             "kind_words": PLAN_KIND_WORDS.get(plan["kind"], plan["kind"]),
