@@ -430,3 +430,18 @@ async def list_core_groups(plan_id: int) -> list[dict[str, Any]]:
         CoreGroupMeeting.plan == plan_id)]
     return await core_group_views(ids)
 
+
+
+async def findings_since_conference(plan_ids: Sequence[int], *, now: datetime,
+                                    ) -> dict[int, list[dict[str, Any]]]:
+    """What the core groups found on each plan since the conference that made it: the meetings
+    held and recorded, oldest first (four queries however many plans)."""
+    if not plan_ids:
+        return {}
+    ids = [r["id"] for r in await CoreGroupMeeting.select(CoreGroupMeeting.id).where(
+        CoreGroupMeeting.plan.is_in(list(plan_ids)) & (CoreGroupMeeting.starts_at <= now)
+        & CoreGroupMeeting.recorded_at.is_not_null())]
+    found: dict[int, list[dict[str, Any]]] = {pid: [] for pid in plan_ids}
+    for view in await core_group_views(ids):
+        found[view["plan_id"]].append(view)
+    return found

@@ -12,6 +12,7 @@ from litestar.response import Template
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_family
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import SEVEN_STEPS
 from tracker.staff.pages import chair_queries as queries
 from tracker.staff.pages.common import render
@@ -19,10 +20,12 @@ from tracker.staff.sessions import require_role
 
 
 @get("/chair", guards=[require_role("chair")])
-async def chair_dashboard(staff: NamedDependency[Caller],
-                          now: NamedDependency[datetime]) -> Template:
-    """Review conferences the chair runs in the next 8 weeks, each with how the plan is going."""
-    return render("chair.html", reviews=await queries.chair_reviews(staff, now), now=now,
+async def chair_dashboard(staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                          policy: NamedDependency[PlanPolicy]) -> Template:
+    """Conferences (initial and review) the chair runs in the next 8 weeks, each with how the
+    plan is going and what the core groups found; and core groups that are overdue."""
+    return render("chair.html", reviews=await queries.chair_reviews(staff, now, policy), now=now,
+                  overdue_core_groups=await queries.overdue_core_groups(staff, now, policy),
                   weeks=queries.CHAIR_WEEKS)
 
 
