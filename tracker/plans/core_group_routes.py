@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from tracker.api_responses import CHANGE, READ, error_responses, to_out
 from tracker.people.caller import Caller
-from tracker.plans import core_groups
+from tracker.plans import core_group_views, core_groups
 from tracker.plans.access import require_family, require_manage
 from tracker.plans.api_types import CoreGroupOut
 from tracker.plans.common import PlanPolicy, plan_family
@@ -29,7 +29,7 @@ class PlanCoreGroupController(Controller):
                                caller: NamedDependency[Caller]) -> list[CoreGroupOut]:
         """The plan's core group meetings, oldest first."""
         await require_family(caller, await plan_family(plan_id))
-        return to_out(await core_groups.list_core_groups(plan_id), list[CoreGroupOut])
+        return to_out(await core_group_views.list_core_groups(plan_id), list[CoreGroupOut])
 
     @post(responses=error_responses(*CHANGE))
     async def create_core_group(
@@ -40,7 +40,7 @@ class PlanCoreGroupController(Controller):
         await require_manage(caller, await plan_family(plan_id))
         meeting_id = await core_groups.create_core_group(
             plan_id=plan_id, data=data, actor=api_actor(caller), now=now, policy=policy)
-        return to_out(await core_groups.core_group_view(meeting_id), CoreGroupOut)
+        return to_out(await core_group_views.core_group_view(meeting_id), CoreGroupOut)
 
 
 class CoreGroupController(Controller):
@@ -53,8 +53,8 @@ class CoreGroupController(Controller):
     async def get_core_group(self, meeting_id: FromPath[int],
                              caller: NamedDependency[Caller]) -> CoreGroupOut:
         """One core group meeting."""
-        await require_family(caller, await core_groups.core_group_family(meeting_id))
-        return to_out(await core_groups.core_group_view(meeting_id), CoreGroupOut)
+        await require_family(caller, await core_group_views.core_group_family(meeting_id))
+        return to_out(await core_group_views.core_group_view(meeting_id), CoreGroupOut)
 
     @patch("/{meeting_id:int}", responses=error_responses(*CHANGE))
     async def patch_core_group(
@@ -64,10 +64,10 @@ class CoreGroupController(Controller):
     ) -> CoreGroupOut:
         """Move it or change invitations; once it has started, record who came, each action's
         status and note (each a progress update), what is better, the views and next steps."""
-        await require_manage(caller, await core_groups.core_group_family(meeting_id))
+        await require_manage(caller, await core_group_views.core_group_family(meeting_id))
         await core_groups.update_core_group(meeting_id=meeting_id, patch=data,
                                             actor=api_actor(caller), now=now, policy=policy)
-        return to_out(await core_groups.core_group_view(meeting_id), CoreGroupOut)
+        return to_out(await core_group_views.core_group_view(meeting_id), CoreGroupOut)
 
 
 ROUTES = [PlanCoreGroupController, CoreGroupController]

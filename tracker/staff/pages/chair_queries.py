@@ -11,7 +11,7 @@ from piccolo.query.functions.aggregate import Max
 from tracker.audit import AuditEvent
 from tracker.clock import local_date
 from tracker.people.caller import Caller
-from tracker.plans import core_groups, service
+from tracker.plans import core_group_views, core_groups, service
 from tracker.plans.common import PlanPolicy
 from tracker.plans.tables import (
     Conference,
@@ -57,7 +57,7 @@ async def chair_reviews(caller: Caller, now: datetime, policy: PlanPolicy, *,
     family_ids = sorted({c["family_id"] for c in conferences})
     plans = await _current_plans(family_ids)
     progress = await service.plans_progress([p["id"] for p in plans.values()], today=today)
-    found = await core_groups.findings_since_conference([p["id"] for p in plans.values()], now=now)
+    found = await core_group_views.findings_since_conference([p["id"] for p in plans.values()], now=now)
     reports = await _reports_by_conference([c["id"] for c in conferences], today)
     messages = await _latest_messages(family_ids)
     activity = await _last_activity(family_ids)
@@ -212,6 +212,6 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
         "reports": reports, "report_counts": report_counts(reports),
         "messages": messages,
         "pictures": await plan_pictures(plan, today),
-        "core_groups": (await core_groups.findings_since_conference([plan_id], now=now))[plan_id],
+        "core_groups": (await core_group_views.findings_since_conference([plan_id], now=now))[plan_id],
         "now": now,
     }

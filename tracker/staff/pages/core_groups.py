@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
-from tracker.plans import core_groups
+from tracker.plans import core_group_views, core_groups
 from tracker.plans.access import require_manage
 from tracker.plans.common import PlanPolicy, plan_family
 from tracker.plans.schemas import CORE_GROUP_TEXT_FIELDS
@@ -84,7 +84,7 @@ async def record_form(meeting_id: FromPath[int], staff: NamedDependency[Caller],
                       saved: FromQuery[str | None] = None) -> Template:
     """The record: who came, each open action's status and note, what is better, the views,
     next steps; just after saving (?saved=record), what the wording checks found."""
-    await require_manage(staff, await core_groups.core_group_family(meeting_id))
+    await require_manage(staff, await core_group_views.core_group_family(meeting_id))
     context = await queries.record_page(meeting_id, now)
     meeting = context["meeting"]
     page = _record_context(context, forms.record_echo(meeting), {}, policy)
@@ -99,7 +99,7 @@ async def save_record(meeting_id: FromPath[int], data: URLEncodedBody[dict[str, 
                       staff: NamedDependency[Caller], now: NamedDependency[datetime],
                       policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
     """Save the record (each review is a progress update); problems keep everything typed."""
-    await require_manage(staff, await core_groups.core_group_family(meeting_id))
+    await require_manage(staff, await core_group_views.core_group_family(meeting_id))
     context = await queries.record_page(meeting_id, now)
     form = forms.record(data, open_actions={a["id"]: a["status"] for a in context["open_actions"]})
     errors = form.errors

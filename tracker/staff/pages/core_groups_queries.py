@@ -7,7 +7,7 @@ from typing import Any
 
 from tracker.clock import local_date
 from tracker.errors import NotFound
-from tracker.plans import core_groups, service
+from tracker.plans import core_group_views, core_groups, service
 from tracker.plans.common import PlanPolicy
 from tracker.plans.tables import CoreGroupMeeting, Family, FamilyMember, Plan
 from tracker.staff.pages.common_queries import start_of_day
@@ -41,7 +41,7 @@ async def arrange_page(plan_id: int, today: date, policy: PlanPolicy) -> dict[st
 
 async def record_page(meeting_id: int, now: datetime) -> dict[str, Any]:
     """What the record page shows: the meeting, the plan's open actions, who could have come."""
-    meeting = await core_groups.core_group_view(meeting_id)
+    meeting = await core_group_views.core_group_view(meeting_id)
     today = local_date(now)
     plan = await service.plan_view(meeting["plan_id"], today=today)
     family = await Family.select(Family.id, Family.name).where(
