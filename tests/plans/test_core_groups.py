@@ -216,3 +216,20 @@ async def test_a_plan_kept_as_history_takes_no_core_groups(client, clock, when):
                                  json={"starts_at": (clock.now() + when).isoformat()},
                                  headers=world.lead.headers)
     assert response.status_code == 400 and "plan" in response.json()["errors"]
+
+
+async def test_a_professional_invited_only_to_a_core_group_may_see_the_family_and_its_plan(
+        client, clock):
+    world = await make_world(clock.now())
+    housing = await make_user(clock.now(), name="Hana Housing")
+    plan_url = f"/api/v1/plans/{world.plan_id}"
+    assert (await client.get(plan_url, headers=housing.headers)).status_code == 404
+    families = await client.get("/api/v1/families", headers=housing.headers)
+    assert world.family["id"] not in [f["id"] for f in families.json()]
+    await _arrange(client, world, invitee_ids=[housing.id])
+    assert (await client.get(plan_url, headers=housing.headers)).status_code == 200
+    families = await client.get("/api/v1/families", headers=housing.headers)
+    assert world.family["id"] in [f["id"] for f in families.json()]
+    patch = await client.post(f"/api/v1/plans/{world.plan_id}/core-groups",
+                              json={"starts_at": MEETING_AT}, headers=housing.headers)
+    assert patch.status_code == 403

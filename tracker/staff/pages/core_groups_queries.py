@@ -44,7 +44,7 @@ async def record_page(meeting_id: int, now: datetime) -> dict[str, Any]:
     meeting = await core_group_views.core_group_view(meeting_id)
     today = local_date(now)
     plan = await service.plan_view(meeting["plan_id"], today=today)
-    family = await Family.select(Family.id, Family.name).where(
+    family = await Family.select(Family.id, Family.name, Family.lead_professional).where(
         Family.id == meeting["family_id"]).first()
     reviewed = {r["action_id"] for r in meeting["action_reviews"]}
     open_actions = [a for o in plan["outcomes"] for a in o["actions"]
@@ -54,7 +54,8 @@ async def record_page(meeting_id: int, now: datetime) -> dict[str, Any]:
         FamilyMember.family == meeting["family_id"]).order_by(FamilyMember.id)
     professionals = {p["id"]: p for p in await service.staff_directory()}
     wanted = set(meeting["invitee_ids"]) | set(meeting["attended_user_ids"]) | {
-        a["owner_user_id"] for a in open_actions if a["owner_user_id"]}
+        a["owner_user_id"] for a in open_actions if a["owner_user_id"]} | {
+        family["lead_professional"] if family else None}
     return {
         "meeting": meeting, "plan": plan, "family": family, "open_actions": open_actions,
         "members": members,
