@@ -53,9 +53,10 @@ async def record_page(meeting_id: int, now: datetime) -> dict[str, Any]:
                                         FamilyMember.relationship).where(
         FamilyMember.family == meeting["family_id"]).order_by(FamilyMember.id)
     professionals = {p["id"]: p for p in await service.staff_directory()}
-    wanted = set(meeting["invitee_ids"]) | set(meeting["attended_user_ids"]) | {
-        a["owner_user_id"] for a in open_actions if a["owner_user_id"]} | {
-        family["lead_professional"] if family else None}
+    wanted: set[int] = set(meeting["invitee_ids"]) | set(meeting["attended_user_ids"]) | {
+        a["owner_user_id"] for a in open_actions if a["owner_user_id"]}
+    if family and family["lead_professional"]:
+        wanted.add(family["lead_professional"])
     return {
         "meeting": meeting, "plan": plan, "family": family, "open_actions": open_actions,
         "members": members,
