@@ -281,7 +281,8 @@ async def _write_action(written: _Written, plan_id: int, outcome: str, spec: dic
 async def _write_plan(written: _Written, conference_id: int, actor: Actor, now: datetime,
                       policy: PlanPolicy) -> int:
     plan_id = await service.create_plan(
-        data=PlanIn(conference_id=conference_id, kind="child_protection"), actor=actor, now=now)
+        data=PlanIn(conference_id=conference_id, kind="child_protection"), actor=actor, now=now,
+        policy=policy)
     for key, spec in OUTCOMES.items():
         written.outcomes[key] = await service.add_outcome(
             plan_id=plan_id, actor=actor, now=now,

@@ -125,7 +125,7 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
         kind = await service.plan_kind_for(conference_id)
         plan_id = await service.create_plan(
             data=PlanIn(conference_id=conference_id, kind=kind),  # type: ignore[arg-type]
-            actor=web_actor(staff), now=now)
+            actor=web_actor(staff), now=now, policy=policy)
         return see_other(f"/plans/{plan_id}")
     except FieldErrors as exc:
         errors["make-plan"] = " ".join(exc.errors.values())
