@@ -48,8 +48,7 @@ STEP_FIELDS = (
 )
 STEP_MAX = 20_000
 NO_CHAIR = "Choose who will chair the conference."
-NOT_BEFORE_TODAY = ("The date of the conference must be today or later. If it has already "
-                    "happened, say so and enter its record.")
+NOT_BEFORE_TODAY = "The date of the conference must be today or later."
 # What a conference decides and records: none of it can be saved before the conference starts.
 RECORD_FIELDS = (*STEP_FIELDS, "decision", "categories", "next_review_on")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from tracker import audit
 from tracker.audit import Actor
@@ -33,6 +33,7 @@ Tell = Callable[[int, dict[str, Any]], Awaitable[None]]
 _OPEN = ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES))  # a fixed vocabulary, never user input
 
 # Work held by any professional (u), by family; the flags keep only inactive holders.
+# _OPEN is the fixed status vocabulary, not input: nothing a caller sends is joined into SQL.
 _HELD_SQL = f"""
 SELECT p.family AS family_id, 'action' AS kind, a.owner_user AS user_id
   FROM action a JOIN plan p ON a.plan = p.id
@@ -45,7 +46,7 @@ UNION ALL
 SELECT c.family, 'report', ci."user"
   FROM conference_invitee ci JOIN conference c ON ci.conference = c.id
  WHERE c.decision IS NULL AND ci.report_submitted_at IS NULL
-"""
+"""  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,9 @@ async def flags_for_families(family_ids: Collection[int] | None = None) -> dict[
         return {}
     ids = sorted(set(family_ids)) if family_ids is not None else []
     where = f"AND h.family_id IN ({', '.join('{}' for _ in ids)})" if ids else ""
-    rows = await Action.raw(
-        "SELECT h.family_id, h.kind, h.user_id, COUNT(*) AS n "
-        f"FROM ({_HELD_SQL}) h JOIN staff_user u ON u.id = h.user_id "
-        f"WHERE NOT u.active {where} GROUP BY h.family_id, h.kind, h.user_id", *ids)
+    # Only fixed SQL and "{}" placeholders are joined here; the ids are bound parameters.
+    sql = f"SELECT h.family_id, h.kind, h.user_id, COUNT(*) AS n FROM ({_HELD_SQL}) h JOIN staff_user u ON u.id = h.user_id WHERE NOT u.active {where} GROUP BY h.family_id, h.kind, h.user_id"  # noqa: S608, E501
+    rows = await Action.raw(sql, *ids)
     counts: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = counts.setdefault(int(row["family_id"]), {"action": 0, "support": 0, "report": 0,
@@ -172,8 +172,8 @@ async def _move(item: dict[str, Any], from_id: int, to_id: int, actor: Actor,
             & (ConferenceInvitee.user == to_id))
         if already:  # the new holder is invited already: one report, theirs
             await ConferenceInvitee.delete().where(ConferenceInvitee.id == item["id"])
-            changes = {"user": [from_id, None], "handed_to": [None, to_id]}
-            what = "delete"
+            changes: dict[str, list[Any]] = {"user": [from_id, None], "handed_to": [None, to_id]}
+            what: Literal["delete", "update"] = "delete"
         else:
             await ConferenceInvitee.update({ConferenceInvitee.user: to_id}).where(
                 ConferenceInvitee.id == item["id"])

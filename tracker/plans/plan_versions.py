@@ -118,9 +118,9 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime,
     if await Plan.exists().where(Plan.conference == data.conference_id):
         errors["conference_id"] = "This conference has already made its plan."
     if conference["starts_at"] > now:
-        errors["conference_id"] = (
+        errors.setdefault("conference_id", (
             f"The conference starts on {conference['starts_at'].astimezone(LONDON):%-d %B %Y}: "
-            "its plan can be made once it has started.")
+            "its plan can be made once it has started."))
     carried = await carried_actions(data.conference_id, now=now, policy=policy)
     due_dates = _check_due_dates(data.due_dates if given(data.due_dates) else {}, carried,
                                  local_date(now), policy, errors)

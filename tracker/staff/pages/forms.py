@@ -145,8 +145,9 @@ def arrangement(data: FormData, *, kinds: Mapping[str, str] | None) -> Form[Arra
     kind, starts_on, starts_time = text(data, "kind"), date_fields(data, "starts-on"), text(
         data, "starts_time")
     chair, invitees = text(data, "chair"), values(data, "invitees")
+    held = text(data, "held") == "yes"
     echo = {"kind": kind, "starts_on": starts_on, "starts_time": starts_time, "chair": chair,
-            "invitees": invitees, "held": text(data, "held") == "yes"}
+            "invitees": invitees, "held": held}
     errors: dict[str, str] = {}
     if kinds is not None and kind not in kinds:
         errors["kind"] = "Choose which kind of conference this is."
@@ -164,7 +165,7 @@ def arrangement(data: FormData, *, kinds: Mapping[str, str] | None) -> Form[Arra
         return Form(echo=echo, errors=errors, field_id=_arrangement_field)
     return Form(echo=echo, field_id=_arrangement_field, value=Arrangement(
         kind=kind, starts_at=datetime.combine(day, at, LONDON), chair_id=chair_id,
-        invitee_ids=[i for i in ids if i is not None], held=echo["held"],
+        invitee_ids=[i for i in ids if i is not None], held=held,
         non_working_ok=text(data, "non_working_ok")))
 
 
