@@ -180,8 +180,13 @@ def review_interval(held_on: date, next_review_on: date | None, kind: str,
     return (next_review_on or latest_review_for(kind, held_on, rules)) - held_on
 
 
-def moved_due(old: date | None, interval: timedelta, today: date) -> date | None:
-    """A carried action's due date moved on by the review interval, never before today."""
+def moved_due(old: date | None, interval: timedelta, today: date,
+              next_review_on: date | None = None) -> date | None:
+    """A carried action's due date moved on by the review interval: never before today, and
+    (SMART: time-bound) not after the next review."""
     if old is None:
         return None
-    return max(old + interval, today)
+    moved = old + interval
+    if next_review_on is not None:
+        moved = min(moved, next_review_on)
+    return max(moved, today)

@@ -58,7 +58,7 @@ def due_key(action_id: int) -> str:
 async def carried_actions(conference_id: int, *, now: datetime,
                           policy: PlanPolicy | None = None) -> dict[str, Any]:
     """What revising the plan at this conference would carry: each open action, its old due date
-    and the proposed new one (moved on by the review interval, never before today)."""
+    and the proposed new one (moved on by the review interval, between today and the next review)."""
     conference = await Conference.select().where(Conference.id == conference_id).first()
     if conference is None:
         raise NotFound(f"conference {conference_id}")
@@ -77,7 +77,8 @@ async def carried_actions(conference_id: int, *, now: datetime,
                 ).order_by(Action.id)
     today = local_date(now)
     for action in actions:
-        action["proposed_due_on"] = moved_due(action["due_on"], interval, today)
+        action["proposed_due_on"] = moved_due(action["due_on"], interval, today,
+                                              conference["next_review_on"])
     return {"previous": previous, "interval": interval, "actions": actions,
             "held_on": held_on, "next_review_on": conference["next_review_on"]}
 
