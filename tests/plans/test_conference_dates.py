@@ -184,7 +184,7 @@ async def _conference_rows(conference_id: int) -> list[dict]:
     return [r for r in rows if f":conference:{conference_id}:" in r["key"]]
 
 
-async def test_once_a_review_is_recorded_its_reminders_stop_and_pending_ones_are_cancelled(clock):
+async def test_once_a_review_is_recorded_its_reminders_stop_and_pending_ones_are_cancelled(migrated, clock):
     await Outbox.delete(force=True)
     world = await make_world(clock.now())
     school = await make_user(clock.now())

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from tracker.clock import LONDON
+from tracker.clock import LONDON, local_date
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
@@ -28,12 +28,13 @@ from tracker.vocabulary import CONFERENCE_KIND_WORDS
 # ---------------------------------------------------------------- the when/who form
 
 
-def date_warning(value: forms.Arrangement) -> dict[str, str] | None:
+def date_warning(value: forms.Arrangement, now: datetime) -> dict[str, str] | None:
     """The weekend or bank-holiday warning for a date not yet kept: the form shows it and asks
-    again (the service accepts such a date: it is a warning, never a refusal)."""
+    again (the service accepts such a date: it is a warning, never a refusal). A past date not
+    marked as held is the service's to refuse, so it gets no warning first."""
     day = value.starts_at.astimezone(LONDON).date()
     text = non_working_day_warning(day, working_calendar())
-    if text is None or value.keeps_non_working_day():
+    if text is None or value.keeps_non_working_day() or (day < local_date(now) and not value.held):
         return None
     return {"text": text, "day": day.isoformat()}
 
@@ -61,7 +62,7 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
     await require_arrange_conference(staff, family_id)
     form = forms.arrangement(data, kinds=CONFERENCE_KIND_WORDS)
     errors = form.errors
-    if form.value is not None and (warning := date_warning(form.value)):
+    if form.value is not None and (warning := date_warning(form.value, now)):
         return await _arrange_page(family_id, form.echo, {}, policy, date_warning=warning)
     if form.value is not None:
         try:
@@ -84,7 +85,7 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
     await require_manage(staff, await service.conference_family(conference_id))
     form = forms.arrangement(data, kinds=None)
     errors = form.errors
-    if form.value is not None and (warning := date_warning(form.value)):
+    if form.value is not None and (warning := date_warning(form.value, now)):
         return render("conference.html", **await conference_context(
             conference_id, staff, now, policy, errors={}, arrangement=form.echo,
             date_warning=warning, **await arranging_people()))

@@ -55,7 +55,7 @@ async def handover_page(user_id: FromPath[int], staff: NamedDependency[Caller],
     return await _page(user_id, await _scope(staff), {}, "", done=done)
 
 
-def _teller(windows: SendWindows, now: datetime, from_user_id: int) -> handover.Tell:
+def email_teller(windows: SendWindows, now: datetime, from_user_id: int) -> handover.Tell:
     """Tell the new holder by email, through the outbox, in the handover's transaction."""
 
     async def tell(to_user_id: int, summary: dict[str, Any]) -> None:
@@ -78,8 +78,8 @@ async def hand_over(user_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
     try:
         moved = await handover.hand_over(
             from_user_id=user_id, to_user_id=int_or_none(chosen), actor=web_actor(staff),
-            now=now, family_ids=scope, tell=_teller(windows, now, user_id))
+            now=now, family_ids=scope, tell=email_teller(windows, now, user_id))
     except FieldErrors as exc:
         errors = {"to-user" if k == "to_user_id" else "items": v for k, v in exc.errors.items()}
-        return await _page(user_id, scope, errors, chosen, status=400)
+        return await _page(user_id, scope, errors, chosen, status=400, done=None)
     return see_other(f"/people/{user_id}/handover?done={moved}")
