@@ -11,6 +11,7 @@ from tests.support.staff_pages import as_user, give_password, post_as_form, sign
 from tracker.audit import AuditEvent
 from tracker.errors import FieldErrors
 from tracker.notify.tables import Outbox
+from tracker.notify.templates import Letterhead, render_email
 from tracker.people.tables import StaffUser
 from tracker.plans import handover, service
 from tracker.plans.handover import LeaverFlag
@@ -69,6 +70,11 @@ async def test_a_handover_moves_everything_in_one_step_audited_and_the_new_holde
     told = await Outbox.select().where((Outbox.recipient_user == newcomer.id)
                                        & (Outbox.template == "work_handed_over"))
     assert len(told) == 1 and json.loads(told[0]["context"])["count"] == 3
+    email = render_email("work_handed_over", json.loads(told[0]["context"]),
+                         letterhead=Letterhead(authority_name="Anytown Council", base_url="https://x.test"))
+    assert email.subject == f"Work handed to you from {world.invitee.name}"
+    assert "3 pieces of their work on 1 family's plan now rest with you" in " ".join(email.text.split())
+    assert world.family["name"] not in email.subject + email.text + email.html
     assert await handover.flags_for_families([world.family["id"]]) == {}
 
 
