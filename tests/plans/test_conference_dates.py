@@ -151,7 +151,9 @@ async def test_the_arrange_form_warns_about_a_saturday_and_keeps_it_when_saved_a
     assert kept.status_code == 303, kept.text[:500]
     assert await Conference.count() == count + 1
     page = await client.get(kept.headers["location"])
-    assert "is a weekend day" in page.text
+    assert "is a weekend day" in page.text and 'id="record-waits"' in page.text
+    record = await client.get(kept.headers["location"] + "/record")
+    assert 'id="not-started"' in record.text
 
 
 # ---------------------------------------------------------------- reminders stop once recorded
