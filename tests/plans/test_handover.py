@@ -15,7 +15,7 @@ from tracker.notify.templates import Letterhead, render_email
 from tracker.people.tables import StaffUser
 from tracker.plans import handover, service
 from tracker.plans.handover import LeaverFlag
-from tracker.plans.schemas import ActionPatch, ConferenceIn
+from tracker.plans.schemas import ActionIn, ActionPatch, ConferenceIn
 from tracker.plans.tables import Action, ConferenceInvitee
 from tracker.staff.pages.handover import email_teller
 
@@ -149,3 +149,23 @@ async def test_deactivating_in_admin_shows_what_they_hold_and_leads_to_the_hando
     idle = await make_user(clock.now())
     quiet = await post_as_form(client, f"/admin/users/{idle.id}/deactivate")
     assert quiet.headers["location"] == "/admin?done=deactivated"
+
+
+async def test_a_lead_hands_on_only_the_work_on_the_families_they_lead(client, clock):
+    world, _ = await _leaver_world(clock)
+    other = await make_world(clock.now())  # another lead's family, where the leaver also owns a step
+    theirs = await service.add_action(
+        plan_id=other.plan_id, actor=SYSTEM, now=clock.now(), policy=POLICY,
+        data=ActionIn(outcome_id=other.outcome_id, owner_user_id=world.lead.id,
+                      description="Call the housing officer about the repairs by Friday.",
+                      due_on=clock.now().date() + timedelta(days=9), success_measure="A date for the repairs."))
+    await Action.update({Action.owner_user: world.invitee.id}).where(Action.id == theirs)
+    newcomer = await make_user(clock.now(), name="Nia Newcomer")
+    await as_user(client, world.lead)
+    page = await client.get(f"/people/{world.invitee.id}/handover")
+    assert "Call the housing officer" not in page.text
+    done = await post_as_form(client, f"/people/{world.invitee.id}/handover", {"to_user": str(newcomer.id)})
+    assert done.headers["location"].endswith("?done=3")
+    still = await Action.select(Action.owner_user).where(Action.id == theirs).first()
+    assert still["owner_user"] == world.invitee.id
+    assert (await handover.flags_for_families([other.family["id"]]))[other.family["id"]].actions == 1
