@@ -24,9 +24,11 @@ async def chair_dashboard(staff: NamedDependency[Caller], now: NamedDependency[d
                           policy: NamedDependency[PlanPolicy]) -> Template:
     """Conferences (initial and review) the chair runs in the next 8 weeks, each with how the
     plan is going and what the core groups found; and core groups that are overdue."""
-    return render("chair.html", reviews=await queries.chair_reviews(staff, now, policy), now=now,
-                  overdue_core_groups=await queries.overdue_core_groups(staff, now, policy),
-                  weeks=queries.CHAIR_WEEKS)
+    reviews = await queries.chair_reviews(staff, now, policy)
+    leaver_names = await queries.add_leaver_flags(reviews)
+    return render("chair.html", reviews=reviews, now=now, weeks=queries.CHAIR_WEEKS,
+                  leaver_names=leaver_names, can_hand_over=staff.is_admin,
+                  overdue_core_groups=await queries.overdue_core_groups(staff, now, policy))
 
 
 @get("/plans/{plan_id:int}/review-summary")
