@@ -63,7 +63,7 @@ SOURCES: tuple[tuple[str, Path, int | None], ...] = (
 )
 # On the training folds' independent sets, leaving room under the issue's 0.03 for a new
 # writer (set 2 had three times the others' false flags) and for the rules' own false flags.
-TARGET = 0.01
+TARGET = 0.015
 LOSO_SETS = ("set2", "set3", "set4")
 # Written from HELDOUT_BRIEF.md by writers who had not seen the rules: plan sentences of the
 # kind a new held-out set has, so their out-of-fold false flags choose the threshold.

@@ -22,10 +22,10 @@ from tracker.settings import Settings
 # Blaming sentences no rule explains (each is checked to have no rule finding), that the
 # bundled model reads as blame or deficit.
 TONE_ONLY = [
-    "Mum just shrugged when the school told her about the missed days.",
-    "Kayla rolls her eyes whenever the plan is mentioned.",
     "The home smelt awful and there was rubbish everywhere.",
     "Dad is full of promises that come to nothing.",
+    "Mum acts like the plan is a joke.",
+    "Mum made it obvious she did not want us there.",
 ]
 # Neutral plan sentences the model must leave alone.
 NEUTRAL = [

@@ -287,7 +287,7 @@ def _with_tone(text: str, findings: list[Finding], model: ToneModel) -> list[Fin
         elif score >= model.threshold:
             words = ", ".join(f"\"{w}\"" for w in model.weighing_most(sentence))
             kept.append(Finding(start=start, end=end, phrase=sentence,
-                                why=TONE_WHY.format(words=words or "the sentence as a whole"),
+                                why=TONE_WHY.format(words=words or "its wording as a whole"),
                                 suggestion=TONE_SUGGESTION, rule_id=TONE_RULE_ID,
                                 construct="tone"))
     return sorted(set(kept), key=lambda f: (f.start, f.end))

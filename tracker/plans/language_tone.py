@@ -50,6 +50,11 @@ _FAMILY_WORDS = frozenset(
     "mum mother dad father nan nana grandma grandad grandmother grandfather parent carer".split())
 _WORD = re.compile(r"^[^\W\d_][\w’'-]*$")
 MAX_NGRAM = 4
+# Words too common to explain a finding ("what weighs most" names content words only).
+_FUNCTION_WORDS = frozenset(
+    "a an the be have do to of and or but in on at for with by from as it its this that these "
+    "those there i we he she they you his her their our your him them us me my what who which "
+    "when will would can could should may might must so if not no".split())
 
 
 def tokens(sentence: str) -> list[str]:
@@ -107,7 +112,9 @@ def features(sentence: str, lexicons: Mapping[str, frozenset[str]]) -> set[str]:
 
 @dataclass(frozen=True)
 class ToneModel:
-    """Weights of a logistic regression over sentence features, and its threshold."""
+    """Weights of a logistic regression over sentence features; its threshold (a sentence
+    scoring at or over it reads as blame) and its veto (a sentence scoring under it reads as
+    so plainly neutral that a rule finding in it is set aside)."""
 
     bias: float
     threshold: float
@@ -125,11 +132,12 @@ class ToneModel:
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def weighing_most(self, sentence: str, n: int = 3) -> list[str]:
-        """The words (not construct features) pushing a sentence hardest towards blame."""
+        """The words (not word pairs or construct features) pushing a sentence hardest towards
+        blame, in dictionary form."""
         scored = [(self.weights.get(f, 0.0), f) for f in features(sentence, self.lexicons)
-                  if f.startswith(("u:", "b:"))]
+                  if f.startswith("u:") and "<" not in f and f[2:] not in _FUNCTION_WORDS]
         top = sorted((s for s in scored if s[0] > 0), reverse=True)[:n]
-        return [f[2:].replace("_", " ") for _, f in top]
+        return [f[2:] for _, f in top]
 
     def to_json(self) -> dict[str, Any]:
         """The model as the JSON document ``load_model`` reads."""
