@@ -57,28 +57,34 @@ _FUNCTION_WORDS = frozenset(
     "when will would can could should may might must so if not no".split())
 
 
+@lru_cache(maxsize=50_000)
+def _token(token: str, first: bool) -> str | None:
+    """One lemma-text token as a model word (None when it is dropped)."""
+    if token[0].isdigit():
+        return "<num>"
+    if _WORD.match(token):
+        low = token.lower()
+        # A capital mid-sentence is a name (or a title): names should not carry weight.
+        is_name = token[0].isupper() and not first and low != "i" and low not in _FAMILY_WORDS
+        return "<name>" if is_name else low
+    return token if token in _KEEP_PUNCT else None
+
+
 def tokens(sentence: str) -> list[str]:
     """A sentence's lemma words, lower-case; names are <name>, numbers <num>; "?" and "!" kept."""
-    out: list[str] = []
-    for i, token in enumerate(lemma_text(sentence).text.split(" ")):
-        if not token:
-            continue
-        if token[0].isdigit():
-            out.append("<num>")
-        elif _WORD.match(token):
-            low = token.lower()
-            # A capital mid-sentence is a name (or a title): names should not carry weight.
-            is_name = token[0].isupper() and i > 0 and low != "i" and low not in _FAMILY_WORDS
-            out.append("<name>" if is_name else low)
-        elif token in _KEEP_PUNCT:
-            out.append(token)
-    return out
+    out = [_token(t, i == 0) for i, t in enumerate(lemma_text(sentence).text.split(" ")) if t]
+    return [t for t in out if t is not None]
 
 
 def _lexicon_hits(words: list[str], lexicons: Mapping[str, frozenset[str]]) -> set[str]:
-    grams = {" ".join(words[i:i + n]) for n in range(1, MAX_NGRAM + 1)
-             for i in range(len(words) - n + 1)}
-    return {name for name, entries in lexicons.items() if grams & entries}
+    single = set(words)
+    hits = {name for name, entries in lexicons.items() if not single.isdisjoint(entries)}
+    if len(hits) < len(lexicons):
+        grams = {" ".join(words[i:i + n]) for n in range(2, MAX_NGRAM + 1)
+                 for i in range(len(words) - n + 1)}
+        hits |= {name for name, entries in lexicons.items()
+                 if name not in hits and not grams.isdisjoint(entries)}
+    return hits
 
 
 def _person_then_not(words: list[str], people: frozenset[str]) -> bool:
