@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from litestar import Router
 
-from tracker.staff.pages import actions, arrange, chair, conferences, family_links, plans, reports
+from tracker.staff.pages import (
+    actions,
+    arrange,
+    chair,
+    conferences,
+    conversation,
+    family_links,
+    plans,
+    reports,
+)
 
 router = Router(
     path="/",
@@ -25,6 +34,8 @@ router = Router(
         # the plan, its outcomes and actions, and the live hints
         plans.plan_page, plans.add_outcome, plans.add_action, plans.language_hint,
         plans.action_hint, arrange.edit_action_form, arrange.edit_action,
+        # answering the family: a reply to a member, widening their words
+        conversation.reply, conversation.widen,
         # the chair
         chair.chair_dashboard, chair.review_summary,
         # family plan links, report downloads

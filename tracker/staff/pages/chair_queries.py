@@ -13,6 +13,7 @@ from tracker.clock import local_date
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.tables import Conference, Family, Plan, PlanMessage, ProgressUpdate
+from tracker.plans.visibility import EVERYONE, can_read, message_lead, readable
 from tracker.staff.pages.common_queries import (
     names_for,
     plan_pictures,
@@ -57,10 +58,11 @@ async def chair_reviews(caller: Caller, now: datetime, *,
             (Plan.family == c["family_id"]) & (Plan.status == "active")).first()
         progress = await service.plan_progress(plan["id"], today=today) if plan else None
         reports = await reports_for(c["id"], today)
-        messages = await PlanMessage.select(
+        messages = readable(caller.id, await PlanMessage.select(
             PlanMessage.body, PlanMessage.created_at, PlanMessage.member.name.as_alias("who"),
-        ).where(PlanMessage.family == c["family_id"]).order_by(
-            PlanMessage.created_at, ascending=False).limit(3)
+            PlanMessage.visibility, PlanMessage.author_user, message_lead(),
+        ).where((PlanMessage.family == c["family_id"]) & PlanMessage.author_user.is_null())
+            .order_by(PlanMessage.created_at, ascending=False))[:3]
         out.append({
             **c,
             "kind_words": CONFERENCE_KIND_WORDS.get(c["kind"], c["kind"]),
@@ -88,9 +90,13 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
             ProgressUpdate.note, ProgressUpdate.created_at, ProgressUpdate.channel,
             ProgressUpdate.author_user.name.as_alias("user_name"),
             ProgressUpdate.author_member.name.as_alias("member_name"),
+            ProgressUpdate.visibility,
         ).where(ProgressUpdate.action.is_in(action_ids)).order_by(
             ProgressUpdate.created_at, ProgressUpdate.id
         ):
+            # The summary is printed and taken to the conference: core-group words only.
+            if not can_read(EVERYONE, r):
+                continue
             r["author"] = r["user_name"] or r["member_name"] or "The tracker"
             r["by_family"] = bool(r["member_name"])
             history[r["action"]].append(r)
@@ -103,10 +109,11 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
         (Conference.family == plan["family_id"]) & (Conference.starts_at > now)).order_by(
         Conference.starts_at).first()
     reports = await reports_for(upcoming["id"], today) if upcoming else []
-    messages = await PlanMessage.select(
+    messages = readable(EVERYONE, await PlanMessage.select(
         PlanMessage.body, PlanMessage.created_at, PlanMessage.channel,
-        PlanMessage.member.name.as_alias("who"),
-    ).where(PlanMessage.family == plan["family_id"]).order_by(PlanMessage.created_at)
+        PlanMessage.member.name.as_alias("who"), PlanMessage.visibility,
+    ).where((PlanMessage.family == plan["family_id"]) & PlanMessage.author_user.is_null())
+        .order_by(PlanMessage.created_at))
     return {
         "plan": plan, "family": family, "history": history,
         "kind_words": PLAN_KIND_WORDS.get(plan["kind"], plan["kind"]),
