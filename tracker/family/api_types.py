@@ -39,6 +39,8 @@ class PlanMessageOut(Out):
     # Who among the professionals may read it: `lead` (the lead professional, and whoever
     # wrote a reply) or `core_group` (every professional working with the family).
     visibility: Literal["lead", "core_group"]
+    # How it came: family_link (their plan page), sms (a text reply), staff (a reply).
+    channel: str
     created_at: datetime
 
 

@@ -25,7 +25,6 @@ from tracker.notify.quiet import SendWindows
 from tracker.people.tables import StaffUser
 from tracker.plans import service as plans
 from tracker.plans.schemas import OPEN_STATUSES
-from tracker.plans.visibility import LEAD, VISIBILITIES
 from tracker.plans.tables import (
     Action,
     Child,
@@ -37,6 +36,7 @@ from tracker.plans.tables import (
     Plan,
     PlanMessage,
 )
+from tracker.plans.visibility import LEAD, VISIBILITIES
 
 NOTE_MAX = 500
 MESSAGE_MAX = 1000
