@@ -217,7 +217,9 @@ async def record_family_update(
     """A family member says one of their steps is done, started, or that they need help.
 
     Writes a progress update attributed to the member (and its audit events) and tells the
-    lead professional, in one transaction. Another person's step answers NotFound.
+    lead professional, in one transaction; a request for help also tells the professional
+    giving support on the step (that help was asked: the words stay with whoever the member
+    chose). Another person's step answers NotFound.
     """
     action = await Action.select(Action.id, Action.status, Action.support_by).where(
         (Action.id == action_id) & (Action.plan == access.plan_id)
