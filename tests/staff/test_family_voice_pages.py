@@ -99,7 +99,7 @@ async def test_my_actions_says_truthfully_what_the_family_sees_and_shares_only_w
     await as_user(client, world.invitee)
     page = (await client.get("/actions")).text
     assert "Each update you add is shown to the family" not in page
-    assert "The family sees a note" in page and "Share this note with the family" in page
+    assert "The family sees a note" in page and "Share with the family" in page
     for note, share in (("Called the office about the register.", {}),
                         ("Rosie was on time every day this week.", {"share_with_family": "yes"})):
         answer = await post_as_form(client, f"/actions/{world.action_id}/update",
