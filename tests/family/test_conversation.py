@@ -258,3 +258,17 @@ async def test_replies_through_the_service_refuse_an_ended_plan(world, clock):
                               body="Hello", caller=world.lead.caller, actor=SYSTEM,
                               now=clock.now(), windows=WINDOWS)
     assert "plan" in refused.value.errors
+
+
+async def test_a_text_reply_is_for_the_lead_only(world, client, clock):
+    from tracker.notify.inbound import handle_inbound
+
+    jess = world.family["members"][0]["id"]
+    await handle_inbound(message_sid=f"SMvoice{world.plan_id:08d}", from_number="+447700900123",
+                         body="Tom is back. Please keep this between us.", now=clock.now(),
+                         authority_name="Testshire", windows=WINDOWS)
+    [row] = await PlanMessage.select(PlanMessage.visibility, PlanMessage.channel).where(
+        PlanMessage.member == jess)
+    assert (row["channel"], row["visibility"]) == ("sms", LEAD)
+    assert "Tom is back" in json.dumps(await messages_for(client, world, world.lead))
+    assert "Tom is back" not in json.dumps(await messages_for(client, world, world.invitee))
