@@ -272,3 +272,57 @@ async def test_a_text_reply_is_for_the_lead_only(world, client, clock):
     assert (row["channel"], row["visibility"]) == ("sms", LEAD)
     assert "Tom is back" in json.dumps(await messages_for(client, world, world.lead))
     assert "Tom is back" not in json.dumps(await messages_for(client, world, world.invitee))
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "reason"),
+    ({"reason": "   "}, "reason"),
+    ({"reason": "a\x00b"}, "reason"),
+    ({"reason": "x" * 501}, "reason"),
+    ({"reason": "x" * 20001}, "reason"),
+    ({"reason": 5}, "reason"),
+    ({"reason": "Jess agreed.", "visibility": "core_group"}, "visibility"),
+])
+async def test_widening_through_the_api_refuses_bad_reasons_and_changes_nothing(
+        signed_in, body, field):
+    world = signed_in.world
+    await write(signed_in, "Between us for now.")
+    [m] = await PlanMessage.select(PlanMessage.id).where(PlanMessage.member == signed_in.member_id)
+    before = await AuditEvent.count()
+    answer = await signed_in.client.post(
+        f"/api/v1/plans/{world.plan_id}/messages/{m['id']}/widen", headers=world.lead.headers,
+        json=body)
+    assert answer.status_code == 400 and field in json.dumps(answer.json())
+    assert await AuditEvent.count() == before
+    row = await PlanMessage.select(PlanMessage.visibility).where(PlanMessage.id == m["id"]).first()
+    assert row["visibility"] == LEAD
+
+
+async def test_widening_through_the_api_is_for_the_lead_and_the_familys_own_lead_only_words(
+        signed_in, clock):
+    from tests.support.factories import make_world
+
+    world = signed_in.world
+    await write(signed_in, "Between us for now.")
+    [m] = await PlanMessage.select(PlanMessage.id).where(PlanMessage.member == signed_in.member_id)
+    path = f"/api/v1/plans/{world.plan_id}/messages/{m['id']}/widen"
+    reason = {"reason": "Jess asked me to share it with the school."}
+    assert (await signed_in.client.post(path, headers=world.invitee.headers, json=reason)).status_code == 403
+    assert (await signed_in.client.post(path, headers=world.outsider.headers, json=reason)).status_code == 404
+    other = await make_world(clock.now())
+    elsewhere = f"/api/v1/plans/{other.plan_id}/messages/{m['id']}/widen"
+    assert (await signed_in.client.post(elsewhere, headers=other.lead.headers, json=reason)).status_code == 404
+    beyond = f"/api/v1/plans/{world.plan_id}/messages/{2**31}/widen"
+    assert (await signed_in.client.post(beyond, headers=world.lead.headers, json=reason)).status_code == 404
+    done = await signed_in.client.post(path, headers=world.lead.headers, json=reason)
+    assert done.status_code == 200 and done.json()["visibility"] == "core_group"
+    again = await signed_in.client.post(path, headers=world.lead.headers, json=reason)
+    assert again.status_code == 400 and "can already read this" in again.text
+    reply = await signed_in.client.post(
+        f"/api/v1/plans/{world.plan_id}/messages", headers=world.lead.headers,
+        json={"member_id": signed_in.member_id, "body": "Thank you."})
+    widen_reply = await signed_in.client.post(
+        f"/api/v1/plans/{world.plan_id}/messages/{reply.json()['id']}/widen",
+        headers=world.lead.headers, json=reason)
+    assert widen_reply.status_code == 400 and "family's own words" in widen_reply.text
+    assert "Between us for now." in json.dumps(await messages_for(signed_in.client, world, world.invitee))

@@ -50,3 +50,10 @@ class ReplyIn(Body):
     member_id: Id
     # Up to 1000 characters are kept; the bound here only stops an oversized body early.
     body: Annotated[str, Meta(max_length=20000)]
+
+
+class WidenIn(Body):
+    """The lead lets everyone working with the family read a family member's lead-only words."""
+
+    # Why: kept in the audit trail (up to 500 characters are kept).
+    reason: Annotated[str, Meta(max_length=20000)]

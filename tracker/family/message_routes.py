@@ -10,8 +10,8 @@ from litestar.params import FromPath, JSONBody
 
 from tracker.api_responses import CHANGE, READ, error_responses, to_out
 from tracker.audit import Actor
-from tracker.family.api_types import PlanMessageOut, ReplyIn
-from tracker.family.conversation import add_staff_reply, plan_messages
+from tracker.family.api_types import PlanMessageOut, ReplyIn, WidenIn
+from tracker.family.conversation import add_staff_reply, plan_messages, widen_message
 from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans import service
@@ -42,5 +42,19 @@ class PlanMessagesController(Controller):
         message_id = await add_staff_reply(
             plan_id=plan_id, member_id=data.member_id, body=data.body, caller=caller,
             actor=Actor.user(caller.id, caller.name, channel="api"), now=now, windows=windows)
+        rows = await plan_messages(plan_id, reader_id=caller.id)
+        return to_out(next(r for r in rows if r["id"] == message_id), PlanMessageOut)
+
+    @post("/{message_id:int}/widen", status_code=200, responses=error_responses(*CHANGE))
+    async def widen(
+        self, plan_id: FromPath[int], message_id: FromPath[int], data: JSONBody[WidenIn],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+    ) -> PlanMessageOut:
+        """The lead lets everyone working with the family read a family member's lead-only
+        message, saying why (kept in the audit trail)."""
+        await require_family(caller, await service.plan_family(plan_id))
+        await widen_message(plan_id=plan_id, message_id=message_id, reason=data.reason,
+                            caller=caller, actor=Actor.user(caller.id, caller.name, channel="api"),
+                            now=now)
         rows = await plan_messages(plan_id, reader_id=caller.id)
         return to_out(next(r for r in rows if r["id"] == message_id), PlanMessageOut)
