@@ -104,6 +104,14 @@ class Settings:
             "doc": "a TOML file of restorative language rules (empty: the bundled file)",
         },
     )
+    language_tone_path: str = field(
+        default="",
+        metadata={
+            "var": "LANGUAGE_TONE_PATH",
+            "doc": "a JSON tone model for the language check (empty: the bundled file; "
+                   "off: rules only)",
+        },
+    )
     plain_english_terms_path: str = field(
         default="",
         metadata={

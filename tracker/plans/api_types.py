@@ -327,7 +327,8 @@ class AuditEventOut(Out):
 class FindingOut(Out):
     """A phrase to look at again: its offsets into the checked text, why, and what to write
     instead. `kind` says which check found it; `construct` names the pattern of a restorative
-    finding (`plain_english` for a plain-English one)."""
+    finding (`tone` when the tone model read the whole sentence as blame and no rule explains
+    it; `plain_english` for a plain-English one)."""
 
     start: int
     end: int
