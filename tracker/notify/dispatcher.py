@@ -32,6 +32,7 @@ from tracker.notify import outbox
 from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.delivery import after_text_failed
 from tracker.notify.heartbeat import Heartbeat
+from tracker.notify.pacing import MemberPacing, held_until
 from tracker.notify.providers import (
     OPT_OUT_CODE,
     PermanentError,
@@ -41,7 +42,7 @@ from tracker.notify.providers import (
     RetryableError,
 )
 from tracker.notify.quiet import SendWindows
-from tracker.notify.rules import RULES, Nudge, nudges_due
+from tracker.notify.rules import RULES, Nudge, all_nudges
 from tracker.notify.segments import segments
 from tracker.notify.sending import (
     Recipient,
@@ -61,6 +62,7 @@ from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
 CHUNK = 500
+HELD = "held"  # the reason prefix of a row a member's pacing put back (never cancelled as late)
 
 # PostgreSQL: the CTE is evaluated once, so LIMIT holds (an `id IN (subquery … LIMIT n FOR
 # UPDATE SKIP LOCKED)` may be re-run by the planner and take more rows than asked).
@@ -155,6 +157,7 @@ class Dispatcher:
         self.windows = outbox.send_windows(settings)
         self.letterhead = Letterhead(authority_name=settings.authority_name,
                                      base_url=settings.public_base_url)
+        self.pacing = MemberPacing.from_settings(settings)
 
     # ---------------------------------------------------------------- the tick
 
@@ -204,7 +207,8 @@ class Dispatcher:
         """Insert the rules' due nudges that have no row yet; cancel pending ones no longer due."""
         skip = self._skip_subject(report)
         state = await load_state(now, skip)
-        wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings), skip)
+        intended = all_nudges(state, now, self.calendar, rule_settings(self.settings), skip)
+        wanted = [n for n in intended if n.due_at <= now < n.until]
         by_key = {n.key: n for n in wanted}
         keys = list(by_key)
         existing: set[str] = set()
@@ -214,7 +218,8 @@ class Dispatcher:
         new = [by_key[k] for k in keys if k not in existing]
         for chunk in _chunks(new):
             await self._insert_nudges(chunk, now, report)
-        await self._cancel_stale(by_key, {n.series for n in wanted}, now, report)
+        await self._cancel_stale(by_key, {n.series for n in wanted}, {n.key for n in intended},
+                                 now, report)
         return wanted
 
     async def _insert_nudges(self, chunk: list[Nudge], now: datetime, report: TickReport) -> None:
@@ -236,13 +241,19 @@ class Dispatcher:
         for n in chunk:
             report.lines.append(f"new {n.channel} {n.template} ({n.key})")
 
-    async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str], now: datetime,
-                            report: TickReport) -> None:
-        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due)."""
-        pending = await Outbox.select(Outbox.id, Outbox.key).where(
+    async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str],
+                            intended: set[str], now: datetime, report: TickReport) -> None:
+        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due).
+
+        A row held back for a member (weekly cap, quiet days) is deferred, not dropped: its window
+        passing does not cancel it, while the rules still intend it (the step is still open and
+        unchanged).
+        """
+        pending = await Outbox.select(Outbox.id, Outbox.key, Outbox.reason).where(
             (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
         for row in pending:
-            if row["key"] in by_key:
+            if row["key"] in by_key or (
+                    str(row["reason"] or "").startswith(HELD) and row["key"] in intended):
                 continue
             series = row["key"].rsplit(":", 2)[0]
             reason = "rescheduled" if series in live_series else "no_longer_due"
@@ -297,7 +308,7 @@ class Dispatcher:
             return
         send = Sending(row=row, now=self.clock.now())
         recipient = await self._recipient(send, report)
-        if recipient is None or await self._deferred(send, report):
+        if recipient is None or await self._deferred(send, report) or await self._held(send, report):
             return
         message = await self._compose(send, report)
         if message is None:
@@ -335,6 +346,20 @@ class Dispatcher:
                                  Outbox.lease_expires_at: None, Outbox.updated_at: send.now})
         report.deferred += 1
         report.lines.append(f"deferred {send.label} until {allowed_at.isoformat()} (quiet hours)")
+        return True
+
+    async def _held(self, send: Sending, report: TickReport) -> bool:
+        """True (and the row put back until then) when a member's pacing holds it: their weekly
+        cap of texts, or the quiet days (see tracker.notify.pacing for why it is checked here)."""
+        held = await held_until(send.row, send.now, self.pacing)
+        if held is None:
+            return False
+        at, why = held
+        await _guarded(send.id, {Outbox.status: "pending", Outbox.next_attempt_at: at,
+                                 Outbox.lease_expires_at: None, Outbox.updated_at: send.now,
+                                 Outbox.reason: f"{HELD}: {why}"})
+        report.deferred += 1
+        report.lines.append(f"deferred {send.label} until {at.isoformat()} ({why})")
         return True
 
     async def _compose(self, send: Sending, report: TickReport) -> Rendered | None:

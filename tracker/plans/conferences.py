@@ -46,6 +46,9 @@ STEP_FIELDS = (
     "support_and_contributions",
 )
 STEP_MAX = 20_000
+# What the chair marks to share on the family's page: the children's words (point 3) and the
+# family's own reflections and strengths (point 6). Off until marked; each change is audited.
+SHARE_FIELDS = ("share_children_views", "share_family_reflections")
 NO_CHAIR = "Choose who will chair the conference."
 NOT_BEFORE_TODAY = "The date of the conference must be today or later."
 
@@ -86,6 +89,10 @@ async def _conference_values(
             if len(value) > STEP_MAX:
                 errors[name] = f"Keep this step to {STEP_MAX} characters or fewer."
             values[name] = value.strip()
+    for name in SHARE_FIELDS:
+        flag = getattr(data, name)
+        if given(flag):
+            values[name] = bool(flag)
     if given(data.decision):
         values["decision"] = data.decision
     if given(data.categories):
@@ -318,6 +325,7 @@ async def conference_view(conference_id: int, *, policy: PlanPolicy) -> dict[str
         "steps": {name: c[name] for name in STEP_FIELDS},
         **{name: c[name] for name in STEP_FIELDS},
         "decision": c["decision"],
+        **{name: bool(c[name]) for name in SHARE_FIELDS},
         "categories": [x for x in (c["categories"] or "").split(",") if x],
         "next_review_on": c["next_review_on"],
         "plan_id": plan["id"] if plan else None,
