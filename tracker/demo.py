@@ -131,7 +131,7 @@ ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 # The initial conference, recorded in the guide's points 2 to 7 (professionals' words,
 # checked by the restorative check).
-RECORD: dict[str, str] = dict(
+RECORD: dict[str, Any] = dict(
     family_description=(
         "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
         "drawing and her friend Maya. Mornings have been hard since Jess started night "

@@ -312,7 +312,8 @@ class Settings:
     quiet_days: str = field(
         default="12-24..01-01",
         metadata={"var": "QUIET_DAYS",
-                  "doc": "MM-DD..MM-DD: no messages to family members on these days unless something falls due that day (empty: none)"},
+                  "doc": "MM-DD..MM-DD: no messages to family members on these days unless something "
+                         "falls due that day (empty: none)"},
     )
 
     @property

@@ -407,7 +407,8 @@ class Dispatcher:
                                     f"?outbox={send.id}")
             return await self.providers.email.send_email(
                 to=recipient.address, subject=message.subject, text=message.text,
-                html=message.html, outbox_id=send.id)
+                html=message.html, outbox_id=send.id,
+                attachments=outbox.attachments_of(send.row))
         except RetryableError as exc:
             await self._retry(send.row, exc, report, send.label)
         except PermanentError as exc:

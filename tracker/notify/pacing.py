@@ -26,8 +26,9 @@ from tracker.vocabulary import LONDON
 
 WEEK = timedelta(days=7)
 
-# Texts a member has just asked for (replying LINK): an answer, not a nudge, so never held.
-ANSWERS_TO_MEMBER = frozenset({"family_link_asked"})
+# Messages a member has just asked for (replying LINK, "send me a copy" of their plan): answers,
+# not nudges, so never held.
+ANSWERS_TO_MEMBER = frozenset({"family_link_asked", "our_plan_copy"})
 
 
 def parse_quiet_days(value: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
