@@ -90,9 +90,9 @@ async def check_in_names(check_in: str, family_id: int) -> str | None:
     names += [c["name"] for c in await Child.select(Child.name).where(Child.family == family_id)]
     names += [m["name"] for m in await FamilyMember.select(FamilyMember.name).where(
         FamilyMember.family == family_id)]
-    words = {w.lower() for w in re.findall(r"[A-Za-z']+", check_in)}
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", check_in)}
     for name in names:
-        for part in re.findall(r"[A-Za-z']+", name):
+        for part in re.findall(r"[A-Za-z]+", name):
             if len(part) >= 2 and part.lower() in words and part.lower() not in _COMMON:
                 return ("Texts never name anyone: describe the routine without names, such as "
                         '"school mornings".')
