@@ -50,7 +50,7 @@ async def test_what_you_have_done_stays_on_the_page_after_the_plan_is_revised(si
     assert "Walk Rosie to school so she is in class by 8:50 each day." in section
     assert "Tuesday 24 November 2026" in section
     # The step itself was not carried (it is done), so it is not also an open step.
-    assert await Action.count().where((Action.carried_from == world.member_action_id)) == 0
+    assert await Action.count().where(Action.carried_from == world.member_action_id) == 0
 
 
 async def test_the_childrens_words_and_strengths_show_only_when_the_chair_marks_them_to_share(
