@@ -244,6 +244,7 @@ class ActionDraft:
     repeat_days: tuple[str, ...] = ()
     review_on: date | None = None
     check_in: str = ""
+    routine_given: bool = False  # the form had the routine fields (older forms did not)
 
     @property
     def has_owner(self) -> bool:
@@ -258,6 +259,8 @@ class ActionDraft:
                         support_offered=self.support_offered, **self._routine())
 
     def _routine(self) -> dict[str, Any]:
+        if not self.routine_given:
+            return {}
         return {"repeats": self.repeats, "repeat_days": list(self.repeat_days),
                 "review_on": self.review_on, "check_in": self.check_in}
 
@@ -296,6 +299,7 @@ def action_echo(data: FormData) -> dict[str, Any]:
     echo["repeat_days"] = [d for d in values(data, "repeat_days") if d in WEEKDAY_CHOICES]
     echo["review"] = date_fields(data, "action-review")
     echo["check_in"] = text(data, "check_in")
+    echo["routine_given"] = "repeats" in data
     return echo
 
 
@@ -348,7 +352,7 @@ def action(data: FormData, *, needs_outcome: bool) -> Form[ActionDraft]:
                         success_measure=echo["success_measure"],
                         support_offered=echo["support_offered"], repeats=echo["repeats"],
                         repeat_days=tuple(echo["repeat_days"]), review_on=review_on,
-                        check_in=echo["check_in"])
+                        check_in=echo["check_in"], routine_given=echo["routine_given"])
     if needs_outcome:
         return _checked(echo, draft, errors, field_id=lambda name: ACTION_FIELDS.get(
             name, f"action-{name.replace('_', '-')}"))
