@@ -105,7 +105,7 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2's i18n extension at run time
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
-    env.filters.update(day_in_language=_day, time_in_language=_time)
+    env.filters.update(day_in_language=_day, time_in_language=_time, language_name=language_name)
 
 
 def gettext_for(lang: str) -> Any:
