@@ -191,3 +191,12 @@ async def test_the_weekly_cap_is_a_setting_and_holds_the_third_text_until_the_we
     assert [r["status"] for r in rows] == ["sent", "sent", "pending"]
     assert rows[2]["reason"] == "held: at most 2 texts a week"
     assert rows[2]["next_attempt_at"] == first + timedelta(days=7)
+
+
+def test_the_pacing_settings_are_checked_when_read():
+    from tracker.settings import Settings, SettingsError
+
+    assert Settings.from_env({"QUIET_DAYS": "", "SECRET_KEY": "x" * 40}).quiet_days == ""
+    for bad in ({"QUIET_DAYS": "12-32..01-01"}, {"QUIET_DAYS": "christmas"}, {"MEMBER_TEXTS_PER_WEEK": "0"}):
+        with pytest.raises(SettingsError):
+            Settings.from_env({**bad, "SECRET_KEY": "x" * 40})
