@@ -42,7 +42,7 @@ from tracker.notify.providers import (
     RetryableError,
 )
 from tracker.notify.quiet import SendWindows
-from tracker.notify.rules import RULES, Nudge, all_nudges
+from tracker.notify.rules import RULES, Nudge, nudges_due
 from tracker.notify.segments import segments
 from tracker.notify.sending import (
     Recipient,
@@ -62,7 +62,7 @@ from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
 CHUNK = 500
-HELD = "held"  # the reason prefix of a row a member's pacing put back (never cancelled as late)
+HELD = "held"  # the reason prefix of a row a member's pacing put back
 
 # PostgreSQL: the CTE is evaluated once, so LIMIT holds (an `id IN (subquery … LIMIT n FOR
 # UPDATE SKIP LOCKED)` may be re-run by the planner and take more rows than asked).
@@ -207,8 +207,7 @@ class Dispatcher:
         """Insert the rules' due nudges that have no row yet; cancel pending ones no longer due."""
         skip = self._skip_subject(report)
         state = await load_state(now, skip)
-        intended = all_nudges(state, now, self.calendar, rule_settings(self.settings), skip)
-        wanted = [n for n in intended if n.due_at <= now < n.until]
+        wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings), skip)
         by_key = {n.key: n for n in wanted}
         keys = list(by_key)
         existing: set[str] = set()
@@ -218,8 +217,7 @@ class Dispatcher:
         new = [by_key[k] for k in keys if k not in existing]
         for chunk in _chunks(new):
             await self._insert_nudges(chunk, now, report)
-        await self._cancel_stale(by_key, {n.series for n in wanted}, {n.key for n in intended},
-                                 now, report)
+        await self._cancel_stale(by_key, {n.series for n in wanted}, now, report)
         return wanted
 
     async def _insert_nudges(self, chunk: list[Nudge], now: datetime, report: TickReport) -> None:
@@ -241,19 +239,20 @@ class Dispatcher:
         for n in chunk:
             report.lines.append(f"new {n.channel} {n.template} ({n.key})")
 
-    async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str],
-                            intended: set[str], now: datetime, report: TickReport) -> None:
+    async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str], now: datetime,
+                            report: TickReport) -> None:
         """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due).
 
-        A row held back for a member (weekly cap, quiet days) is deferred, not dropped: its window
-        passing does not cancel it, while the rules still intend it (the step is still open and
-        unchanged).
+        This includes a row a member's pacing held back (weekly cap, quiet days) until its window
+        closed: the rules' next nudge in the series (overdue after due, next week's check-in)
+        takes its place, so nothing is lost and a text never goes out with stale words ("due
+        Mon 14 Dec" a week later). Messages queued directly (replies, links, copies) have no rule
+        and are never cancelled here: they wait and then go.
         """
-        pending = await Outbox.select(Outbox.id, Outbox.key, Outbox.reason).where(
+        pending = await Outbox.select(Outbox.id, Outbox.key).where(
             (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
         for row in pending:
-            if row["key"] in by_key or (
-                    str(row["reason"] or "").startswith(HELD) and row["key"] in intended):
+            if row["key"] in by_key:
                 continue
             series = row["key"].rsplit(":", 2)[0]
             reason = "rescheduled" if series in live_series else "no_longer_due"

@@ -1,6 +1,10 @@
 """A family member's messages, paced: at most MEMBER_TEXTS_PER_WEEK texts in any rolling 7 days,
-and nothing on the quiet days (24 December to 1 January by default) unless something falls due
-that day. Held messages wait; they are never dropped.
+and nothing on the quiet days (24 December to 1 January by default), unless something falls due
+that day (a step due today, a review meeting today or tomorrow): that message goes, and counts
+in the member's week. A held message waits (pending, `reason` "held: ..."); a message queued
+directly (a reply, a link, a copy of the plan) always goes later. A rule-made nudge still held
+when its window closes is replaced by the rules' next one in the series (overdue after due, next
+week's check-in), so a text never goes out with stale words ("due Mon 14 Dec" a week later).
 
 Why at send time, in the dispatcher, and not when the rules materialise nudges: every message to
 a member passes through the dispatcher's send step, whoever queued it (the rules, `enqueue()` from
@@ -74,10 +78,16 @@ class MemberPacing:
         return datetime.combine(day, time(0), self.tz).astimezone(instant.tzinfo)
 
 
-def falls_due_on(row: dict[str, Any], day: date) -> bool:
-    """True when the message is about something due that very day (a step's due date)."""
+def falls_due_on(row: dict[str, Any], day: date, tz: ZoneInfo = LONDON) -> bool:
+    """True when the message is about something that falls due that very day: a step due that
+    day, or a review meeting that day or the next (its "tomorrow" reminder)."""
     context = json.loads(row["context"] or "{}")
-    return bool(context.get("due_on")) and str(context["due_on"])[:10] == day.isoformat()
+    if context.get("due_on") and str(context["due_on"])[:10] == day.isoformat():
+        return True
+    if context.get("conference_at"):
+        meeting = datetime.fromisoformat(str(context["conference_at"])).astimezone(tz).date()
+        return day <= meeting <= day + timedelta(days=1)
+    return False
 
 
 def is_paced(row: dict[str, Any]) -> bool:
@@ -103,7 +113,10 @@ async def held_until(row: dict[str, Any], now: datetime, pacing: MemberPacing) -
     if not is_paced(row):
         return None
     today = now.astimezone(pacing.tz).date()
-    if pacing.is_quiet_day(today) and not falls_due_on(row, today):
+    if falls_due_on(row, today, pacing.tz):
+        # The one message a member needs on the day is never held; it still counts in their week.
+        return None
+    if pacing.is_quiet_day(today):
         return pacing.after_quiet_days(now), "quiet days"
     if row["channel"] == "sms":
         free = await texts_free_at(int(row["recipient_member"]), now, pacing.texts_per_week)

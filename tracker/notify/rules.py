@@ -239,9 +239,8 @@ def routine_nudges(action: ActionFacts, members: dict[int, MemberFacts], now: da
         return []
     today = now.astimezone(cfg.tz).date()
     found: list[Nudge] = []
-    # This week's and the two weeks before: a check-in held back (weekly cap, quiet days) keeps
-    # its row while it waits; older ones are history.
-    for back in (2, 1, 0):
+    # Last week's check-in is still intended until this week's day comes (their windows tile).
+    for back in (1, 0):
         monday = today - timedelta(days=today.weekday() + 7 * back)
         day = _checkin_day(monday, days, cfg)
         started = action.created_on or day
