@@ -31,7 +31,7 @@ async def test_our_plan_fits_a_phone_is_accessible_and_prints_only_the_plan(live
                                            description="Lay out school clothes the night before",
                                            success_measure="Clothes ready on four nights out of five",
                                            repeats="days", repeat_days=["mon", "tue", "wed", "thu"],
-                                           review_on=today + timedelta(days=30), check_in="school nights"))
+                                           review_on=today + timedelta(days=30), check_in="your evenings"))
     context = await browser.new_context(viewport={"width": 375, "height": 740})
     page = await context.new_page()
     try:

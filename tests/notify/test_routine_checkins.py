@@ -34,7 +34,7 @@ def routine_facts(**changes):  # type: ignore[no-untyped-def]
     values = dict(id=3, plan_id=1, family_id=1, family_name="Rosie's family (Taylor)",
                   description="Walk Rosie to school each day", due_on=None, status="in_progress",
                   owner_member_id=JESS.id, repeats="each_day", review_on=date(2027, 1, 29),
-                  check_in="school mornings", created_on=date(2026, 11, 24))
+                  check_in="your mornings", created_on=date(2026, 11, 24))
     values.update(changes)
     return ActionFacts(**values)
 
@@ -57,7 +57,7 @@ def test_a_routine_step_gets_a_weekly_check_in_and_never_a_due_or_overdue_nudge(
     assert all(later - earlier == timedelta(days=7) for earlier, later in zip(days, days[1:], strict=False))
     assert days[0] > date(2026, 11, 29)  # none in the week it was agreed
     assert all(d.weekday() == 2 for d in days)  # each day: Wednesdays
-    assert all("due_on" not in n.context and n.context["check_in"] == "school mornings" for n in found)
+    assert all("due_on" not in n.context and n.context["check_in"] == "your mornings" for n in found)
 
 
 def test_check_ins_stop_at_the_review_by_date_and_when_the_step_is_closed():
@@ -72,10 +72,10 @@ def test_a_routine_on_given_days_is_checked_in_on_one_of_its_days():
 
 
 def test_the_check_in_text_asks_how_it_is_going_with_no_names_and_no_due():
-    text = render("sms", "member_routine_checkin", {"name": "Jess Taylor", "check_in": "school mornings",
+    text = render("sms", "member_routine_checkin", {"name": "Jess Taylor", "check_in": "your mornings",
                                                     "link": "https://t.example/f/abc"},
                   letterhead=Letterhead(authority_name="Anytown", base_url="https://t.example")).text
-    assert "How are school mornings going?" in text
+    assert "How are your mornings going?" in text
     assert "due" not in text.lower() and "Jess" not in text and "Taylor" not in text
 
 
@@ -101,7 +101,7 @@ async def test_six_would_be_texts_over_christmas_come_at_most_two_a_week_and_non
     await service.update_action(
         action_id=world.member_action_id, actor=Actor.system("tests"), now=clock.now(), policy=POLICY,
         patch=ActionPatch(repeats="each_day", due_on=None, review_on=date(2027, 1, 29),
-                          check_in="school mornings"))
+                          check_in="your mornings"))
     # Other texts someone queues for her, whatever the rules say: three in one week, two on
     # quiet days (one about a step due that very day), one after.
     wanted = {date(2026, 12, 14): None, date(2026, 12, 15): None, date(2026, 12, 16): None,
@@ -145,7 +145,7 @@ async def test_six_would_be_texts_over_christmas_come_at_most_two_a_week_and_non
     assert checkins
     bodies = [m["body"] for m in await ConsoleMessage.select().where(
         ConsoleMessage.outbox_id.is_in([r["id"] for r in checkins]))]
-    assert all("How are school mornings going?" in b and "due" not in b.lower() for b in bodies), bodies
+    assert all("How are your mornings going?" in b and "due" not in b.lower() for b in bodies), bodies
     assert not [r for r in rows.values()
                 if r["rule"] in ("action_before", "action_due", "action_overdue")]  # a routine is never "due"
 

@@ -13,7 +13,7 @@ def routine(world, **extra):  # type: ignore[no-untyped-def]
     return {"outcome_id": world.outcome_id, "owner_member_id": world.family["members"][0]["id"],
             "description": "Walk Rosie to school so she is in class by 8:50",
             "success_measure": "The register shows Rosie in class by 8:50",
-            "repeats": "each_day", "check_in": "school mornings", **extra}
+            "repeats": "each_day", "check_in": "your mornings", **extra}
 
 
 async def test_a_routine_step_repeats_each_day_with_a_review_by_date_and_is_smart(client, clock):
@@ -24,7 +24,7 @@ async def test_a_routine_step_repeats_each_day_with_a_review_by_date_and_is_smar
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["repeats"], body["review_on"], body["due_on"], body["check_in"]) == (
-        "each_day", review_on, None, "school mornings")
+        "each_day", review_on, None, "your mornings")
     assert body["smart"]["is_smart"] is True, body["smart"]
     assert body["smart"]["routine"] is True and body["smart"]["frequency"] == "each day"
     [created] = await AuditEvent.select().where(
@@ -55,6 +55,8 @@ async def test_routine_rules_are_field_errors_and_nothing_is_written(client, clo
         (routine(world, review_on=str(today + timedelta(days=9)), check_in="Rosie's mornings"),
          "check_in"),  # a check-in text never names anyone
         (routine(world, review_on=str(today + timedelta(days=9)), check_in="mornings 4 u"), "check_in"),
+        (routine(world, review_on=str(today + timedelta(days=9)), check_in="school mornings"),
+         "check_in"),  # nor a school, a service or a worry
         (routine(world, repeats="", review_on=str(today + timedelta(days=9))), "review_on"),
         (routine(world, review_on="9999-12-31"), "review_on"),
     ]
@@ -75,7 +77,7 @@ async def test_a_step_becomes_a_routine_and_back_and_each_change_is_audited(clie
                                  headers=world.lead.headers)
     assert refused.status_code == 400 and "due_on" in refused.json()["errors"]
     made = await client.patch(url, json={"repeats": "each_day", "review_on": review_on, "due_on": None,
-                                         "check_in": "school mornings"}, headers=world.lead.headers)
+                                         "check_in": "your mornings"}, headers=world.lead.headers)
     assert made.status_code == 200, made.text
     row = await Action.select().where(Action.id == world.member_action_id).first()
     assert (row["repeats"], row["review_on"], row["due_on"]) == ("each_day", date.fromisoformat(review_on), None)
@@ -105,7 +107,7 @@ async def test_a_revised_plan_carries_a_routine_step_as_a_routine(client, clock)
     [carried] = [a for o in revised.json()["outcomes"] for a in o["actions"]
                  if a["carried_from"] == made.json()["id"]]
     assert (carried["repeats"], carried["review_on"], carried["check_in"]) == (
-        "each_day", review_on, "school mornings")
+        "each_day", review_on, "your mornings")
 
 
 def facts(**changes):  # type: ignore[no-untyped-def]

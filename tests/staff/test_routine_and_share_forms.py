@@ -15,7 +15,7 @@ def _action(**changes: object) -> dict[str, object]:
         "outcome_id": "12", "description": "Walk Rosie to school each morning", "owner": "member:3",
         "success_measure": "Rosie is in school by 8:50", "support_offered": "",
         "repeats": "each_day", "action-review-day": "29", "action-review-month": "1",
-        "action-review-year": "2027", "check_in": "school mornings",
+        "action-review-year": "2027", "check_in": "your mornings",
     }
     data.update(changes)
     return data
@@ -26,7 +26,7 @@ def test_a_routine_needs_no_due_date_but_a_review_by_date():
     assert form.errors == {} and form.value is not None
     new = form.value.action_in()
     assert (new.repeats, new.review_on, new.due_on, new.check_in) == (
-        "each_day", date(2027, 1, 29), None, "school mornings")
+        "each_day", date(2027, 1, 29), None, "your mornings")
     missing = forms.action(_action(**{"action-review-day": "", "action-review-month": "",
                                       "action-review-year": ""}), needs_outcome=True)
     assert missing.errors == {"action-review": "Enter the review-by date"}

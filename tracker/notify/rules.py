@@ -230,7 +230,7 @@ def routine_nudges(action: ActionFacts, members: dict[int, MemberFacts], now: da
     """A family member's routine step: a check-in once a week, never "due", until its review-by date.
 
     No check-in in the week the step was agreed; the text names nobody and no step (it asks
-    about the routine's own check-in words, such as "school mornings").
+    about the routine's own check-in words, such as "your mornings").
     """
     days = weekday_numbers(action.repeats, action.repeat_days)
     member = members.get(action.owner_member_id or 0)

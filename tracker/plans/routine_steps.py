@@ -15,6 +15,12 @@ from tracker.plans.tables import Child, Family, FamilyMember
 from tracker.validate import DateWindow, text_problem
 
 CHECK_IN_MAX = 60
+# Words a text must never carry (an agency, a service or a concern), as tests/notify's SMS
+# wording check holds every text to.
+_NEVER_IN_A_TEXT = re.compile(
+    r"\b(?:school|nursery|college|police|health|nhs|doctor|gp|hospital|social work(?:er)?|"
+    r"court|safeguarding|protection|neglect|abuse|harm|risk|concerns?|worr(?:y|ied|ies)|"
+    r"drink(?:ing)?|drugs?|alcohol|violence|children's services)\b", re.IGNORECASE)
 ROUTINE_FIELDS = ("repeats", "repeat_days", "review_on", "check_in")
 _CHECK_IN_WORDS = re.compile(r"^[A-Za-z][A-Za-z' -]*$")
 
@@ -75,7 +81,10 @@ def _check_in_problem(check_in: str) -> str | None:
     if len(check_in) > CHECK_IN_MAX:
         return f"Keep the check-in words to {CHECK_IN_MAX} characters or fewer."
     if not _CHECK_IN_WORDS.match(check_in):
-        return 'Use a few plain words, such as "school mornings" (letters and spaces only).'
+        return 'Use a few plain words, such as "your mornings" (letters and spaces only).'
+    if _NEVER_IN_A_TEXT.search(check_in):
+        return ('Texts never mention a school, a service or a worry: use everyday words, such as '
+                '"your mornings" or "bedtimes".')
     return None
 
 
@@ -95,7 +104,7 @@ async def check_in_names(check_in: str, family_id: int) -> str | None:
         for part in re.findall(r"[A-Za-z]+", name):
             if len(part) >= 2 and part.lower() in words and part.lower() not in _COMMON:
                 return ("Texts never name anyone: describe the routine without names, such as "
-                        '"school mornings".')
+                        '"your mornings".')
     return None
 
 

@@ -158,13 +158,13 @@ class OutcomeIn(Body):
 
 
 # A routine step: how often it repeats ("" for a one-off step), which weekdays, and the
-# words a check-in asks about ("school mornings": no names).
+# words a check-in asks about ("your mornings": no names).
 Repeats = Annotated[Literal["", "each_day", "days"], Meta(
     description='"" for a one-off step; "each_day"; or "days" (on repeat_days).')]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Weekdays = Annotated[list[Weekday], Meta(max_length=7)]
 CheckIn = Annotated[str, Meta(max_length=60, description=(
-    'What a routine\'s check-in asks about, e.g. "school mornings": "How are school mornings '
+    'What a routine\'s check-in asks about, e.g. "your mornings": "How are your mornings '
     'going?" (no names).'))]
 
 
