@@ -22,14 +22,13 @@ from tracker.plans.tables import Action, FamilyMember, Plan
 PLAN_KINDS: dict[str, tuple[str, str]] = {
     "child_protection": (
         N_("This is a child protection plan."),
-        N_("It is for when everyone is worried a child could be badly hurt, and we all need to "
-           "work together to keep them safe. It is checked at a review meeting at least every "
-           "six months."),
+        N_("It is for when there are serious worries about a child's safety, and everyone works "
+           "with you to keep them safe. Everyone looks at it together at a review meeting."),
     ),
     "child_in_need": (
         N_("This is a child in need plan."),
-        N_("It is for when a family needs some extra help so the children can be healthy and "
-           "do well. It is checked at a review meeting."),
+        N_("It is for when a family would like some extra help so the children can be healthy "
+           "and do well. Everyone looks at it together at a review meeting."),
     ),
 }
 DONE_SHOWN = 50
