@@ -157,6 +157,8 @@ class ConferenceOut(Out):
     next_review_on: date | None
     plan_id: int | None
     statutory: StatutoryOut
+    # Set when the conference falls on a weekend or a bank holiday: a warning, not a refusal.
+    date_warning: str | None = None
     # Marked by the chair to show on the family's page (point 3 and point 6).
     share_children_views: bool = False
     share_family_reflections: bool = False
