@@ -98,7 +98,9 @@ async def test_a_revised_plan_carries_a_routine_step_as_a_routine(client, clock)
     made = await client.post(f"/api/v1/plans/{world.plan_id}/actions",
                              json=routine(world, review_on=review_on), headers=world.lead.headers)
     review = await client.post("/api/v1/conferences", json={
-        "family_id": world.family["id"], "kind": "review_cp", "starts_at": "2027-01-12T10:00:00Z",
+        # Recorded with its decision, so already held: an hour ago.
+        "family_id": world.family["id"], "kind": "review_cp",
+        "starts_at": (clock.now() - timedelta(hours=1)).isoformat(),
         "chair_id": world.chair.id, "decision": "cp_plan", "categories": ["neglect"]},
         headers=world.chair.headers)
     revised = await client.post("/api/v1/plans", json={"conference_id": review.json()["id"],
