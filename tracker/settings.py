@@ -105,6 +105,14 @@ class Settings:
             "doc": "a TOML file of restorative language rules (empty: the bundled file)",
         },
     )
+    language_tone_path: str = field(
+        default="",
+        metadata={
+            "var": "LANGUAGE_TONE_PATH",
+            "doc": "a JSON tone model for the language check (empty: the bundled file; "
+                   "off: rules only)",
+        },
+    )
     plain_english_terms_path: str = field(
         default="",
         metadata={
@@ -303,11 +311,17 @@ class Settings:
         metadata={"var": "METRICS_TOKEN",
                   "doc": "bearer token /metrics asks for (Prometheus format); unset: /metrics answers 404"},
     )
+    # Core group meetings (issue 9 part 3): how far apart they may be after the first one.
+    core_group_interval_weeks: int = field(
+        default=6,
+        metadata={"var": "CORE_GROUP_INTERVAL_WEEKS",
+                  "doc": "core group meetings at most this many weeks apart (after the first)"},
+    )
     # --- a family member's texts (issue 10 part 8: routine steps) ---
     member_texts_per_week: int = field(
         default=2,
         metadata={"var": "MEMBER_TEXTS_PER_WEEK",
-                  "doc": "texts a family member gets at most in any rolling 7 days (more wait, never dropped)"},
+                  "doc": "texts a family member gets at most in any rolling 7 days (more wait their turn)"},
     )
     quiet_days: str = field(
         default="12-24..01-01",
@@ -445,6 +459,8 @@ def _check(settings: Settings) -> None:
     """Refuse settings that cannot work together, with a message saying what to set."""
     if settings.env not in {"development", "test", "production"}:
         raise SettingsError("TRACKER_ENV must be development, test or production")
+    if not 1 <= settings.core_group_interval_weeks <= 52:
+        raise SettingsError("CORE_GROUP_INTERVAL_WEEKS must be between 1 and 52")
     if settings.member_texts_per_week < 1:
         raise SettingsError("MEMBER_TEXTS_PER_WEEK must be 1 or more")
     if settings.quiet_days and _quiet_days_bad(settings.quiet_days):

@@ -24,7 +24,8 @@ from tracker.plans.routines import is_routine, weekday_numbers
 from tracker.vocabulary import LONDON, OPEN_STATUSES, REVIEW_KINDS
 
 RULES = ("action_before", "action_due", "action_overdue", "report_due", "chair_summary",
-         "review_coming", "weekly_digest", "routine_checkin")
+         "review_coming", "weekly_digest", "core_group_invite", "core_group_due",  # core groups: core_group_rules.py
+         "routine_checkin")
 
 
 class Calendar(Protocol):
