@@ -33,6 +33,7 @@ from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.core_group_state import core_group_nudges
 from tracker.notify.delivery import after_text_failed
 from tracker.notify.heartbeat import Heartbeat
+from tracker.notify.pacing import MemberPacing, held_until
 from tracker.notify.providers import (
     OPT_OUT_CODE,
     PermanentError,
@@ -62,6 +63,7 @@ from tracker.settings import Settings
 
 log = logging.getLogger("tracker.notify")
 CHUNK = 500
+HELD = "held"  # the reason prefix of a row a member's pacing put back
 
 # PostgreSQL: the CTE is evaluated once, so LIMIT holds (an `id IN (subquery … LIMIT n FOR
 # UPDATE SKIP LOCKED)` may be re-run by the planner and take more rows than asked).
@@ -156,6 +158,7 @@ class Dispatcher:
         self.windows = outbox.send_windows(settings)
         self.letterhead = Letterhead(authority_name=settings.authority_name,
                                      base_url=settings.public_base_url)
+        self.pacing = MemberPacing.from_settings(settings)
 
     # ---------------------------------------------------------------- the tick
 
@@ -240,7 +243,14 @@ class Dispatcher:
 
     async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str], now: datetime,
                             report: TickReport) -> None:
-        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due)."""
+        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due).
+
+        This includes a row a member's pacing held back (weekly cap, quiet days) until its window
+        closed: the rules' next nudge in the series (overdue after due, next week's check-in)
+        takes its place, so nothing is lost and a text never goes out with stale words ("due
+        Mon 14 Dec" a week later). Messages queued directly (replies, links, copies) have no rule
+        and are never cancelled here: they wait and then go.
+        """
         pending = await Outbox.select(Outbox.id, Outbox.key).where(
             (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
         for row in pending:
@@ -299,7 +309,7 @@ class Dispatcher:
             return
         send = Sending(row=row, now=self.clock.now())
         recipient = await self._recipient(send, report)
-        if recipient is None or await self._deferred(send, report):
+        if recipient is None or await self._deferred(send, report) or await self._held(send, report):
             return
         message = await self._compose(send, report)
         if message is None:
@@ -337,6 +347,20 @@ class Dispatcher:
                                  Outbox.lease_expires_at: None, Outbox.updated_at: send.now})
         report.deferred += 1
         report.lines.append(f"deferred {send.label} until {allowed_at.isoformat()} (quiet hours)")
+        return True
+
+    async def _held(self, send: Sending, report: TickReport) -> bool:
+        """True (and the row put back until then) when a member's pacing holds it: their weekly
+        cap of texts, or the quiet days (see tracker.notify.pacing for why it is checked here)."""
+        held = await held_until(send.row, send.now, self.pacing)
+        if held is None:
+            return False
+        at, why = held
+        await _guarded(send.id, {Outbox.status: "pending", Outbox.next_attempt_at: at,
+                                 Outbox.lease_expires_at: None, Outbox.updated_at: send.now,
+                                 Outbox.reason: f"{HELD}: {why}"})
+        report.deferred += 1
+        report.lines.append(f"deferred {send.label} until {at.isoformat()} ({why})")
         return True
 
     async def _compose(self, send: Sending, report: TickReport) -> Rendered | None:
@@ -384,7 +408,8 @@ class Dispatcher:
                                     f"?outbox={send.id}")
             return await self.providers.email.send_email(
                 to=recipient.address, subject=message.subject, text=message.text,
-                html=message.html, outbox_id=send.id)
+                html=message.html, outbox_id=send.id,
+                attachments=outbox.attachments_of(send.row))
         except RetryableError as exc:
             await self._retry(send.row, exc, report, send.label)
         except PermanentError as exc:
