@@ -61,6 +61,7 @@ from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLER
 from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
     csrf_config,
+    fingerprinted_assets_route,
     redact_path,
     security_headers_hook,
     static_router,
@@ -178,6 +179,7 @@ def create_app(
             health,
             *OPS_ROUTES,
             static_router(),
+            fingerprinted_assets_route(),
             *PLAN_ROUTES,
             *FAMILY_ROUTES,
             *STAFF_AUTH_ROUTES,
