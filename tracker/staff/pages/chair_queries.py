@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from piccolo.query.functions.aggregate import Max
-
-from tracker.audit import AuditEvent
 from tracker.clock import local_date
 from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.tables import Conference, Family, Plan, PlanMessage, ProgressUpdate
+from tracker.plans.tables import Conference, Family, PlanMessage, ProgressUpdate
+from tracker.staff.pages import chair_batch
 from tracker.staff.pages.common_queries import (
     names_for,
     plan_pictures,
@@ -27,18 +25,6 @@ CHAIR_WEEKS = 8
 
 
 
-async def last_activity(family_id: int) -> datetime | None:
-    """When anything about the family last changed (from the audit trail)."""
-    row = await AuditEvent.select(Max(AuditEvent.at, alias="last")).where(
-        AuditEvent.family_id == family_id).first()
-    value = row["last"] if row else None
-    if isinstance(value, str):  # SQLite hands back text for an aggregate
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
 async def chair_reviews(caller: Caller, now: datetime, *,
                         weeks: int = CHAIR_WEEKS) -> list[dict[str, Any]]:
     """Review conferences the caller chairs in the next weeks, each with its plan's progress."""
@@ -51,25 +37,24 @@ async def chair_reviews(caller: Caller, now: datetime, *,
         & (Conference.starts_at >= start_of_day(today))
         & (Conference.starts_at < now + timedelta(weeks=weeks))
     ).order_by(Conference.starts_at)
+    families = [c["family_id"] for c in conferences]
+    plans = await chair_batch.active_plans(families)
+    progress = await chair_batch.progress_by_plan([p["id"] for p in plans.values()], today)
+    reports = await chair_batch.reports_by_conference([c["id"] for c in conferences], today)
+    messages = await chair_batch.recent_messages(families)
+    activity = await chair_batch.last_activity(families)
     out = []
     for c in conferences:
-        plan = await Plan.select(Plan.id, Plan.version).where(
-            (Plan.family == c["family_id"]) & (Plan.status == "active")).first()
-        progress = await service.plan_progress(plan["id"], today=today) if plan else None
-        reports = await reports_for(c["id"], today)
-        messages = await PlanMessage.select(
-            PlanMessage.body, PlanMessage.created_at, PlanMessage.member.name.as_alias("who"),
-        ).where(PlanMessage.family == c["family_id"]).order_by(
-            PlanMessage.created_at, ascending=False).limit(3)
+        plan = plans.get(c["family_id"])
         out.append({
             **c,
             "kind_words": CONFERENCE_KIND_WORDS.get(c["kind"], c["kind"]),
             "plan": plan,
-            "progress": progress,
-            "reports": reports,
-            "report_counts": report_counts(reports),
-            "messages": messages,
-            "last_activity": await last_activity(c["family_id"]),
+            "progress": progress[plan["id"]] if plan else None,
+            "reports": reports[c["id"]],
+            "report_counts": report_counts(reports[c["id"]]),
+            "messages": messages[c["family_id"]],
+            "last_activity": activity.get(c["family_id"]),
         })
     return out
 
