@@ -302,6 +302,13 @@ class Settings:
         metadata={"var": "METRICS_TOKEN",
                   "doc": "bearer token /metrics asks for (Prometheus format); unset: /metrics answers 404"},
     )
+    # --- several instances (issue 12): rolling restarts ---
+    shutdown_grace_seconds: int = field(
+        default=20,
+        metadata={"var": "SHUTDOWN_GRACE_SECONDS",
+                  "doc": "on SIGTERM a web process stops taking connections and waits this long "
+                         "for requests in flight to finish"},
+    )
 
     @property
     def is_production(self) -> bool:

@@ -151,6 +151,8 @@ class Dispatcher:
         min_lease = settings.dispatch_batch_size / rate * 2 + 60 if rate > 0 else 60
         self.lease = timedelta(seconds=max(settings.send_lease_seconds, min_lease))
         self.heartbeat = Heartbeat(started_at=clock.now())
+        # Set by `stop()` (SIGTERM): the tick in hand sends no further rows and releases them.
+        self.stopping = False
         # What the settings decide about messages, worked out once for this dispatcher.
         self.windows = outbox.send_windows(settings)
         self.letterhead = Letterhead(authority_name=settings.authority_name,
@@ -179,7 +181,10 @@ class Dispatcher:
             await self.sweep(now, report)
             claimed = await self.claim(now, self.settings.dispatch_batch_size)
             report.claimed = len(claimed)
-            for row_id in claimed:
+            for n, row_id in enumerate(claimed):
+                if self.stopping:
+                    await self.release(claimed[n:], report)
+                    break
                 await self.send_isolated(row_id, report)
         except Exception as exc:
             self.heartbeat.failed(self.clock.now(), exc)
@@ -279,6 +284,19 @@ class Dispatcher:
         else:
             rows = await Outbox.raw(CLAIM_SQLITE, now + self.lease, now, now, int(limit))
         return sorted(int(r["id"]) for r in rows)
+
+    def stop(self) -> None:
+        """Ask the tick in hand to finish the row it is sending and release the rest."""
+        self.stopping = True
+
+    async def release(self, row_ids: list[int], report: TickReport) -> None:
+        """Give claimed rows that were never handed to a provider back to `pending` now."""
+        released = await Outbox.update({
+            Outbox.status: "pending", Outbox.lease_expires_at: None,
+            Outbox.updated_at: self.clock.now(),
+        }).where(Outbox.id.is_in(row_ids) & (Outbox.status == "sending")
+                 & Outbox.handed_at.is_null()).returning(Outbox.id)
+        report.lines.append(f"stopping: released {len(released)} claimed rows")
 
     # ---------------------------------------------------------------- one message
 
