@@ -6,7 +6,7 @@ Usage:
 
 At `--scale 1` on PostgreSQL: about 50,000 families (two adults and a child each), 60,000 plans
 (10,000 families also have an older, superseded plan), 180,000 outcomes, 1,000,000 actions,
-5,000,000 progress updates and 5,000,000 outbox rows, 2,000 professionals (half of them chairs)
+5,000,000 progress updates and 5,000,000 outbox rows, 10,000 professionals (a tenth of them chairs)
 and a review conference in the next six months for every current plan. On SQLite the same
 shape at a tenth of that (`--scale` multiplies either). `--scale 0.001` makes a tiny set.
 
@@ -58,8 +58,9 @@ class Sizes:
 
     @property
     def staff(self) -> int:
-        """One professional for every 25 families."""
-        return max(4, self.families // 25)
+        """One professional for every 5 families (a plan has about five around it): each
+        leads about 5 families and owns about 50 actions; every tenth is also a chair."""
+        return max(20, self.families // 5)
 
 
 class Dialect:
@@ -145,7 +146,7 @@ class Generator:
             "staff_user", "id, name, email, role_title, agency, roles, password_hash, active, created_at",
             f"{o['staff_user']} + n, 'Bench professional ' || {d.text('n')}, "
             f"'bench' || {d.text(staff_id)} || '@bench.example', 'Social worker', "
-            f"'Bench agency', CASE WHEN n % 2 = 0 THEN 'professional,chair' ELSE 'professional' END, "
+            f"'Bench agency', CASE WHEN n % 10 = 2 THEN 'professional,chair' ELSE 'professional' END, "
             f"'{password_hash}', TRUE, {now}", staff)
         await self.fill(
             "family", "id, name, lead_professional, status, created_at",
@@ -161,7 +162,7 @@ class Generator:
                         f"{o['child']} + n, {o['family']} + n, 'Child', {d.day('-3000 - n % 4000')}", fam)
         # Conferences: n <= fam made each family's current plan; fam < n <= fam + older made
         # the older plans; the last `fam` are each family's next review, spread over 26 weeks.
-        chair = f"({o['staff_user']} + 2 + 2 * (n % ({staff} / 2)))"
+        chair = f"({o['staff_user']} + 2 + 10 * (n % ({staff} / 10)))"
         conf_family = (f"{o['family']} + CASE WHEN n <= {fam} THEN n WHEN n <= {fam + older} "
                        f"THEN n - {fam} ELSE n - {fam + older} END")
         await self.fill(

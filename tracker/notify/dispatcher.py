@@ -14,6 +14,7 @@ released back to `pending`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -153,6 +154,9 @@ class Dispatcher:
         self.heartbeat = Heartbeat(started_at=clock.now())
         # Set by `stop()` (SIGTERM): the tick in hand sends no further rows and releases them.
         self.stopping = False
+        self.ticks_in_hand = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
         # What the settings decide about messages, worked out once for this dispatcher.
         self.windows = outbox.send_windows(settings)
         self.letterhead = Letterhead(authority_name=settings.authority_name,
@@ -161,6 +165,25 @@ class Dispatcher:
     # ---------------------------------------------------------------- the tick
 
     async def tick(self, *, materialise: bool = True) -> TickReport:
+        """One tick (see `_tick`), counted so a stopping process can wait for the one in hand."""
+        if self.stopping:
+            return TickReport(now=self.clock.now())
+        self.ticks_in_hand += 1
+        self.idle.clear()
+        try:
+            return await self._tick(materialise=materialise)
+        finally:
+            self.ticks_in_hand -= 1
+            if not self.ticks_in_hand:
+                self.idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """Wait (at most `seconds`) for the tick in hand to finish; True when none is running."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), seconds)
+        return self.ticks_in_hand == 0
+
+    async def _tick(self, *, materialise: bool = True) -> TickReport:
         """Materialise, sweep lapsed leases, claim a batch, send each row, record.
 
         One bad row never stops the tick: an action or conference whose nudges cannot be worked
