@@ -69,7 +69,7 @@ class ReadReusingSQLiteEngine(SQLiteEngine):
         self.reader_users += 1
         if self.reader is None:
             reader = await aiosqlite.connect(**self.connection_kwargs)
-            reader.row_factory = dict_factory
+            reader.row_factory = dict_factory  # type: ignore[assignment]  # Piccolo's, as it does
             await reader.execute("PRAGMA foreign_keys = 1")
             self.reader = reader
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from litestar import Response, get
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 ASSET_PREFIX = "/assets/"
@@ -57,7 +58,7 @@ class AssetCatalogue:
         return f"{ASSET_PREFIX}{self.assets[name].digest}/{name}"
 
 
-def asset_route(catalogue: AssetCatalogue) -> object:
+def asset_route(catalogue: AssetCatalogue) -> HTTPRouteHandler:
     """The route serving fingerprinted assets from memory."""
 
     @get(f"{ASSET_PREFIX}{{digest:str}}/{{file_path:path}}", include_in_schema=False, sync_to_thread=False)

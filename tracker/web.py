@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.handlers import HTTPRouteHandler
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -122,7 +123,7 @@ def static_router() -> Any:
     return create_static_files_router(path="/static", directories=[Path(STATIC_DIR)])
 
 
-def fingerprinted_assets_route() -> object:
+def fingerprinted_assets_route() -> HTTPRouteHandler:
     """The same files at content-hashed URLs (`asset_url` in templates), cached for a year."""
     return asset_route(catalogue_of(STATIC_DIR))
 

@@ -37,7 +37,12 @@ async def run_dispatcher(dispatcher: Dispatcher, *, once: bool, quiet: bool,
     That is what a rolling restart needs.
     """
     stop = asyncio.Event()
-    _on_stop_signals(lambda: (stop.set(), dispatcher.stop()))
+
+    def stopping() -> None:
+        stop.set()
+        dispatcher.stop()
+
+    _on_stop_signals(stopping)
     while True:
         report = await dispatcher.tick()
         if once or not quiet:
