@@ -52,43 +52,53 @@ class ReadReusingSQLiteEngine(SQLiteEngine):
     outside a transaction on it. In WAL mode a reader sees the last committed state at each
     statement and never blocks (or is blocked by) the writer, and the connection is in
     autocommit mode (`isolation_level=None`), so no read transaction is held between statements.
-    Writes outside a transaction still get their own connection, so a writer waiting on the busy
-    lock never stalls the readers queued behind it on the shared connection's thread.
+    Single-statement writes outside a transaction (the dispatcher's guarded updates, session
+    touches, rate-limit counts) go the same way on a second long-lived connection of their own:
+    SQLite has one writer at a time anyway, and a write waiting on the busy lock then holds up
+    only other writes, never the readers.
     Transactions (`atomic()`) keep Piccolo's behaviour: a connection of their own for their life.
     """
 
-    __slots__ = ("reader", "reader_users")
+    __slots__ = ("reader", "writer", "users")
 
     def __init__(self, path: str = "piccolo.sqlite", **kwargs: Any) -> None:
         super().__init__(path=path, **kwargs)
         self.reader: aiosqlite.Connection | None = None
-        self.reader_users = 0
+        self.writer: aiosqlite.Connection | None = None
+        self.users = 0
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # Piccolo's, as it does
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
 
     async def open_reader(self) -> None:
-        """Open the shared read connection (counted: tests and the app may both start it)."""
-        self.reader_users += 1
+        """Open the shared connections (counted: tests and the app may both start them)."""
+        self.users += 1
         if self.reader is None:
-            reader = await aiosqlite.connect(**self.connection_kwargs)
-            reader.row_factory = dict_factory  # type: ignore[assignment]  # Piccolo's, as it does
-            await reader.execute("PRAGMA foreign_keys = 1")
-            self.reader = reader
+            self.reader = await self._connect()
+            self.writer = await self._connect()
 
     async def close_reader(self) -> None:
-        """Close the shared read connection when its last user stops."""
-        self.reader_users = max(0, self.reader_users - 1)
-        if self.reader_users == 0 and self.reader is not None:
-            reader, self.reader = self.reader, None
-            await reader.close()
+        """Close the shared connections when their last user stops."""
+        self.users = max(0, self.users - 1)
+        if self.users == 0 and self.reader is not None:
+            shared = (self.reader, self.writer)
+            self.reader = self.writer = None
+            for connection in shared:
+                if connection is not None:
+                    await connection.close()
 
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic",
         table: Any = None,
     ) -> Any:
-        reader = self.reader
-        if reader is None or not _is_read(query, query_type):
+        shared = self.reader if _is_read(query, query_type) else self.writer
+        if shared is None:
             return await super()._run_in_new_connection(
                 query=query, args=args, query_type=query_type, table=table)
-        async with reader.execute(query, args or []) as cursor:
+        async with shared.execute(query, args or []) as cursor:
             return await cursor.fetchall()
 
     async def _run_in_existing_connection(
