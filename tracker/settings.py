@@ -329,6 +329,13 @@ class Settings:
                   "doc": "MM-DD..MM-DD: no messages to family members on these days unless something "
                          "falls due that day (empty: none)"},
     )
+    # --- several instances (issue 12): rolling restarts ---
+    shutdown_grace_seconds: int = field(
+        default=20,
+        metadata={"var": "SHUTDOWN_GRACE_SECONDS",
+                  "doc": "on SIGTERM a web process stops taking connections and waits this long "
+                         "for requests in flight to finish"},
+    )
 
     @property
     def is_production(self) -> bool:

@@ -14,6 +14,7 @@ released back to `pending`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -154,6 +155,11 @@ class Dispatcher:
         min_lease = settings.dispatch_batch_size / rate * 2 + 60 if rate > 0 else 60
         self.lease = timedelta(seconds=max(settings.send_lease_seconds, min_lease))
         self.heartbeat = Heartbeat(started_at=clock.now())
+        # Set by `stop()` (SIGTERM): the tick in hand sends no further rows and releases them.
+        self.stopping = False
+        self.ticks_in_hand = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
         # What the settings decide about messages, worked out once for this dispatcher.
         self.windows = outbox.send_windows(settings)
         self.letterhead = Letterhead(authority_name=settings.authority_name,
@@ -163,6 +169,25 @@ class Dispatcher:
     # ---------------------------------------------------------------- the tick
 
     async def tick(self, *, materialise: bool = True) -> TickReport:
+        """One tick (see `_tick`), counted so a stopping process can wait for the one in hand."""
+        if self.stopping:
+            return TickReport(now=self.clock.now())
+        self.ticks_in_hand += 1
+        self.idle.clear()
+        try:
+            return await self._tick(materialise=materialise)
+        finally:
+            self.ticks_in_hand -= 1
+            if not self.ticks_in_hand:
+                self.idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """Wait (at most `seconds`) for the tick in hand to finish; True when none is running."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), seconds)
+        return self.ticks_in_hand == 0
+
+    async def _tick(self, *, materialise: bool = True) -> TickReport:
         """Materialise, sweep lapsed leases, claim a batch, send each row, record.
 
         One bad row never stops the tick: an action or conference whose nudges cannot be worked
@@ -183,7 +208,10 @@ class Dispatcher:
             await self.sweep(now, report)
             claimed = await self.claim(now, self.settings.dispatch_batch_size)
             report.claimed = len(claimed)
-            for row_id in claimed:
+            for n, row_id in enumerate(claimed):
+                if self.stopping:
+                    await self.release(claimed[n:], report)
+                    break
                 await self.send_isolated(row_id, report)
         except Exception as exc:
             self.heartbeat.failed(self.clock.now(), exc)
@@ -291,6 +319,19 @@ class Dispatcher:
         else:
             rows = await Outbox.raw(CLAIM_SQLITE, now + self.lease, now, now, int(limit))
         return sorted(int(r["id"]) for r in rows)
+
+    def stop(self) -> None:
+        """Ask the tick in hand to finish the row it is sending and release the rest."""
+        self.stopping = True
+
+    async def release(self, row_ids: list[int], report: TickReport) -> None:
+        """Give claimed rows that were never handed to a provider back to `pending` now."""
+        released = await Outbox.update({
+            Outbox.status: "pending", Outbox.lease_expires_at: None,
+            Outbox.updated_at: self.clock.now(),
+        }).where(Outbox.id.is_in(row_ids) & (Outbox.status == "sending")
+                 & Outbox.handed_at.is_null()).returning(Outbox.id)
+        report.lines.append(f"stopping: released {len(released)} claimed rows")
 
     # ---------------------------------------------------------------- one message
 

@@ -49,6 +49,9 @@ async def _next_review_for_plan(plan: dict[str, Any], today: date) -> date | Non
     ).order_by(Conference.starts_at).first()
     if upcoming:
         return local_date(upcoming["starts_at"])
+    if "decided_review_on" in plan:  # read with the plan (plan_view): no second query
+        decided: date | None = plan["decided_review_on"]
+        return decided
     conference = await Conference.select(Conference.next_review_on).where(
         Conference.id == plan["conference"]
     ).first()
@@ -96,7 +99,9 @@ def _action_view(a: dict[str, Any], *, next_review_on: date | None, today: date)
 
 async def plan_view(plan_id: int, *, today: date) -> dict[str, Any]:
     """A plan with its outcomes (and their children), actions and every action's SMART check."""
-    plan = await Plan.select().where(Plan.id == plan_id).first()
+    plan = await Plan.select(
+        *Plan.all_columns(), Plan.conference.next_review_on.as_alias("decided_review_on"),
+    ).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFound(f"plan {plan_id}")
     next_review = await _next_review_for_plan(plan, today)
