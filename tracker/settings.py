@@ -283,6 +283,11 @@ class Settings:
     dispatch_batch_size: int = field(
         default=50, metadata={"var": "DISPATCH_BATCH_SIZE", "doc": "rows one tick claims at most"}
     )
+    dispatch_concurrency: int = field(
+        default=8,
+        metadata={"var": "DISPATCH_CONCURRENCY",
+                  "doc": "claimed rows a dispatcher sends at once (provider calls are network waits)"},
+    )
     send_max_attempts: int = field(
         default=5, metadata={"var": "SEND_MAX_ATTEMPTS", "doc": "tries before a message is failed"}
     )
@@ -468,6 +473,8 @@ def _check(settings: Settings) -> None:
         raise SettingsError("TRACKER_ENV must be development, test or production")
     if not 1 <= settings.core_group_interval_weeks <= 52:
         raise SettingsError("CORE_GROUP_INTERVAL_WEEKS must be between 1 and 52")
+    if not 1 <= settings.dispatch_concurrency <= 64:
+        raise SettingsError("DISPATCH_CONCURRENCY must be between 1 and 64")
     if settings.member_texts_per_week < 1:
         raise SettingsError("MEMBER_TEXTS_PER_WEEK must be 1 or more")
     if settings.quiet_days and _quiet_days_bad(settings.quiet_days):

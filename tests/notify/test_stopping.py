@@ -31,7 +31,8 @@ async def _due(clock: FixedClock, n: int) -> list[int]:
 
 async def test_stop_mid_tick_sends_the_row_in_hand_and_releases_the_rest(clock):
     ids = await _due(clock, 5)
-    settings = dataclasses.replace(get_settings(), send_rate_per_second=0)
+    # One send at a time: exactly the row in hand finishes (concurrent sends: the next test).
+    settings = dataclasses.replace(get_settings(), send_rate_per_second=0, dispatch_concurrency=1)
     dispatcher: Any = None
 
     async def stop_after_first(step: str, row: dict[str, Any]) -> None:
@@ -50,6 +51,26 @@ async def test_stop_mid_tick_sends_the_row_in_hand_and_releases_the_rest(clock):
     assert (await dispatcher.tick()).claimed == 0
     other = build_dispatcher(settings, clock, providers_for(settings))
     assert (await other.tick(materialise=False)).sent == 4
+
+
+async def test_stop_mid_tick_with_concurrent_sends_finishes_the_rows_in_hand_and_releases_the_rest(clock):
+    ids = await _due(clock, 9)
+    settings = dataclasses.replace(get_settings(), send_rate_per_second=0, dispatch_concurrency=3)
+    dispatcher: Any = None
+
+    async def stop_after_first(step: str, row: dict[str, Any]) -> None:
+        if step == "recorded":
+            dispatcher.stop()
+
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), after_send=stop_after_first)
+    report = await dispatcher.tick(materialise=False)
+    # At most the three in hand were sent; every other claimed row went back to pending.
+    assert report.claimed == 9 and 1 <= report.sent <= 3
+    rows = await Outbox.select(Outbox.status).where(Outbox.id.is_in(ids))
+    statuses = sorted(r["status"] for r in rows)
+    assert statuses == ["pending"] * (9 - report.sent) + ["sent"] * report.sent
+    other = build_dispatcher(settings, clock, providers_for(settings))
+    assert (await other.tick(materialise=False)).sent == 9 - report.sent
 
 
 async def test_the_app_lifespan_waits_for_the_tick_in_hand(clock, monkeypatch):

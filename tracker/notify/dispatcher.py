@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.core_group_state import core_group_nudges
 from tracker.notify.delivery import after_text_failed
 from tracker.notify.heartbeat import Heartbeat
-from tracker.notify.pacing import MemberPacing, held_until
+from tracker.notify.pacing import MemberPacing, held_until, may_be_capped
 from tracker.notify.providers import (
     OPT_OUT_CODE,
     PermanentError,
@@ -44,6 +45,7 @@ from tracker.notify.providers import (
     RetryableError,
 )
 from tracker.notify.quiet import SendWindows
+from tracker.notify.recording import Recorder
 from tracker.notify.rules import RULES, Nudge, nudges_due
 from tracker.notify.segments import segments
 from tracker.notify.sending import (
@@ -90,17 +92,6 @@ class LinkIssuer(Protocol):
 
 
 
-
-
-async def _forget_secrets(row: dict[str, Any]) -> None:
-    """Blank live secrets (a reset link) from a sent row's stored context: the email has them now."""
-    context = json.loads(row["context"] or "{}")
-    if not any(key in context for key in outbox.SECRET_CONTEXT_KEYS):
-        return
-    for key in outbox.SECRET_CONTEXT_KEYS:
-        if key in context:
-            context[key] = "(sent)"
-    await Outbox.update({Outbox.context: outbox.dump_context(context)}).where(Outbox.id == row["id"])
 
 
 async def _guarded(row_id: int, values: dict[Any, Any], status: str = "sending") -> bool:
@@ -208,11 +199,8 @@ class Dispatcher:
             await self.sweep(now, report)
             claimed = await self.claim(now, self.settings.dispatch_batch_size)
             report.claimed = len(claimed)
-            for n, row_id in enumerate(claimed):
-                if self.stopping:
-                    await self.release(claimed[n:], report)
-                    break
-                await self.send_isolated(row_id, report)
+            if claimed:
+                await self.send_claimed(claimed, report)
         except Exception as exc:
             self.heartbeat.failed(self.clock.now(), exc)
             raise
@@ -281,15 +269,35 @@ class Dispatcher:
         """
         pending = await Outbox.select(Outbox.id, Outbox.key).where(
             (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
+        stale: dict[str, list[dict[str, Any]]] = {"rescheduled": [], "no_longer_due": []}
         for row in pending:
-            if row["key"] in by_key:
-                continue
-            series = row["key"].rsplit(":", 2)[0]
-            reason = "rescheduled" if series in live_series else "no_longer_due"
-            if await _guarded(row["id"], {Outbox.status: "cancelled", Outbox.reason: reason,
-                                          Outbox.updated_at: now}, status="pending"):
-                report.cancelled += 1
-                report.lines.append(f"cancelled #{row['id']} ({reason}): {row['key']}")
+            if row["key"] not in by_key:
+                series = row["key"].rsplit(":", 2)[0]
+                stale["rescheduled" if series in live_series else "no_longer_due"].append(row)
+        for reason, rows in stale.items():
+            for chunk in _chunks(rows):
+                await self._cancel_chunk(chunk, reason, now, report)
+
+    async def _cancel_chunk(self, rows: list[dict[str, Any]], reason: str, now: datetime,
+                            report: TickReport) -> None:
+        """Cancel a chunk of pending rows in one guarded UPDATE; if that fails, row by row."""
+        keys = {r["id"]: r["key"] for r in rows}
+        try:
+            done = await Outbox.update({Outbox.status: "cancelled", Outbox.reason: reason,
+                                        Outbox.updated_at: now}).where(
+                Outbox.id.is_in(list(keys)) & (Outbox.status == "pending")).returning(Outbox.id)
+        except Exception:
+            if len(rows) == 1:
+                raise
+            for row in rows:
+                try:
+                    await self._cancel_chunk([row], reason, now, report)
+                except Exception:  # noqa: BLE001 - one bad row must not keep the rest pending
+                    log.exception("cannot cancel outbox row %s", row["id"])
+            return
+        report.cancelled += len(done)
+        for r in sorted(done, key=lambda r: int(r["id"])):
+            report.lines.append(f"cancelled #{r['id']} ({reason}): {keys[r['id']]}")
 
     async def sweep(self, now: datetime, report: TickReport) -> None:
         """Settle rows whose sender vanished (crashed) while they were `sending`."""
@@ -333,21 +341,58 @@ class Dispatcher:
                  & Outbox.handed_at.is_null()).returning(Outbox.id)
         report.lines.append(f"stopping: released {len(released)} claimed rows")
 
+    # ---------------------------------------------------------------- a claimed batch
+
+    async def send_claimed(self, claimed: list[int], report: TickReport) -> None:
+        """Send the claimed rows, `dispatch_concurrency` at a time, read in one query.
+
+        Provider calls are network waits, so a few run at once; their results are recorded
+        together (tracker.notify.recording). Two rows a member's weekly cap could hold take
+        turns, so the cap is counted with the earlier one handed over. Once stopping, no new row
+        is started: the rows in hand finish and the rest are released.
+        """
+        rows = {int(r["id"]): r for r in await Outbox.select().where(
+            Outbox.id.is_in(claimed) & (Outbox.status == "sending"))}
+        queue = deque(rows[i] for i in claimed if i in rows)
+        recorder = Recorder(self.clock)
+        turns: dict[int, asyncio.Lock] = {}
+
+        async def worker() -> None:
+            while queue and not self.stopping:
+                await self.send_isolated(queue.popleft(), report, recorder, turns)
+
+        workers = [asyncio.ensure_future(worker())
+                   for _ in range(max(1, min(self.settings.dispatch_concurrency, len(queue))))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        if queue:
+            await self.release([int(r["id"]) for r in queue], report)
+
+    def _turn(self, row: dict[str, Any], turns: dict[int, asyncio.Lock]) -> Any:
+        """A lock for rows to one member that their weekly cap of texts could hold, else none."""
+        if not may_be_capped(row, self.clock.now(), self.pacing):
+            return contextlib.nullcontext()
+        return turns.setdefault(int(row["recipient_member"]), asyncio.Lock())
+
     # ---------------------------------------------------------------- one message
 
-    async def send_isolated(self, row_id: int, report: TickReport) -> None:
+    async def send_isolated(self, row: dict[str, Any], report: TickReport, recorder: Recorder,
+                            turns: dict[int, asyncio.Lock]) -> None:
         """Send one claimed row; an unexpected failure sets that row aside and the tick goes on."""
         try:
-            await self.send_one(row_id, report)
+            async with self._turn(row, turns):
+                await self.send_one(row, report, recorder)
         except Exception as exc:  # noqa: BLE001 - one bad row must never silence everyone else's nudges
-            log.exception("outbox row %s set aside after an unexpected error", row_id)
-            await self._set_aside(row_id, exc, report)
+            log.exception("outbox row %s set aside after an unexpected error", row["id"])
+            await self._set_aside(int(row["id"]), exc, report)
 
-    async def send_one(self, row_id: int, report: TickReport) -> None:
-        """Send one claimed row and record what happened, in small steps that each may stop it."""
-        row = await Outbox.select().where(Outbox.id == row_id).first()
-        if row is None or row["status"] != "sending":
-            return
+    async def send_one(self, row: dict[str, Any], report: TickReport, recorder: Recorder) -> None:
+        """Send one claimed row (as read when claimed; every write below is guarded by its
+        status) and record what happened, in small steps that each may stop it."""
         send = Sending(row=row, now=self.clock.now())
         recipient = await self._recipient(send, report)
         if recipient is None or await self._deferred(send, report) or await self._held(send, report):
@@ -365,7 +410,7 @@ class Dispatcher:
         if receipt is None:
             return
         await self._hook("accepted", row)
-        await self._record_sent(send, receipt)
+        await recorder.record(row, receipt.provider_message_id)
         report.sent += 1
         seg = f", {count} segment{'s' if count != 1 else ''}" if count else ""
         report.lines.append(f"sent {send.label} to {recipient.address}{seg}")
@@ -468,20 +513,6 @@ class Dispatcher:
         elif send.channel == "sms" and send.row["recipient_member"] is not None:
             await after_text_failed(send.id, reason=exc.text, now=self.clock.now(),
                                     windows=self.windows)
-
-    async def _record_sent(self, send: Sending, receipt: ProviderReceipt) -> None:
-        """The provider has it: record `sent` (unless a status callback settled it first)."""
-        sent_at = self.clock.now()
-        recorded = await _guarded(send.id, {
-            Outbox.status: "sent", Outbox.provider_message_id: receipt.provider_message_id,
-            Outbox.sent_at: sent_at, Outbox.lease_expires_at: None, Outbox.updated_at: sent_at,
-            Outbox.error_code: None, Outbox.error_text: "",
-        })
-        if not recorded:
-            # A status callback got here first (it settles the row); just keep the provider id.
-            await Outbox.update({Outbox.provider_message_id: receipt.provider_message_id}).where(
-                (Outbox.id == send.id) & Outbox.provider_message_id.is_null())
-        await _forget_secrets(send.row)
 
     async def _set_aside(self, row_id: int, exc: Exception, report: TickReport) -> None:
         """Park a row that failed unexpectedly as `error`, with the reason, in message history.

@@ -108,6 +108,13 @@ async def texts_free_at(member_id: int, now: datetime, cap: int) -> datetime | N
     return free if free > now else None
 
 
+def may_be_capped(row: dict[str, Any], now: datetime, pacing: MemberPacing) -> bool:
+    """True when the member's weekly cap of texts could hold this row (so two such rows to one
+    member must not be checked at the same moment: each counts the texts handed before it)."""
+    return (row["channel"] == "sms" and is_paced(row)
+            and not falls_due_on(row, now.astimezone(pacing.tz).date(), pacing.tz))
+
+
 async def held_until(row: dict[str, Any], now: datetime, pacing: MemberPacing) -> tuple[datetime, str] | None:
     """When a claimed row to a member may go instead of now, and why; None when it may go now."""
     if not is_paced(row):

@@ -68,12 +68,12 @@ class Throttle:
         """Sleep until this sender may send again, then book its next slot."""
         if not self.interval:
             return
+        # The slot is booked before sleeping, so concurrent sends to one sender queue up.
         now = self.clock.now()
-        ready = self._next.get(sender, now)
+        ready = max(self._next.get(sender, now), now)
+        self._next[sender] = ready + self.interval
         if ready > now:
             await self.sleep((ready - now).total_seconds())
-            now = max(self.clock.now(), ready)
-        self._next[sender] = now + self.interval
 
 
 def backoff(attempts: int, base_seconds: float, rng: random.Random) -> timedelta:

@@ -1,0 +1,121 @@
+"""Only the nudge parts of `make bench`: the dispatcher's texts a minute and materialising.
+
+Usage:
+  .venv/bin/python bench/notify_speed.py [--postgres URL] [--rows 500] [--scale 0.02] [--no-sqlite]
+
+For each database (a throwaway SQLite file; a throwaway PostgreSQL database), in its own process:
+migrate, seed the demo, one dispatcher tick over `--rows` texts to the loopback Twilio-speaking
+server (throttle off, each with a family link), then generate `--scale` of England-sized data
+(bench/generate.py) and time one materialise step over every action. Prints per-message and
+per-action figures so a small run on a shared machine extrapolates honestly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+async def child(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    from piccolo.engine import engine_finder
+
+    from bench.generate import generate
+    from bench.web_child import dispatch_rate, materialise_time
+    from tracker import db
+    from tracker.cli_support import run_migrations
+    from tracker.demo import seed_demo
+    from tracker.plans.common import PlanPolicy
+    from tracker.settings import get_settings
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert await run_migrations()
+    engine = engine_finder()
+    await db.start(engine, get_settings())
+    await seed_demo(now=datetime.now(UTC) - timedelta(minutes=5),
+                    policy=PlanPolicy.from_settings(get_settings()))
+    out: dict[str, Any] = {"label": os.environ.get("BENCH_LABEL", "db")}
+    out["dispatch"] = await dispatch_rate(args.rows)
+    d = out["dispatch"]
+    d["ms_per_message"] = d["seconds"] / max(d["messages"], 1) * 1000
+    print(f"  {out['label']} dispatch: {d}", flush=True)
+    if args.scale > 0:
+        made = await generate(os.environ["DATABASE_URL"], args.scale)
+        out["generated_seconds"] = made["seconds"]
+        m = await materialise_time()
+        m["us_per_action"] = m["seconds"] / max(m["actions"], 1) * 1e6
+        out["materialise"] = m
+        print(f"  {out['label']} materialise: {m}", flush=True)
+        # A second tick over the same facts: idempotent, and what a steady tick costs.
+        again = await materialise_time()
+        again["us_per_action"] = again["seconds"] / max(again["actions"], 1) * 1e6
+        out["materialise_again"] = again
+        print(f"  {out['label']} materialise again: {again}", flush=True)
+    await db.stop(engine)
+    return out
+
+
+def run_child(url: str, label: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    out = tmp / f"{label}.json"
+    env = {**os.environ, "DATABASE_URL": url, "TRACKER_ENV": "test",
+           "PICCOLO_CONF": "tracker.piccolo_conf", "BENCH_LABEL": label}
+    subprocess.run([sys.executable, __file__, "--child", "--rows", str(args.rows),
+                    "--scale", str(args.scale), "--out", str(out)], env=env, check=True, cwd=ROOT)
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+async def main(args: argparse.Namespace) -> None:
+    from bench.web import _drop, _pg_database
+
+    tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-notify-"))
+    results = []
+    if not args.no_sqlite:
+        results.append(run_child(f"sqlite:///{tmp / 'bench.db'}", "SQLite", args, tmp))
+    made = await _pg_database(args.postgres) if args.postgres else None
+    if made:
+        url, name = made
+        try:
+            results.append(run_child(url, "PostgreSQL", args, tmp))
+        finally:
+            await _drop(args.postgres, name)
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    for r in results:
+        d = r["dispatch"]
+        print(f"{r['label']}: {d['messages']} texts in {d['seconds']:.2f} s = {d['per_minute']:,.0f} a minute "
+              f"({d['ms_per_message']:.2f} ms each)")
+        for key in ("materialise", "materialise_again"):
+            if key in r:
+                m = r[key]
+                print(f"{r['label']}: {key} over {m['actions']:,} actions {m['seconds']:.2f} s "
+                      f"({m['us_per_action']:.1f} µs an action, {m['materialised']} new)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--scale", type=float, default=0.02)
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--out")
+    ns = parser.parse_args()
+    if ns.child:
+        Path(ns.out).write_text(json.dumps(asyncio.run(child(ns)), default=str, indent=1))
+    else:
+        asyncio.run(main(ns))
