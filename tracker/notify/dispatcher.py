@@ -582,7 +582,8 @@ async def _insert_outbox(nudges: list[Nudge], now: datetime,
         target=Outbox.key, action="DO NOTHING").returning(Outbox.id)
 
 
-def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+def _chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]:
+    size = size or CHUNK
     batch: list[Any] = []
     for item in items:
         batch.append(item)
