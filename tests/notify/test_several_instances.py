@@ -214,8 +214,12 @@ async def test_a_rolling_restart_loses_no_request_sends_each_nudge_once_and_leav
     world = await make_world(clock.now())
     numbers = await texts(clock, 60)
     twilio_server.hang_after_accept = 0.03  # each text takes a moment: ticks are in hand
-    load = Load(webs, world.lead.headers, f"/api/v1/plans/{world.plan_id}")
+    load = Load(list(webs), world.lead.headers, f"/api/v1/plans/{world.plan_id}")
     clients = [asyncio.create_task(load.client(i)) for i in range(4)]
+    # The replacements start while the dispatchers do (as a deployment brings the new version
+    # up before draining the old one); each old process is then stopped in turn, under load.
+    fresh = [Web(free_port()) for _ in webs]
+    starting = asyncio.gather(*(w.start() for w in fresh))
     procs = list(await asyncio.gather(*(dispatcher(twilio_server, batch=10) for _ in range(3))))
     try:
         await until(lambda: _some_sent(twilio_server))
@@ -224,16 +228,20 @@ async def test_a_rolling_restart_loses_no_request_sends_each_nudge_once_and_leav
         out, err = await asyncio.wait_for(procs[0].communicate(), 30)
         assert procs[0].returncode == 0, err.decode()[-2000:]
         assert "stopping: released" in out.decode()
-        for web in webs:  # each web process in turn, under load
+        await starting
+        for old, new in zip(list(webs), fresh, strict=True):  # each web process in turn
+            load.webs.append(new)
             before = load.ok
             # uvicorn re-raises the signal once its graceful shutdown is done.
-            assert await web.stop() in (0, -signal.SIGTERM)
-            await web.start()
+            assert await old.stop() in (0, -signal.SIGTERM)
+            load.webs.remove(old)
             await until(lambda before=before: _more(load, before))
         await until(all_sent)
     finally:
         load.running = False
         await asyncio.gather(*clients)
+        await asyncio.gather(starting, return_exceptions=True)
+        webs[:] = [*webs, *fresh]  # the module's fixture kills whichever are still running
         for p in procs[1:]:
             p.send_signal(signal.SIGTERM)
         for p in procs[1:]:
