@@ -52,6 +52,23 @@ async def child(args: argparse.Namespace) -> dict[str, Any]:
     d = out["dispatch"]
     d["ms_per_message"] = d["seconds"] / max(d["messages"], 1) * 1000
     print(f"  {out['label']} dispatch: {d}", flush=True)
+    # The send path alone: the same texts with a ready-made link (issuing family links is
+    # being changed to one reusable link per member; this is the rest of the path).
+    import tracker.bootstrap as bootstrap
+
+    real_build = bootstrap.build_dispatcher
+
+    async def ready_link(**_: Any) -> str:
+        return "http://127.0.0.1:8000/f/bench-link"
+
+    bootstrap.build_dispatcher = lambda *a, **k: real_build(*a, link_issuer=ready_link, **k)
+    try:
+        out["dispatch_no_link"] = await dispatch_rate(args.rows)
+    finally:
+        bootstrap.build_dispatcher = real_build
+    n = out["dispatch_no_link"]
+    n["ms_per_message"] = n["seconds"] / max(n["messages"], 1) * 1000
+    print(f"  {out['label']} dispatch, ready-made link: {n}", flush=True)
     if args.scale > 0:
         made = await generate(os.environ["DATABASE_URL"], args.scale)
         out["generated_seconds"] = made["seconds"]
@@ -94,9 +111,10 @@ async def main(args: argparse.Namespace) -> None:
             await _drop(args.postgres, name)
     print(f"load average {os.getloadavg()[0]:.1f}")
     for r in results:
-        d = r["dispatch"]
-        print(f"{r['label']}: {d['messages']} texts in {d['seconds']:.2f} s = {d['per_minute']:,.0f} a minute "
-              f"({d['ms_per_message']:.2f} ms each)")
+        for key in ("dispatch", "dispatch_no_link"):
+            d = r[key]
+            print(f"{r['label']}: {key} {d['messages']} texts in {d['seconds']:.2f} s = "
+                  f"{d['per_minute']:,.0f} a minute ({d['ms_per_message']:.2f} ms each)")
         for key in ("materialise", "materialise_again"):
             if key in r:
                 m = r[key]

@@ -12,7 +12,7 @@ from tracker.notify.core_group_rules import (
 )
 from tracker.notify.rules import Calendar, Nudge
 from tracker.notify.state import rule_settings
-from tracker.plans.common import PlanPolicy
+from tracker.plans.common import statutory_rules
 from tracker.plans.core_groups import rhythm
 from tracker.plans.dates import StatutoryRules
 from tracker.plans.tables import CoreGroupMeeting, CoreGroupPerson, Plan
@@ -61,6 +61,7 @@ async def load_core_group_state(now: datetime, rules: StatutoryRules) -> CoreGro
 
 async def core_group_nudges(now: datetime, cal: Calendar, settings: Settings) -> list[Nudge]:
     """The core group nudges due at `now` (what the dispatcher adds to the rules' nudges)."""
-    rules = PlanPolicy.from_settings(settings).statutory
+    # Only the timings: PlanPolicy.from_settings would load the language rules on every tick.
+    rules = statutory_rules(settings)
     return core_group_nudges_due(await load_core_group_state(now, rules), now, cal,
                                  rule_settings(settings))

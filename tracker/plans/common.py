@@ -85,13 +85,7 @@ class PlanPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanPolicy:
         return cls(
-            statutory=StatutoryRules(
-                first_review_months=settings.first_review_months,
-                later_review_months=settings.later_review_months,
-                report_working_days_before=settings.report_working_days_before,
-                first_core_group_working_days=settings.first_core_group_working_days,
-                core_group_interval_weeks=settings.core_group_interval_weeks,
-            ),
+            statutory=statutory_rules(settings),
             date_span_years=settings.date_span_years,
             language=_rules_from(settings.language_rules_path or ""),
             plain_terms=_terms_from(settings.plain_english_terms_path or ""),
@@ -156,3 +150,14 @@ async def staff_directory() -> list[dict[str, Any]]:
         StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role_title,
         StaffUser.agency, StaffUser.roles,
     ).where(StaffUser.active == True).order_by(StaffUser.name)  # noqa: E712
+
+
+def statutory_rules(settings: Settings) -> StatutoryRules:
+    """The statutory timings alone (cheap: no language rules or tone model are loaded)."""
+    return StatutoryRules(
+        first_review_months=settings.first_review_months,
+        later_review_months=settings.later_review_months,
+        report_working_days_before=settings.report_working_days_before,
+        first_core_group_working_days=settings.first_core_group_working_days,
+        core_group_interval_weeks=settings.core_group_interval_weeks,
+    )
