@@ -13,7 +13,7 @@ import pytest
 
 from tests.family.conftest import texted_link, token_of
 from tests.support.browser import axe_violations, describe
-from tests.support.factories import POLICY, make_world
+from tests.support.factories import POLICY, WINDOWS, make_world
 from tracker.family.routes import LINK_LIMIT
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import Action
@@ -204,9 +204,9 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     import sys
     from pathlib import Path
 
-    from tracker.demo import seed_demo
+    from tracker.demo_voice import seed_full_demo
 
-    await seed_demo(policy=POLICY, now=live_clock.now())
+    await seed_full_demo(policy=POLICY, windows=WINDOWS, now=live_clock.now())
     command = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "tracker"), "--now", live_clock.now().isoformat(),
         "family-link", "--demo", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
