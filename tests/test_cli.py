@@ -60,7 +60,7 @@ def test_the_demo_shows_the_family_voice_a_routine_step_and_the_shared_words(tmp
         (SAM_REPLY, "lead", "staff", "sam.okafor@demo.example"),
         (JESS_TO_EVERYONE, "core_group", "family_link", None)]
     assert all(at < "2026-11-24" for *_, at in messages)  # before the demo's day, not the wall clock
-    assert db.execute("select count(*) from outbox where template = 'staff_reply'").fetchone()[0] == 1
+    assert db.execute("select count(*) from notify_outbox where template = 'staff_reply'").fetchone()[0] == 1
     shared = db.execute("select p.note, s.email from progress_update p join staff_user s "
                         "on s.id = p.author_user where p.shared_with_family").fetchall()
     assert shared == [(HELEN_SHARED_NOTE, "helen.marsh@demo.example")]

@@ -133,7 +133,8 @@ ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 # The initial conference, recorded in the guide's points 2 to 7 (professionals' words,
-# checked by the restorative check).
+# checked by the restorative check). The chair shares the children's words and the family's
+# reflections with the family, so those two also pass the plain-English check.
 RECORD: dict[str, Any] = dict(  # the seven steps' words (Any: spread into ConferenceIn)
     family_description=(
         "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
@@ -141,9 +142,9 @@ RECORD: dict[str, Any] = dict(  # the seven steps' words (Any: spread into Confe
         "shifts; Alfie wakes early and Rosie is often tired."
     ),
     children_views=(
-        "Rosie told her teacher she likes school when she gets there on time, and feels "
-        "embarrassed walking in late. Alfie cannot tell us in words yet; his health "
-        "visitor shared that he is a happy, curious boy who needs a settled routine."
+        "Rosie told her teacher she likes school when she gets there on time. She feels shy "
+        "walking in late. Alfie shows us how he feels by how he plays. His health visitor "
+        "says he is a happy, curious boy who needs a settled routine."
     ),
     worries=(
         "Rosie's attendance this term is 78%, with 14 late marks. The family has moved "

@@ -36,8 +36,7 @@ JESS_TO_SAM = ("I have been feeling low since the move. Can we talk about it on 
                "visit?")
 JESS_TO_EVERYONE = ("Rosie loves breakfast club. She is up and dressed before me most "
                     "mornings now.")
-SAM_REPLY = ("Thank you for telling me, Jess. Yes, let's talk on Thursday. I can bring "
-             "details of a local parents' group too.")
+SAM_REPLY = "Thanks for telling me. Yes, let's talk on Thursday when I come round."
 HELEN_SHARED_NOTE = ("Rosie was in class by 8:50 every day this week. Thank you, Jess: the "
                      "Monday calls are working well.")
 DAYS_AGO = {"to_sam": 6, "to_everyone": 4, "reply": 5, "note": 3}
@@ -45,8 +44,8 @@ DAYS_AGO = {"to_sam": 6, "to_everyone": 4, "reply": 5, "note": 3}
 # A routine step of Jess's under "calm mornings": on school days, reviewed in four weeks (20 working days), with
 # check-in words that name no one (a text may ask "How are your mornings going?").
 ROUTINE_OUTCOME = "mornings"
-ROUTINE_STEP = "Have breakfast together at 7:30 before the school run."
-ROUTINE_MEASURE = "Jess says most school mornings start with breakfast together."
+ROUTINE_STEP = "Sit down for breakfast together at 7:30."
+ROUTINE_MEASURE = "Jess says most school days start with breakfast together."
 ROUTINE_DAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
 ROUTINE_CHECK_IN = "your mornings"
 ROUTINE_REVIEW_IN_WORKING_DAYS = 20
