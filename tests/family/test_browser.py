@@ -204,7 +204,7 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     import sys
     from pathlib import Path
 
-    from tracker.demo_voice import seed_full_demo
+    from tracker.demo_voice import HELEN_SHARED_NOTE, ROUTINE_STEP, SAM_REPLY, seed_full_demo
 
     await seed_full_demo(policy=POLICY, windows=WINDOWS, now=live_clock.now())
     command = await asyncio.create_subprocess_exec(
@@ -218,6 +218,12 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     await page.get_by_role("button", name="Continue to your plan").click()
     await page.wait_for_url(f"{live_server}/family")
     assert await page.get_by_role("heading", name="Hello Jess").is_visible()
+    # The demo's family side, as Jess reads it: Sam's reply, Helen's shared note, her routine
+    # step, and Rosie's words the chair shared.
+    text = await page.locator("main").inner_text()
+    for words in (SAM_REPLY, HELEN_SHARED_NOTE, ROUTINE_STEP, "Mondays, Tuesdays",
+                  "Rosie told her teacher"):
+        assert words in text, words
     # The first of her steps still open (other tests may have moved some of the demo's on).
     done_button = page.locator("button[id^=choice-]").first
     step = int((await done_button.get_attribute("id")).removeprefix("choice-"))
