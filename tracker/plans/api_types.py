@@ -41,6 +41,7 @@ class FamilySummaryOut(Out):
     name: str
     status: FamilyStatus
     lead_professional_id: int | None
+    reference: str = ""
 
 
 class MemberOut(Out):
@@ -56,6 +57,7 @@ class MemberOut(Out):
     safe_to_contact: bool
     opted_out_at: datetime | None
     language: str
+    interpreter_needed: bool = False
 
 
 class ChildOut(Out):
@@ -86,6 +88,7 @@ class FamilyOut(Out):
     children: list[ChildOut]
     current_plan_id: int | None
     conferences: list[FamilyConferenceOut]
+    reference: str = ""
 
 
 # ---------------------------------------------------------------- conferences
