@@ -119,18 +119,19 @@ def _child_field(name: str) -> str:
 
 def child(data: FormData, *, child_id: int | None = None) -> Form[ChildIn]:
     """A child with their date of birth, or an unborn baby with the expected date."""
-    echo = {"name": text(data, "name"), "born_on": date_fields(data, "born-on"),
-            "expected_on": date_fields(data, "expected-on")}
+    name, born_on, expected_on = (text(data, "name"), date_fields(data, "born-on"),
+                                  date_fields(data, "expected-on"))
+    echo: dict[str, Any] = {"name": name, "born_on": born_on, "expected_on": expected_on}
     errors: dict[str, str] = {}
-    born, problem = parse_date(echo["born_on"], label="the date of birth")
+    born, problem = parse_date(born_on, label="the date of birth")
     if problem:
         errors["born-on"] = problem
-    expected, problem = parse_date(echo["expected_on"], label="the expected date")
+    expected, problem = parse_date(expected_on, label="the expected date")
     if problem:
         errors["expected-on"] = problem
     if errors:
         return Form(echo=echo, errors=errors, field_id=_child_field)
-    value = ChildIn(id=child_id, name=echo["name"], date_of_birth=born, expected_on=expected)
+    value = ChildIn(id=child_id, name=name, date_of_birth=born, expected_on=expected)
     return Form(echo=echo, value=value, field_id=_child_field)
 
 
