@@ -233,3 +233,14 @@ async def test_the_lead_changes_the_family_details(client, clock):
     assert ok.status_code == 303
     view = await service.family_view(family_id)
     assert (view["name"], view["reference"]) == ("The Hart family", "CP/99")
+
+
+async def test_opening_a_family_for_another_lead_says_so_in_the_caseload(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.invitee)
+    response = await post_as_form(client, "/families/new", {
+        "name": f"Baker family {next(_n)}", "reference": "", "lead": str(world.lead.id)})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/families?opened=1"
+    page = (await client.get(response.headers["location"])).text
+    assert "The family is open" in page

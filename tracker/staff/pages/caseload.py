@@ -42,11 +42,13 @@ def read_query(q: str, who: str, page: str) -> tuple[CaseloadQuery, dict[str, st
 @get("/families")
 async def caseload_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
                         policy: NamedDependency[PlanPolicy], q: FromQuery[str] = "",
-                        who: FromQuery[str] = "all", page: FromQuery[str] = "1") -> Template:
+                        who: FromQuery[str] = "all", page: FromQuery[str] = "1",
+                        opened: FromQuery[str] = "") -> Template:
     """Families I can see: search by name or reference, mine as lead or all, a page at a time."""
     query, errors = read_query(q, who, page)
     found = await queries.caseload(staff, query, now=now, policy=policy)
     form: dict[str, Any] = {"q": q[:SEARCH_MAX * 2], "who": who if who in dict(FILTERS) else "all"}
     return render("caseload.html", status=400 if errors else 200, errors=errors, form=form,
                   query=query, filters=FILTERS, plan_words=PLAN_KIND_WORDS,
-                  conference_words=CONFERENCE_KIND_WORDS, now=now, **found)
+                  conference_words=CONFERENCE_KIND_WORDS, now=now, opened=opened == "1",
+                  **found)
