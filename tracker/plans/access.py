@@ -36,14 +36,16 @@ async def visible_family_ids(caller: Caller) -> set[int] | None:
 
 # The rule as one SQL condition on a family row aliased `f`, for the caller's id in each of
 # its VISIBLE_PLACEHOLDERS placeholders: one round trip on every request that names a family,
-# and the caseload's filter over every family at once (so the two can never disagree).
+# and the caseload's filter over every family at once (so the two can never disagree). The
+# subqueries do not depend on the row, so each database works each out once per statement
+# (correlated EXISTS made the caseload re-scan a busy caller's actions for every family).
 VISIBLE_TO_CALLER_SQL = """(
     f.lead_professional = {}
-    OR EXISTS (SELECT 1 FROM conference c WHERE c.family = f.id AND c.chair = {})
-    OR EXISTS (SELECT 1 FROM conference_invitee ci JOIN conference c ON c.id = ci.conference
-               WHERE c.family = f.id AND ci."user" = {})
-    OR EXISTS (SELECT 1 FROM action a JOIN plan p ON p.id = a.plan
-               WHERE p.family = f.id AND a.owner_user = {})
+    OR f.id IN (SELECT c.family FROM conference c WHERE c.chair = {})
+    OR f.id IN (SELECT c.family FROM conference_invitee ci
+                JOIN conference c ON c.id = ci.conference WHERE ci."user" = {})
+    OR f.id IN (SELECT p.family FROM action a JOIN plan p ON p.id = a.plan
+                WHERE a.owner_user = {})
 )"""
 VISIBLE_PLACEHOLDERS = 4
 
