@@ -7,14 +7,15 @@ from typing import Any
 from tracker.errors import Forbidden, NotFound
 from tracker.people.caller import Caller
 from tracker.people.tables import StaffUser
-from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family
+from tracker.plans.tables import Action, Conference, ConferenceInvitee, CoreGroupPerson, Family
 
 
 async def visible_family_ids(caller: Caller) -> set[int] | None:
     """Families the caller may see; None means every family (admins).
 
     A professional sees a family when they are its lead, are invited to one of its
-    conferences, or own one of its actions; anyone sees families whose conferences they chair.
+    conferences or core group meetings, or own one of its actions; anyone sees families whose
+    conferences they chair.
     """
     if caller.is_admin:
         return None
@@ -31,6 +32,9 @@ async def visible_family_ids(caller: Caller) -> set[int] | None:
     ids.update(r["family_id"] for r in owns)
     chairs = await Conference.select(Conference.family).where(Conference.chair == caller.id)
     ids.update(r["family"] for r in chairs)
+    core_groups = await CoreGroupPerson.select(CoreGroupPerson.meeting.family.as_alias("family_id")).where(
+        (CoreGroupPerson.user == caller.id) & (CoreGroupPerson.invited == True))  # noqa: E712
+    ids.update(r["family_id"] for r in core_groups)
     return ids
 
 
@@ -46,8 +50,11 @@ VISIBLE_TO_CALLER_SQL = """(
                 JOIN conference c ON c.id = ci.conference WHERE ci."user" = {})
     OR f.id IN (SELECT p.family FROM action a JOIN plan p ON p.id = a.plan
                 WHERE a.owner_user = {})
+    OR f.id IN (SELECT m.family FROM core_group_person cp
+                JOIN core_group_meeting m ON m.id = cp.meeting
+                WHERE cp."user" = {} AND cp.invited)
 )"""
-VISIBLE_PLACEHOLDERS = 4
+VISIBLE_PLACEHOLDERS = 5
 
 # Constant text joined to constant text; every value is a bound parameter.
 _CAN_SEE_SQL = "SELECT 1 AS ok FROM family f WHERE f.id = {} AND " + VISIBLE_TO_CALLER_SQL  # noqa: S608
@@ -127,3 +134,34 @@ async def active_user(user_id: int) -> dict[str, Any] | None:
         .where((StaffUser.id == user_id) & (StaffUser.active == True))  # noqa: E712
         .first()
     )
+
+
+async def is_lead(caller: Caller, family_id: int) -> bool:
+    """Is the caller this family's lead professional?"""
+    return await Family.exists().where(
+        (Family.id == family_id) & (Family.lead_professional == caller.id))
+
+
+async def can_reply(caller: Caller, family_id: int, member_id: int) -> bool:
+    """May answer this family member in the product: the family's lead, or a professional named
+    as giving support on one of the member's steps in the current plan."""
+    if await is_lead(caller, family_id):
+        return True
+    return await Action.exists().where(
+        (Action.owner_member == member_id) & (Action.support_by == caller.id)
+        & (Action.plan.family == family_id) & (Action.plan.status == "active"))
+
+
+async def require_reply(caller: Caller, family_id: int, member_id: int) -> None:
+    """NotFound when the family is hidden; Forbidden unless the caller may answer this member."""
+    await require_family(caller, family_id)
+    if not await can_reply(caller, family_id, member_id):
+        raise Forbidden("Only the lead professional, or a professional giving support on one of "
+                        "this person's steps, can reply to them.")
+
+
+async def require_lead(caller: Caller, family_id: int) -> None:
+    """NotFound when the family is hidden; Forbidden unless the caller is its lead."""
+    await require_family(caller, family_id)
+    if not await is_lead(caller, family_id):
+        raise Forbidden("Only the family's lead professional can do this.")

@@ -15,6 +15,8 @@ from tracker.staff.pages import (
     caseload,
     chair,
     conferences,
+    conversation,
+    core_groups,
     family_links,
     family_records,
     handover,
@@ -41,6 +43,8 @@ router = Router(
         # the plan, its outcomes and actions, and the live hints
         plans.plan_page, plans.add_outcome, plans.add_action, plans.language_hint,
         plans.action_hint, arrange.edit_action_form, arrange.edit_action,
+        # answering the family: a reply to a member, widening their words
+        conversation.reply, conversation.widen,
         # the chair
         chair.chair_dashboard, chair.review_summary,
         # family plan links, report downloads
@@ -54,5 +58,8 @@ router = Router(
         family_records.change_member,
         family_records.new_child_form, family_records.child_form, family_records.add_child,
         family_records.change_child,
+        # core group meetings: arranging one from the plan, recording it
+        core_groups.arrange_form, core_groups.arrange, core_groups.record_form,
+        core_groups.save_record,
     ],
 )

@@ -3,14 +3,14 @@
 A page costs the same few queries however many families there are: the count, the page of
 families (the access rule, the search and the filter in one SQL statement), then one query per
 column for the whole page (current plans, next conferences, overdue actions, last words from the
-family). No query runs per family.
+family, core group meetings). No query runs per family.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Max
@@ -18,9 +18,17 @@ from piccolo.query.functions.aggregate import Count, Max
 from tracker.clock import local_date
 from tracker.people.caller import Caller
 from tracker.plans.access import VISIBLE_PLACEHOLDERS, VISIBLE_TO_CALLER_SQL
-from tracker.plans.common import PlanPolicy, working_calendar
-from tracker.plans.dates import first_core_group_by
-from tracker.plans.tables import Action, Conference, Family, Plan, PlanMessage, ProgressUpdate
+from tracker.plans.common import PlanPolicy
+from tracker.plans.core_groups import rhythm
+from tracker.plans.tables import (
+    Action,
+    Conference,
+    CoreGroupMeeting,
+    Family,
+    Plan,
+    PlanMessage,
+    ProgressUpdate,
+)
 from tracker.vocabulary import OPEN_STATUSES
 
 PAGE_SIZE = 25
@@ -135,22 +143,28 @@ async def _last_contact(ids: Sequence[int]) -> dict[int, datetime]:
     return last
 
 
-def next_core_group(plan: dict[str, Any] | None, policy: PlanPolicy) -> date | None:
-    """When the family's next core group should meet, for the caseload's column.
+async def _core_group_starts(plans: dict[int, dict[str, Any]]) -> dict[int, list[datetime]]:
+    """Every core group meeting's start, by plan, for the page's current plans (one query)."""
+    plan_ids = [p["id"] for p in plans.values()]
+    starts: dict[int, list[datetime]] = {}
+    if plan_ids:
+        for r in await CoreGroupMeeting.select(CoreGroupMeeting.plan, CoreGroupMeeting.starts_at).where(
+                CoreGroupMeeting.plan.is_in(plan_ids)):
+            starts.setdefault(r["plan"], []).append(r["starts_at"])
+    return starts
 
-    Until core group meetings are recorded, this is the statutory "first core group by" date of
-    a plan made at an initial child protection conference. When they are, a booked meeting
-    (`plan["next_core_group"]`, filled in by the page query) takes its place.
-    """
-    if plan is None:
+
+def next_core_group(plan: dict[str, Any] | None, starts: list[datetime], *, now: datetime,
+                    policy: PlanPolicy) -> dict[str, Any] | None:
+    """The next core group of a child protection plan: the one booked, or the latest date the
+    next should meet by (the first within the statutory working days of an initial
+    conference, then at most the set interval apart), and whether that date has passed."""
+    if plan is None or plan["kind"] != "child_protection":
         return None
-    if plan.get("next_core_group") is not None:
-        booked: date = plan["next_core_group"]
-        return booked
-    if plan["conference_kind"] != "initial_cp" or plan["kind"] != "child_protection":
-        return None
-    return first_core_group_by(local_date(plan["conference_at"]), working_calendar(),
-                               policy.statutory)
+    found = rhythm(conference_kind=plan["conference_kind"], conference_at=plan["conference_at"],
+                   meetings=starts, now=now, rules=policy.statutory)
+    return {"booked_at": found.booked_at, "by": found.next_by,
+            "overdue": found.overdue(local_date(now))}
 
 
 async def caseload(caller: Caller, query: CaseloadQuery, *, now: datetime,
@@ -162,8 +176,10 @@ async def caseload(caller: Caller, query: CaseloadQuery, *, now: datetime,
     conferences: dict[int, dict[str, Any]] = {}
     overdue: dict[int, int] = {}
     contact: dict[int, datetime] = {}
+    meetings: dict[int, list[datetime]] = {}
     if ids:
         plans = await _current_plans(ids)
+        meetings = await _core_group_starts(plans)
         conferences = await _next_conferences(ids, now)
         overdue = await _overdue_counts(ids, local_date(now))
         contact = await _last_contact(ids)
@@ -171,7 +187,9 @@ async def caseload(caller: Caller, query: CaseloadQuery, *, now: datetime,
         **f,
         "plan": plans.get(f["id"]),
         "next_conference": conferences.get(f["id"]),
-        "next_core_group": next_core_group(plans.get(f["id"]), policy),
+        "next_core_group": next_core_group(
+            plans.get(f["id"]), meetings.get(plans[f["id"]]["id"], []) if f["id"] in plans else [],
+            now=now, policy=policy),
         "overdue": overdue.get(f["id"], 0),
         "last_contact": contact.get(f["id"]),
     } for f in families]
