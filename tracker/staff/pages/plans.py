@@ -83,7 +83,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
         owner_user, _ = fields.owner_from(form.echo["owner"])
         owners = await owner_choices(family_id, search=find[0],
                                      keep=[owner_user] if owner_user else [])
-        return render("plan.html", status=400 if find[1] else 200, **await _plan_context(
+        return render("plan.html", status=400 if find[1] else 200, **await plan_context(
             plan_id, staff, today, policy, errors=find[1], form=form.echo, failed="action",
             owners=owners))
     errors = form.errors
