@@ -47,7 +47,8 @@ async def _demo_values() -> dict[str, Any]:
     user = await StaffUser.select(StaffUser.id).first()
     meeting = await CoreGroupMeeting.select(CoreGroupMeeting.id).where(
         CoreGroupMeeting.family == fid).first()
-    return {**({"meeting_id": meeting["id"]} if meeting else {}),"family_id": fid, "plan_id": plan["id"], "conference_id": conference["id"],
+    return {**({"meeting_id": meeting["id"]} if meeting else {}),
+            "family_id": fid, "plan_id": plan["id"], "conference_id": conference["id"],
             "action_id": action["id"], "outcome_id": action["outcome"], "member_id": member["id"],
             "child_id": child["id"], "user_id": user["id"], "token": "x", "feed": "x",
             "file_path": "x", "rest": "x"}
