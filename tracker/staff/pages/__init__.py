@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from litestar import Router
 
-from tracker.staff.pages import actions, arrange, chair, conferences, family_links, plans, reports
+from tracker.staff.pages import (
+    actions,
+    arrange,
+    chair,
+    conferences,
+    family_links,
+    plans,
+    profile,
+    reports,
+)
 
 router = Router(
     path="/",
@@ -30,5 +39,7 @@ router = Router(
         # family plan links, report downloads
         family_links.send_link, family_links.confirm_stop_link, family_links.stop_link,
         reports.download_report,
+        # your profile: work mobile, and email, text or both
+        profile.profile_page, profile.save_profile,
     ],
 )
