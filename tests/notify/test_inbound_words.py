@@ -12,7 +12,7 @@ import random
 import httpx
 import pytest
 
-from tests.notify.test_webhooks import BASE, hooks, new_sid, own_number, post, signed  # noqa: F401 - hooks is a fixture
+from tests.notify.test_webhooks import BASE, new_sid, own_number, post, signed
 from tests.support.factories import WINDOWS, make_world
 from tracker.audit import AuditEvent
 from tracker.bootstrap import build_dispatcher
@@ -23,6 +23,17 @@ from tracker.plans.tables import FamilyMember, PlanMessage
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 PATH = "/webhooks/twilio/inbound"
+
+
+@pytest.fixture
+async def hooks(migrated, clock, real_settings):  # type: ignore[no-untyped-def]
+    """The app with Twilio settings, and a client on the same loop."""
+    from tracker.app import create_app
+
+    app = create_app(real_settings, clock=clock, scheduler=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+
 
 
 async def _dispatch(clock, real_settings) -> None:  # type: ignore[no-untyped-def]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import re
 
+import httpx
 import pytest
 
-from tests.notify.test_webhooks import BASE, hooks, own_number  # noqa: F401 - hooks is a fixture
+from tests.notify.test_webhooks import BASE, own_number
 from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.bootstrap import build_dispatcher
 from tracker.notify.providers import providers_for
@@ -16,6 +17,17 @@ from tracker.plans.tables import FamilyMember
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 LINK = re.compile(r"http://testserver\.local/f/[A-Za-z0-9_\-]+")
+
+
+@pytest.fixture
+async def hooks(migrated, clock, real_settings):  # type: ignore[no-untyped-def]
+    """The app with Twilio settings, and a client on the same loop."""
+    from tracker.app import create_app
+
+    app = create_app(real_settings, clock=clock, scheduler=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+
 
 
 async def _dispatch(clock, settings) -> None:  # type: ignore[no-untyped-def]

@@ -151,7 +151,8 @@ async def resolve_token(token: str, *, now: datetime) -> LinkHolder | None:
                       plan_id=plan["id"], expires_at=row["expires_at"])
 
 
-# A new link replacing an expired or older one must not sign the member out mid-visit; every other reason (lead's choice, not safe to contact, plan ended) also ends
+# A new link replacing an expired or older one must not sign the member out mid-visit;
+# every other reason (lead's choice, not safe to contact, plan ended) also ends
 # the member's open sessions, so a revoked person loses the page at their next click.
 KEEPS_SESSIONS = frozenset({"replaced"})
 
@@ -250,6 +251,8 @@ async def send_member_link(*, member_id: int, now: datetime, actor: Actor, polic
     """
     url = await issue_link(member_id=member_id, now=now, actor=actor, policy=policy)
     member = await FamilyMember.select().where(FamilyMember.id == member_id).first()
+    if member is None:  # issue_link found them a moment ago
+        raise NotFound(f"member {member_id}")
     channel, why_not = _channel_for(member)
     if channel is not None:
         await enqueue(channel="sms" if channel == "sms" else "email", template="family_link",
