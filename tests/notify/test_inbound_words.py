@@ -170,3 +170,21 @@ async def test_two_successive_texts_carry_links_that_both_open_the_plan(hooks, c
 
 def _csrf(html: str) -> str:
     return html.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+async def test_the_asked_for_link_is_texted_even_in_quiet_hours(hooks, clock, real_settings, twilio_server):
+    """They have just texted us: the reply is what they are waiting for, at any hour."""
+    world = await make_world(clock.now())
+    _, number = await own_number(world)
+    clock.at = clock.now().replace(hour=22)  # 22:00 UTC, after the 19:00 end of texts
+    await post(hooks, PATH, {"From": number, "Body": "link"})
+    await _dispatch(clock, real_settings)
+    [text] = twilio_server.to(number)
+    assert "/f/" in text["body"]
+    # A nudge queued at the same hour still waits for the morning.
+    jess = world.family["members"][0]["id"]
+    await enqueue(windows=WINDOWS, channel="sms", template="member_action_due", due_at=clock.now(),
+                  key=f"test:night:{jess}", recipient_member_id=jess,
+                  context={"name": "Jess", "due_on": "2026-12-04", "needs_link": True})
+    await _dispatch(clock, real_settings)
+    assert len(twilio_server.to(number)) == 1

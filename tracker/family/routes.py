@@ -52,8 +52,8 @@ FAMILY_HEADERS = {
 # Link guessing, limited two ways. Per address, only BAD guesses count (unknown, expired or
 # stopped links), and a real link opens even from an address over its limit: a family hub, a
 # refuge's wifi or a mobile network's shared address put many families behind one address,
-# and one person's mistyped or old links must not lock the others out. Per token, every
-# presentation counts, generously (opening is a look and a continue: two a visit), so one
+# and one person's mistyped or old links must not lock the others out. Per token (per live
+# link), its opens count, generously (opening is a look and a continue: two a visit), so one
 # link cannot be hammered. Guessing a 256-bit token stays hopeless either way.
 BAD_GUESS_LIMIT = Limit(attempts=30, window=15 * 60)
 TOKEN_LIMIT = Limit(attempts=60, window=15 * 60)
@@ -197,11 +197,13 @@ def _too_many_tries(limit: Limit, now: datetime) -> Template:
 
 async def _holder_or_refusal(token: str, request: Request, now: datetime) -> LinkHolder | Template:
     """The link's holder; or "too many tries" (with Retry-After); or "this link does not work"."""
-    if not await hit(f"family-link-token:{token}", TOKEN_LIMIT, now=now):
-        return _too_many_tries(TOKEN_LIMIT, now)
     holder = await resolve_token(token, now=now)
     if holder is not None:
-        return holder  # a real link opens, however many bad guesses its address has made
+        # A real link opens however many bad guesses its address has made; only its own
+        # opens are counted (so guesses cannot fill the counters: they count per address).
+        if not await hit(f"family-link-token:{holder.link_id}", TOKEN_LIMIT, now=now):
+            return _too_many_tries(TOKEN_LIMIT, now)
+        return holder
     address = f"family-link-bad:{_client_address(request)}"
     if await attempts(address, BAD_GUESS_LIMIT, now=now) >= BAD_GUESS_LIMIT.attempts:
         return _too_many_tries(BAD_GUESS_LIMIT, now)
