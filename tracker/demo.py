@@ -132,7 +132,7 @@ ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 # The initial conference, recorded in the guide's points 2 to 7 (professionals' words,
 # checked by the restorative check).
-RECORD: dict[str, str] = dict(
+RECORD: dict[str, Any] = dict(  # the seven steps' words (Any: spread into ConferenceIn)
     family_description=(
         "Jess described Rosie as funny, kind and 'a little mum' to Alfie. Rosie loves "
         "drawing and her friend Maya. Mornings have been hard since Jess started night "
@@ -288,7 +288,8 @@ async def _write_action(written: _Written, plan_id: int, outcome: str, spec: dic
 async def _write_plan(written: _Written, conference_id: int, actor: Actor, now: datetime,
                       policy: PlanPolicy) -> int:
     plan_id = await service.create_plan(
-        data=PlanIn(conference_id=conference_id, kind="child_protection"), actor=actor, now=now)
+        data=PlanIn(conference_id=conference_id, kind="child_protection"), actor=actor, now=now,
+        policy=policy)
     for key, spec in OUTCOMES.items():
         written.outcomes[key] = await service.add_outcome(
             plan_id=plan_id, actor=actor, now=now,

@@ -207,6 +207,8 @@ def _msgspec_field(message: str) -> str:
     """The field a msgspec error is about: "... - at `$.members[0].name`" -> members[0].name."""
     if "- at `$." in message:
         return message.rsplit("- at `$.", 1)[1].rstrip("`")
+    if "- at `key` in `$." in message:  # a mapping's key, e.g. an id in due_dates
+        return message.rsplit("- at `key` in `$.", 1)[1].rstrip("`")
     if "missing required field `" in message:
         return message.split("missing required field `", 1)[1].split("`", 1)[0]
     return "body"

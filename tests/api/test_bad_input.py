@@ -217,6 +217,10 @@ CASES: list[Case] = [
          field="kind"),
     Case("conference category unknown", "POST", C,
          lambda w: conference_body(w, decision="cp_plan", categories=["other"]), field="categories[0]"),
+    Case("conference held as a string", "POST", C, lambda w: conference_body(w, held="yes"),
+         field="held"),
+    Case("conference recorded before it starts", "POST", C,
+         lambda w: conference_body(w, decision="cin_plan"), field="decision"),
     # ------------------------------------------------ PATCH /api/v1/conferences/{id}
     Case("patch conference to the end of time", "PATCH", C + "/{conference}",
          lambda w: {"starts_at": "9999-12-31T23:59:59Z"}, field="starts_at"),
@@ -235,6 +239,18 @@ CASES: list[Case] = [
          lambda w: {"conference_id": BIG, "kind": "child_protection"}, field="conference_id"),
     Case("plan of an unknown kind", "POST", P,
          lambda w: {"conference_id": w.conference_id, "kind": "other"}, field="kind"),
+    Case("plan due date that is not a date", "POST", P,
+         lambda w: {"conference_id": w.conference_id, "kind": "child_protection",
+                    "due_dates": {str(w.action_id): "soon"}}, field="due_dates[...]"),
+    Case("plan due dates keyed by id zero", "POST", P,
+         lambda w: {"conference_id": w.conference_id, "kind": "child_protection",
+                    "due_dates": {"0": "2027-01-04"}}, field="due_dates"),
+    Case("plan due dates keyed by a word", "POST", P,
+         lambda w: {"conference_id": w.conference_id, "kind": "child_protection",
+                    "due_dates": {"first": "2027-01-04"}}, field="due_dates"),
+    Case("plan with too many due dates", "POST", P,
+         lambda w: {"conference_id": w.conference_id, "kind": "child_protection",
+                    "due_dates": {str(i): "2027-01-04" for i in range(1, 502)}}, field="due_dates"),
     Case("end a plan beyond int4", "POST", P + f"/{BIG}/end", status=404),
     Case("outcome for a child beyond int4", "POST", P + "/{plan}/outcomes",
          lambda w: outcome_body(w, child_ids=[BIG]), field="child_ids[0]"),
@@ -362,7 +378,7 @@ async def test_the_conference_patch_from_the_issue_writes_nothing_and_the_confer
 
 async def test_good_values_still_go_through_the_same_checks(world: World, client) -> None:
     # The edge and the windows must not refuse what people really send: RTL scripts, emoji,
-    # a note over several lines, a conference next week with a London offset.
+    # a note over several lines, a conference held yesterday (entered afterwards) with its record.
     headers = {"Authorization": f"Bearer {world.lead.token}"}
     answer = await client.post(F, headers=headers, json=family_body(
         world, name="عائلة 👪 Nguyễn", members=[member(name="Zoë\u200fאנה", language="ar")],
@@ -372,7 +388,7 @@ async def test_good_values_still_go_through_the_same_checks(world: World, client
                                json={"note": "Called on Monday.\r\n\tSchool agreed\u00a0a plan."})
     assert answer.status_code == 201, answer.text
     answer = await client.post(C, headers=headers, json=conference_body(
-        world, starts_at="2026-12-01T10:00:00+00:00", worries="Line one\nLine two"))
+        world, starts_at="2026-11-23T10:00:00+00:00", held=True, worries="Line one\nLine two"))
     assert answer.status_code == 201, answer.text
 
 

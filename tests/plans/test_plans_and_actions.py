@@ -150,7 +150,9 @@ async def test_a_review_conference_revises_the_plan_carrying_open_actions_forwar
     await client.post(f"/api/v1/actions/{world.action_id}/updates", json={"status": "done"},
                       headers=world.invitee.headers)
     review = await client.post("/api/v1/conferences", json={
-        "family_id": world.family["id"], "kind": "review_cp", "starts_at": "2027-01-12T10:00:00Z",
+        # Recorded with its decision, so already held: an hour ago (a record cannot come first).
+        "family_id": world.family["id"], "kind": "review_cp",
+        "starts_at": (clock.now() - timedelta(hours=1)).isoformat(),
         "chair_id": world.chair.id, "decision": "cp_plan", "categories": ["neglect"]},
         headers=world.chair.headers)
     assert review.status_code == 201, review.text
@@ -188,7 +190,9 @@ async def test_every_change_is_in_the_audit_trail_with_who_and_channel(client, c
 async def test_actions_on_a_superseded_plan_are_history_and_cannot_change(client, clock):
     world = await make_world(clock.now())
     review = await client.post("/api/v1/conferences", json={
-        "family_id": world.family["id"], "kind": "review_cp", "starts_at": "2027-01-12T10:00:00Z",
+        # Recorded with its decision, so already held: an hour ago (a record cannot come first).
+        "family_id": world.family["id"], "kind": "review_cp",
+        "starts_at": (clock.now() - timedelta(hours=1)).isoformat(),
         "chair_id": world.chair.id, "decision": "cp_plan", "categories": ["neglect"]},
         headers=world.chair.headers)
     revised = await client.post("/api/v1/plans", json={"conference_id": review.json()["id"],

@@ -36,6 +36,9 @@ PUBLIC = {
 }
 # Pages only some roles may open.
 ROLE_PAGES = {r"^/admin(/|$)": "admin", r"^/chair$": "chair"}
+# Pages only an admin or a lead professional (of some family) may open: handing a leaver's
+# work on (a lead, only in the families they lead).
+ADMIN_OR_LEAD_PAGES = {r"^/people/\{user_id\}/handover$": "an admin, or the lead of the families"}
 # Path parameters that name something on one family's plan: only people connected to that
 # family (or admins) may reach them.
 FAMILY_SCOPED = {"family_id", "plan_id", "conference_id", "action_id", "outcome_id"}
@@ -172,6 +175,11 @@ async def _check_caller(app: Any, client: Any, *, world: World, caller: str, rol
             continue
         if status == 303 and response.headers.get("location", "").startswith("/signin"):
             problems.append(f"{where} (signed in, yet sent to sign in)")
+            continue
+        if any(re.search(p, route.path) for p in ADMIN_OR_LEAD_PAGES):
+            may = "admin" in roles or caller == "lead professional"
+            if (status == 403) == may:
+                problems.append(f"{where} (admin or lead only: expected {'not ' if may else ''}403)")
             continue
         needed = role_for(route)
         if needed and needed not in roles:

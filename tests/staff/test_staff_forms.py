@@ -172,7 +172,7 @@ def test_a_wrong_arrangement_is_echoed_back_as_typed():
     form = forms.arrangement(data, kinds={"review_cp": "Review"})
     assert form.echo == {"kind": "review_cp",
                          "starts_on": {"day": "3", "month": "12", "year": "2026"},
-                         "starts_time": "25:00", "chair": "", "invitees": ["7"]}
+                         "starts_time": "25:00", "chair": "", "invitees": ["7"], "held": False}
     assert list(form.errors) == ["starts-time"]
 
 

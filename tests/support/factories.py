@@ -115,7 +115,7 @@ async def make_world(now: datetime) -> World:
         actor=SYSTEM, now=now,
     )
     plan_id = await service.create_plan(data=PlanIn(conference_id=conference_id, kind="child_protection"),
-                                        actor=SYSTEM, now=now)
+                                        actor=SYSTEM, now=now, policy=POLICY)
     outcome_id = await service.add_outcome(
         plan_id=plan_id, actor=SYSTEM, now=now,
         data=OutcomeIn(child_ids=[family["children"][0]["id"]],

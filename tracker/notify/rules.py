@@ -81,6 +81,9 @@ class ConferenceFacts:
     chair_id: int | None
     plan_id: int | None  # the family's current plan
     invitees: tuple[InviteeFacts, ...] = ()
+    # Its decision is recorded: it has happened, so its reminders (reports, the chair's
+    # summary, the family's review texts) stop, and pending ones are cancelled.
+    recorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,7 +335,7 @@ def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings
         found += _isolated("action", action.id, partial(action_nudges, action, members, cal, cfg),
                            on_error)
     for conf in state.conferences:
-        if conf.starts_at <= now:
+        if conf.starts_at <= now or conf.recorded:
             continue
         found += _isolated("conference", conf.id,
                            partial(conference_nudges, conf, state.members, cal, cfg), on_error)

@@ -74,7 +74,7 @@ async def load_state(now: datetime, on_error: OnError | None = None) -> PlanStat
         & (Action.plan._.family._.status == "open"), "action", on_error)
     conferences = await _rows(Conference, (
         Conference.id, Conference.family, Conference.family.name.as_alias("family_name"),
-        Conference.kind, Conference.starts_at, Conference.chair,
+        Conference.kind, Conference.starts_at, Conference.chair, Conference.decision,
     ), (Conference.starts_at > now - timedelta(days=1)) & (Conference.family.status == "open"),
         "conference", on_error)
     conf_ids = [c["id"] for c in conferences]
@@ -108,7 +108,7 @@ async def load_state(now: datetime, on_error: OnError | None = None) -> PlanStat
             ConferenceFacts(
                 id=c["id"], family_id=c["family"], family_name=c["family_name"], kind=c["kind"],
                 starts_at=c["starts_at"], chair_id=c["chair"], plan_id=plans.get(c["family"]),
-                invitees=tuple(invitees.get(c["id"], ())),
+                invitees=tuple(invitees.get(c["id"], ())), recorded=c["decision"] is not None,
             )
             for c in conferences
         ),

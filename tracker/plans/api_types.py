@@ -156,6 +156,8 @@ class ConferenceOut(Out):
     next_review_on: date | None
     plan_id: int | None
     statutory: StatutoryOut
+    # Set when the conference falls on a weekend or a bank holiday: a warning, not a refusal.
+    date_warning: str | None = None
 
 
 # ---------------------------------------------------------------- plans and actions

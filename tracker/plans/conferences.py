@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
-from tracker.clock import local_date
+from tracker.clock import LONDON, local_date
 from tracker.db import atomic, by_name
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller, parse_roles
@@ -22,6 +22,7 @@ from tracker.plans.dates import (
     StatutoryRules,
     first_core_group_by,
     latest_review_for,
+    non_working_day_warning,
     report_due_on,
 )
 from tracker.plans.schemas import (
@@ -48,17 +49,41 @@ STEP_FIELDS = (
 STEP_MAX = 20_000
 NO_CHAIR = "Choose who will chair the conference."
 NOT_BEFORE_TODAY = "The date of the conference must be today or later."
+# What a conference decides and records: none of it can be saved before the conference starts.
+RECORD_FIELDS = (*STEP_FIELDS, "decision", "categories", "next_review_on")
+
+
+def not_started_yet(starts_at: datetime) -> str:
+    """Why a conference's record cannot be saved yet."""
+    return (f"The conference starts on {starts_at.astimezone(LONDON):%-d %B %Y at %H:%M}: "
+            "you can record what it decided once it has started.")
 
 
 def _check_arranged_date(merged: dict[str, Any], values: dict[str, Any], errors: dict[str, str],
-                        today: date) -> None:
+                         now: datetime, *, held: bool = False) -> None:
     """A conference being arranged (no decision yet) is dated today or later.
 
-    A conference recorded with its decision has been held, so its date may be in the past
-    (a record written up afterwards); moving a conference is arranging it again.
+    A conference entered as already held (`held`), or recorded with its decision, may be dated
+    in the past: that is how live plans are brought in. Moving a conference is arranging it again.
     """
-    if "starts_at" in values and not merged.get("decision") and local_date(values["starts_at"]) < today:
+    if ("starts_at" in values and not held and not merged.get("decision")
+            and local_date(values["starts_at"]) < local_date(now)):
         errors["starts_at"] = NOT_BEFORE_TODAY
+
+
+def _check_record_time(merged: dict[str, Any], values: dict[str, Any], errors: dict[str, str],
+                       now: datetime) -> None:
+    """The record, the decision and the next review are saved only once the conference has started."""
+    starts_at = merged.get("starts_at")
+    if starts_at is None or starts_at <= now:
+        return
+    recorded = [name for name in RECORD_FIELDS if values.get(name)]
+    if recorded:
+        errors.setdefault("decision" if "decision" in recorded else recorded[0],
+                          not_started_yet(starts_at))
+    elif "starts_at" in values and merged.get("decision"):
+        errors["starts_at"] = ("This conference's decision is recorded, so it has already happened: "
+                               "its date cannot be moved later than now.")
 
 
 async def _conference_values(
@@ -184,7 +209,8 @@ async def create_conference(
         errors["chair_id"] = NO_CHAIR
     values = await _conference_values(data, errors, kind=data.kind, starts_at_current=None,
                                       window=policy.date_window(now))
-    _check_arranged_date(values, values, errors, local_date(now))
+    _check_arranged_date(values, values, errors, now, held=data.held)
+    _check_record_time(values, values, errors, now)
     invitees = data.invitee_ids if given(data.invitee_ids) else []
     await _check_invitees(invitees, errors)
     if not errors:
@@ -223,7 +249,8 @@ async def update_conference(
     )
     if given(patch.kind):
         values["kind"] = patch.kind
-    _check_arranged_date({**current, **values}, values, errors, local_date(now))
+    _check_arranged_date({**current, **values}, values, errors, now)
+    _check_record_time({**current, **values}, values, errors, now)
     invitees = patch.invitee_ids if given(patch.invitee_ids) else None
     if invitees is not None:
         await _check_invitees(invitees, errors)
@@ -322,6 +349,7 @@ async def conference_view(conference_id: int, *, policy: PlanPolicy) -> dict[str
         "next_review_on": c["next_review_on"],
         "plan_id": plan["id"] if plan else None,
         "statutory": statutory,
+        "date_warning": non_working_day_warning(held_on, working_calendar()),
     }
 
 

@@ -163,3 +163,30 @@ def latest_review_for(kind: str, conference_on: date, rules: StatutoryRules) -> 
     if kind in ("review_cp", "cin_review"):
         return latest_next_review(conference_on, rules)
     raise ValueError(f"unknown conference kind {kind!r}; expected one of {CONFERENCE_KINDS}")
+
+
+def non_working_day_warning(d: date, cal: WorkingCalendar) -> str | None:
+    """A warning (never a refusal) when a conference falls on a weekend or a bank holiday."""
+    if cal.is_working_day(d):
+        return None
+    what = "a weekend day" if d.weekday() >= 5 else "a bank holiday"
+    return (f"{d:%A %-d %B %Y} is {what}. Conferences are usually held on working days: check the "
+            "date with the family and everyone invited before you keep it.")
+
+
+def review_interval(held_on: date, next_review_on: date | None, kind: str,
+                    rules: StatutoryRules) -> timedelta:
+    """From a review conference to the next review (the statutory latest when none is set)."""
+    return (next_review_on or latest_review_for(kind, held_on, rules)) - held_on
+
+
+def moved_due(old: date | None, interval: timedelta, today: date,
+              next_review_on: date | None = None) -> date | None:
+    """A carried action's due date moved on by the review interval: never before today, and
+    (SMART: time-bound) not after the next review."""
+    if old is None:
+        return None
+    moved = old + interval
+    if next_review_on is not None:
+        moved = min(moved, next_review_on)
+    return max(moved, today)

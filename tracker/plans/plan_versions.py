@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
+from tracker.clock import LONDON, local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
 from tracker.plans import events
+from tracker.plans.common import PlanPolicy, given
+from tracker.plans.dates import moved_due, review_interval
 from tracker.plans.events import PlanEnded
 from tracker.plans.schemas import (
     OPEN_STATUSES,
@@ -46,12 +50,66 @@ async def plan_kind_for(conference_id: int) -> str:
     return kind
 
 
-async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
+def due_key(action_id: int) -> str:
+    """The field an error about one carried action's new due date is reported under."""
+    return f"due_dates.{action_id}"
+
+
+async def carried_actions(conference_id: int, *, now: datetime,
+                          policy: PlanPolicy | None = None) -> dict[str, Any]:
+    """What revising the plan at this conference would carry: each open action, its old due date
+    and the proposed new one (moved on by the review interval, between today and the next review)."""
+    conference = await Conference.select().where(Conference.id == conference_id).first()
+    if conference is None:
+        raise NotFound(f"conference {conference_id}")
+    previous = await Plan.select(Plan.id, Plan.version).where(
+        (Plan.family == conference["family"]) & (Plan.status == "active")).first()
+    held_on = local_date(conference["starts_at"])
+    interval = review_interval(held_on, conference["next_review_on"], conference["kind"],
+                               (policy or PlanPolicy()).statutory)
+    actions: list[dict[str, Any]] = []
+    if previous is not None:
+        actions = await Action.select(
+            Action.id, Action.description, Action.due_on, Action.status,
+            Action.owner_user._.name.as_alias("owner_user_name"),
+            Action.owner_member._.name.as_alias("owner_member_name"),
+        ).where((Action.plan == previous["id"]) & Action.status.is_in(sorted(OPEN_STATUSES))
+                ).order_by(Action.id)
+    today = local_date(now)
+    for action in actions:
+        action["proposed_due_on"] = moved_due(action["due_on"], interval, today,
+                                              conference["next_review_on"])
+    return {"previous": previous, "interval": interval, "actions": actions,
+            "held_on": held_on, "next_review_on": conference["next_review_on"]}
+
+
+def _check_due_dates(given_dates: dict[int, date], carried: dict[str, Any], today: date,
+                     policy: PlanPolicy, errors: dict[str, str]) -> dict[int, date | None]:
+    """The new due date of every carried action: the one given, else the proposed one."""
+    proposed = {a["id"]: a["proposed_due_on"] for a in carried["actions"]}
+    window = policy.date_window(datetime.combine(today, datetime.min.time(), LONDON))
+    for action_id, due in sorted(given_dates.items()):
+        if action_id not in proposed:
+            errors[due_key(action_id)] = (f"Action {action_id} is not an open action carried "
+                                          "into this plan.")
+        elif due < today:
+            errors[due_key(action_id)] = (f"Choose a new due date for action {action_id} that is "
+                                          "today or later, so it does not start overdue.")
+        elif problem := window.problem(due, f"the new due date of action {action_id}"):
+            errors[due_key(action_id)] = problem
+    return {**proposed, **given_dates}
+
+
+async def create_plan(*, data: PlanIn, actor: Actor, now: datetime,
+                      policy: PlanPolicy | None = None) -> int:
     """Make the plan a conference decided; a review conference revises the current plan.
 
     Revising keeps the old plan as history (superseded), copies its outcomes, carries
-    forward every open action, and leaves done, not achieved and cancelled ones behind.
+    forward every open action with a new due date (`data.due_dates`, else moved on by the
+    review interval, never before today, so none starts overdue), and leaves done, not
+    achieved and cancelled ones behind. Nothing is made before the conference starts.
     """
+    policy = policy or PlanPolicy()
     conference = await Conference.select().where(Conference.id == data.conference_id).first()
     if conference is None:
         raise NotFound(f"conference {data.conference_id}")
@@ -60,6 +118,13 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
         errors["kind"] = f"The conference decided on a {kind.replace('_', ' ')} plan."
     if await Plan.exists().where(Plan.conference == data.conference_id):
         errors["conference_id"] = "This conference has already made its plan."
+    if conference["starts_at"] > now:
+        errors.setdefault("conference_id", (
+            f"The conference starts on {conference['starts_at'].astimezone(LONDON):%-d %B %Y}: "
+            "its plan can be made once it has started."))
+    carried = await carried_actions(data.conference_id, now=now, policy=policy)
+    due_dates = _check_due_dates(data.due_dates if given(data.due_dates) else {}, carried,
+                                 local_date(now), policy, errors)
     if errors:
         raise FieldErrors(errors)
     family_id = conference["family"]
@@ -82,12 +147,12 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime) -> int:
             family_id=family_id, plan_id=plan_id,
         )
         if previous:
-            await _carry_forward(previous["id"], plan_id, family_id, actor, now)
+            await _carry_forward(previous["id"], plan_id, family_id, actor, now, due_dates)
     return plan_id
 
 
 async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Actor,
-                         now: datetime) -> None:
+                         now: datetime, due_dates: dict[int, date | None]) -> None:
     await Plan.update({Plan.status: "superseded", Plan.ended_at: now}).where(
         Plan.id == old_plan)
     await audit.record(
@@ -126,15 +191,17 @@ async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Ac
                        description=action["description"], owner_user=action["owner_user"],
                        owner_member=action["owner_member"],
                        support_offered=action["support_offered"],
-                       support_by=action["support_by"], due_on=action["due_on"],
+                       support_by=action["support_by"],
+                       due_on=due_dates.get(action["id"], action["due_on"]),
                        success_measure=action["success_measure"], status=action["status"],
                        carried_from=action["id"], created_at=now, updated_at=now)
             ).returning(Action.id)
         )[0]["id"]
         await audit.record(
             actor=actor, now=now, record_type="action", record_id=new_id, action="create",
-            changes=audit.created({"description": action["description"],
-                                   "status": action["status"], "carried_from": action["id"]}),
+            changes={**audit.created({"description": action["description"],
+                                      "status": action["status"], "carried_from": action["id"]}),
+                     "due_on": [action["due_on"], due_dates.get(action["id"], action["due_on"])]},
             family_id=family_id, plan_id=new_plan,
         )
 

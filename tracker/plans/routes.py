@@ -166,10 +166,13 @@ class PlanController(Controller):
     async def create_plan(
         self, data: JSONBody[PlanIn], caller: NamedDependency[Caller],
         now: NamedDependency[datetime], today: NamedDependency[date],
+        policy: NamedDependency[PlanPolicy],
     ) -> PlanOut:
-        """Make (or, at a review, revise) the plan a conference decided."""
+        """Make (or, at a review, revise) the plan a conference decided; `due_dates` re-dates
+        carried actions (any left out move on by the review interval)."""
         await require_manage(caller, await service.conference_family(data.conference_id))
-        plan_id = await service.create_plan(data=data, actor=api_actor(caller), now=now)
+        plan_id = await service.create_plan(data=data, actor=api_actor(caller), now=now,
+                                            policy=policy)
         return to_out(await service.plan_view(plan_id, today=today), PlanOut)
 
     @get("/{plan_id:int}", responses=error_responses(*READ))

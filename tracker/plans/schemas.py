@@ -132,6 +132,9 @@ class ConferenceIn(ConferenceFields, kw_only=True):
 
     family_id: Id
     kind: ConferenceKind
+    # Entering a conference that has already happened (bringing a live plan in): its date may
+    # be in the past even before its decision is recorded.
+    held: bool = False
 
 
 class ConferencePatch(ConferenceFields, kw_only=True):
@@ -145,6 +148,9 @@ class PlanIn(Body):
 
     conference_id: Id
     kind: PlanKind
+    # A revised plan: the new due date of each carried action (its id on the plan being revised).
+    # Any carried action left out moves on by the review interval (see plan_versions).
+    due_dates: Annotated[dict[Id, date], Meta(max_length=500)] | UnsetType = UNSET
 
 
 class OutcomeIn(Body):

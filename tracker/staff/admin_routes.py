@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from tracker.audit import Actor
 from tracker.errors import FieldErrors
 from tracker.people.caller import ROLES
+from tracker.plans import handover
 from tracker.staff import users
 from tracker.staff.oidc import require_password_signin
 from tracker.staff.sessions import current_caller, require_role
@@ -39,11 +40,12 @@ def _ordered(errors: dict[str, str]) -> dict[str, str]:
 
 
 def _user_form(*, data: users.UserForm, user: dict[str, Any] | None = None,
-               errors: dict[str, str] | None = None, notice: str = "", status: int = 200) -> Template:
+               errors: dict[str, str] | None = None, notice: str = "", status: int = 200,
+               held: int = 0) -> Template:
     return Template(
         template_name="staff/admin_user.html",
         context={"data": data, "user": user, "errors": _ordered(errors or {}), "roles": ROLES,
-                 "role_hints": ROLE_HINTS, "notice": notice},
+                 "role_hints": ROLE_HINTS, "notice": notice, "held": held},
         status_code=status,
     )
 
@@ -91,7 +93,8 @@ class AdminController(Controller):
     async def edit_user_form(self, user_id: FromPath[int]) -> Template:
         """One user's details and roles, with deactivate or reactivate."""
         user = await users.get_user(user_id)
-        return _user_form(data=users.UserForm.from_row(user), user=user)
+        return _user_form(data=users.UserForm.from_row(user), user=user,
+                          held=len(await handover.held_by(user_id)))
 
     @post("/users/{user_id:int}")
     async def update_user(self, request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
@@ -116,8 +119,12 @@ class AdminController(Controller):
 
     @post("/users/{user_id:int}/deactivate")
     async def deactivate(self, request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
-        """End the account's sessions and revoke its API tokens and calendar address."""
-        return await self._status_change(request, user_id, users.deactivate_user, "deactivated")
+        """End the account's sessions and revoke its API tokens and calendar address; when they
+        still hold work on a plan, show it with the handover, so nothing is left unowned."""
+        answer = await self._status_change(request, user_id, users.deactivate_user, "deactivated")
+        if isinstance(answer, Redirect) and await handover.held_by(user_id):
+            return Redirect(f"/people/{user_id}/handover?deactivated=1", status_code=303)
+        return answer
 
     @post("/users/{user_id:int}/reactivate")
     async def reactivate(self, request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:

@@ -15,9 +15,11 @@ from tracker.staff.pages import (
     chair,
     conferences,
     family_links,
+    handover,
     plans,
     profile,
     reports,
+    revise,
 )
 
 router = Router(
@@ -30,6 +32,10 @@ router = Router(
         # conferences: the page, the record, making the plan; arranging and changing one
         conferences.conference_page, conferences.record_form, conferences.save_record,
         conferences.make_plan,
+        # the revised plan at a review, re-dating each carried action
+        revise.revise_form, revise.revise,
+        # a leaver's work handed to someone else
+        handover.handover_page, handover.hand_over,
         arrange.arrange_form, arrange.arrange, arrange.change_arrangements,
         # the plan, its outcomes and actions, and the live hints
         plans.plan_page, plans.add_outcome, plans.add_action, plans.language_hint,

@@ -10,11 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from tracker.clock import LONDON, local_date
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_arrange_conference, require_manage
-from tracker.plans.common import PlanPolicy
+from tracker.plans.common import PlanPolicy, working_calendar
+from tracker.plans.dates import non_working_day_warning
 from tracker.staff.pages import arrange_queries as queries
 from tracker.staff.pages import forms
 from tracker.staff.pages.common import render, see_other, web_actor
@@ -26,10 +28,21 @@ from tracker.vocabulary import CONFERENCE_KIND_WORDS
 # ---------------------------------------------------------------- the when/who form
 
 
+def date_warning(value: forms.Arrangement, now: datetime) -> dict[str, str] | None:
+    """The weekend or bank-holiday warning for a date not yet kept: the form shows it and asks
+    again (the service accepts such a date: it is a warning, never a refusal). A past date not
+    marked as held is the service's to refuse, so it gets no warning first."""
+    day = value.starts_at.astimezone(LONDON).date()
+    text = non_working_day_warning(day, working_calendar())
+    if text is None or value.keeps_non_working_day() or (day < local_date(now) and not value.held):
+        return None
+    return {"text": text, "day": day.isoformat()}
+
+
 async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, str],
-                        policy: PlanPolicy, status: int = 200) -> Template:
+                        policy: PlanPolicy, status: int = 200, **extra: Any) -> Template:
     return render("conference_new.html", status=status, form=form, errors=errors,
-                  **await queries.arrange_choices(family_id, policy))
+                  **await queries.arrange_choices(family_id, policy), **extra)
 
 
 @get("/families/{family_id:int}/conferences/new")
@@ -49,12 +62,16 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
     await require_arrange_conference(staff, family_id)
     form = forms.arrangement(data, kinds=CONFERENCE_KIND_WORDS)
     errors = form.errors
+    if form.value is not None and (warning := date_warning(form.value, now)):
+        return await _arrange_page(family_id, form.echo, {}, policy, date_warning=warning)
     if form.value is not None:
         try:
             conference_id = await service.create_conference(
                 data=form.value.conference_in(family_id), actor=web_actor(staff), now=now,
                 policy=policy)
-            return see_other(f"/conferences/{conference_id}")
+            # A conference entered as already held goes straight on to its record.
+            return see_other(f"/conferences/{conference_id}"
+                             + ("/record" if form.value.held else ""))
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     return await _arrange_page(family_id, form.echo, errors, policy, status=400)
@@ -68,6 +85,10 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
     await require_manage(staff, await service.conference_family(conference_id))
     form = forms.arrangement(data, kinds=None)
     errors = form.errors
+    if form.value is not None and (warning := date_warning(form.value, now)):
+        return render("conference.html", **await conference_context(
+            conference_id, staff, now, policy, errors={}, arrangement=form.echo,
+            date_warning=warning, **await arranging_people()))
     if form.value is not None:
         try:
             await service.update_conference(conference_id=conference_id,

@@ -22,8 +22,10 @@ from tracker.staff.sessions import require_role
 async def chair_dashboard(staff: NamedDependency[Caller],
                           now: NamedDependency[datetime]) -> Template:
     """Review conferences the chair runs in the next 8 weeks, each with how the plan is going."""
-    return render("chair.html", reviews=await queries.chair_reviews(staff, now), now=now,
-                  weeks=queries.CHAIR_WEEKS)
+    reviews = await queries.chair_reviews(staff, now)
+    leaver_names = await queries.add_leaver_flags(reviews)
+    return render("chair.html", reviews=reviews, now=now, weeks=queries.CHAIR_WEEKS,
+                  leaver_names=leaver_names, can_hand_over=staff.is_admin)
 
 
 @get("/plans/{plan_id:int}/review-summary")

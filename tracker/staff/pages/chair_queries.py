@@ -11,7 +11,7 @@ from piccolo.query.functions.aggregate import Max
 from tracker.audit import AuditEvent
 from tracker.clock import local_date
 from tracker.people.caller import Caller
-from tracker.plans import service
+from tracker.plans import handover, service
 from tracker.plans.tables import Conference, Family, Plan, PlanMessage, ProgressUpdate
 from tracker.staff.pages.common_queries import (
     names_for,
@@ -118,3 +118,12 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
         "pictures": await plan_pictures(plan, today),
         "now": now,
     }
+
+
+async def add_leaver_flags(reviews: list[dict[str, Any]]) -> dict[int, str]:
+    """Put each review's leaver flag (work held by people who have left) on it, in one query;
+    returns the leavers' names."""
+    flags = await handover.flags_for_families([r["family_id"] for r in reviews])
+    for r in reviews:
+        r["leaver_flag"] = flags.get(r["family_id"])
+    return await handover.leaver_names(list(flags.values()))

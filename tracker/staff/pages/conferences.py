@@ -83,13 +83,15 @@ def _record_context(conference: dict[str, Any], family: dict[str, Any] | None,
 
 @get("/conferences/{conference_id:int}/record")
 async def record_form(conference_id: FromPath[int], staff: NamedDependency[Caller],
+                      now: NamedDependency[datetime],
                       policy: NamedDependency[PlanPolicy]) -> Template:
     """The conference record form: the seven steps in the seed's order, then the decision."""
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
     conference = await service.conference_view(conference_id, policy=policy)
-    return render("conference_record.html", **_record_context(
-        conference, await family_row(family_id), forms.record_echo(conference), {}, policy))
+    return render("conference_record.html", not_started=conference["starts_at"] > now,
+                  **_record_context(conference, await family_row(family_id),
+                                    forms.record_echo(conference), {}, policy))
 
 
 @post("/conferences/{conference_id:int}/record")
@@ -125,7 +127,7 @@ async def make_plan(conference_id: FromPath[int], staff: NamedDependency[Caller]
         kind = await service.plan_kind_for(conference_id)
         plan_id = await service.create_plan(
             data=PlanIn(conference_id=conference_id, kind=kind),  # type: ignore[arg-type]
-            actor=web_actor(staff), now=now)
+            actor=web_actor(staff), now=now, policy=policy)
         return see_other(f"/plans/{plan_id}")
     except FieldErrors as exc:
         errors["make-plan"] = " ".join(exc.errors.values())

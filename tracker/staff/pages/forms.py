@@ -107,12 +107,18 @@ class Arrangement:
     starts_at: datetime
     chair_id: int | None
     invitee_ids: list[int]
+    held: bool = False  # entering a conference that has already happened
+    non_working_ok: str = ""  # the weekend or bank-holiday date the person chose to keep
 
     def conference_in(self, family_id: int) -> ConferenceIn:
         """The new conference for the service."""
         return ConferenceIn(family_id=family_id, kind=cast(ConferenceKind, self.kind),
                             starts_at=self.starts_at, chair_id=self.chair_id,
-                            invitee_ids=self.invitee_ids)
+                            invitee_ids=self.invitee_ids, held=self.held)
+
+    def keeps_non_working_day(self) -> bool:
+        """True once the person has seen the weekend or bank-holiday warning for this date and kept it."""
+        return self.non_working_ok == self.starts_at.astimezone(LONDON).date().isoformat()
 
     def patch(self) -> ConferencePatch:
         """The change to an arranged conference (its kind stays)."""
@@ -139,8 +145,9 @@ def arrangement(data: FormData, *, kinds: Mapping[str, str] | None) -> Form[Arra
     kind, starts_on, starts_time = text(data, "kind"), date_fields(data, "starts-on"), text(
         data, "starts_time")
     chair, invitees = text(data, "chair"), values(data, "invitees")
+    held = text(data, "held") == "yes"
     echo = {"kind": kind, "starts_on": starts_on, "starts_time": starts_time, "chair": chair,
-            "invitees": invitees}
+            "invitees": invitees, "held": held}
     errors: dict[str, str] = {}
     if kinds is not None and kind not in kinds:
         errors["kind"] = "Choose which kind of conference this is."
@@ -158,7 +165,8 @@ def arrangement(data: FormData, *, kinds: Mapping[str, str] | None) -> Form[Arra
         return Form(echo=echo, errors=errors, field_id=_arrangement_field)
     return Form(echo=echo, field_id=_arrangement_field, value=Arrangement(
         kind=kind, starts_at=datetime.combine(day, at, LONDON), chair_id=chair_id,
-        invitee_ids=[i for i in ids if i is not None]))
+        invitee_ids=[i for i in ids if i is not None], held=held,
+        non_working_ok=text(data, "non_working_ok")))
 
 
 def arrangement_echo(starts_at: datetime | None, chair_id: int | None,
@@ -315,3 +323,23 @@ def action(data: FormData, *, needs_outcome: bool) -> Form[ActionDraft]:
             name, f"action-{name.replace('_', '-')}"))
     return _checked(echo, draft, errors, field_id=lambda name: EDIT_ACTION_FIELDS.get(
         name, name.replace("_", "-")))
+
+
+# ---------------------------------------------------------------- making the revised plan
+
+
+def revision_dates(data: FormData, action_ids: list[int]) -> Form[dict[int, date]]:
+    """The new due date of each carried action ("due-<id>"), or none when the person chose to
+    move them all by the review interval (the "all" button): the service then moves each one."""
+    echo: dict[str, Any] = {f"due-{i}": date_fields(data, f"due-{i}") for i in action_ids}
+    errors: dict[str, str] = {}
+    chosen: dict[int, date] = {}
+    if text(data, "redate") != "all":
+        for action_id in action_ids:
+            day, problem = parse_date(echo[f"due-{action_id}"], label="the new due date")
+            if problem:
+                errors[f"due-{action_id}"] = problem
+            elif day is not None:
+                chosen[action_id] = day
+    return _checked(echo, chosen, errors,
+                    field_id=lambda name: name.replace("due_dates.", "due-").replace("_", "-"))

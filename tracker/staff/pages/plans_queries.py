@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from tracker.people.caller import Caller
-from tracker.plans import service
+from tracker.plans import handover, service
 from tracker.plans.access import can_manage_family
 from tracker.plans.tables import Action, Child, Conference, Family
 from tracker.staff.pages.common_queries import (
@@ -50,4 +50,14 @@ async def plan_page(plan_id: int, caller: Caller, today: date) -> dict[str, Any]
         "owners": await owner_choices(plan["family_id"]),
         "children": await Child.select(Child.id, Child.name).where(
             Child.family == plan["family_id"]).order_by(Child.id),
+        **await leaver_context(plan["family_id"], caller),
     }
+
+
+async def leaver_context(family_id: int, caller: Caller) -> dict[str, Any]:
+    """The leaver flag for one family (staff/partials/leaver_flag.html), and whether the viewer
+    may hand the work on (an admin or the family's lead)."""
+    flag = (await handover.flags_for_families([family_id])).get(family_id)
+    return {"leaver_flag": flag,
+            "leaver_names": await handover.leaver_names([flag] if flag else []),
+            "can_hand_over": caller.is_admin or family_id in await handover.lead_family_ids(caller.id)}
