@@ -33,7 +33,7 @@ def _demo_like_context() -> dict:
         "reports_in": 2, "reports_expected": 3, "asked_for_help": True, "reason": "unreachable",
         "emailed": True, "times": 1, "actions": [item, {**item, "overdue": False}], "overdue_count": 1,
         "week_of": date(2026, 12, 7), "link": "https://tracker.example.org/reset/x", "hours": 48,
-        "minutes": 30,
+        "minutes": 30, "from_name": "Dan Reid", "count": 3, "family_count": 1,
     }
 
 
