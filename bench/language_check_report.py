@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.plans.language import check_text, load_rules  # noqa: E402
+from tracker.plans.language import LanguageRule, check_text, load_rules  # noqa: E402
+from tracker.plans.language_tone import ToneModel, default_model  # noqa: E402
 
 SEED_EXAMPLES = (
     "I am really concerned you haven't been taking Rosie to school every day and this is "
@@ -44,21 +45,22 @@ def construct_sentences() -> tuple[list[tuple[str, str]], list[str]]:
 def main() -> None:
     """Print the report."""
     rules = load_rules()
+    tone = default_model()
     flag_set = sentences("language_flag_sentences.txt")
     neutral_set = sentences("language_neutral_sentences.txt")
     print(f"rules loaded: {len(rules)}")
 
-    seed_hits = [s for s in SEED_EXAMPLES if check_text(s, rules)]
+    seed_hits = [s for s in SEED_EXAMPLES if check_text(s, rules, tone)]
     print(f"seed examples flagged: {len(seed_hits)}/{len(SEED_EXAMPLES)}")
     for text in SEED_EXAMPLES:
-        print(f"  {[f.phrase for f in check_text(text, rules)]}")
+        print(f"  {[f.phrase for f in check_text(text, rules, tone)]}")
 
-    missed = [s for s in flag_set if not check_text(s, rules)]
+    missed = [s for s in flag_set if not check_text(s, rules, tone)]
     print(f"recall on flag set: {len(flag_set) - len(missed)}/{len(flag_set)}")
     for text in missed:
         print(f"  missed: {text}")
 
-    false_flags = [(s, check_text(s, rules)) for s in neutral_set]
+    false_flags = [(s, check_text(s, rules, tone)) for s in neutral_set]
     false_flags = [(s, f) for s, f in false_flags if f]
     print(f"false flags on neutral set: {len(false_flags)}/{len(neutral_set)}")
     for text, findings in false_flags:
@@ -66,30 +68,39 @@ def main() -> None:
 
     # The construct sentences were written with the rules (a development set, not held out).
     construct_flag, construct_neutral = construct_sentences()
-    hits = sum(1 for _, s in construct_flag if check_text(s, rules))
+    hits = sum(1 for _, s in construct_flag if check_text(s, rules, tone))
     print(f"construct sentences (development set) flagged: {hits}/{len(construct_flag)}")
     for name in sorted({c for c, _ in construct_flag}):
         rows = [s for c, s in construct_flag if c == name]
-        print(f"  {name}: {sum(1 for s in rows if check_text(s, rules))}/{len(rows)}")
-    wrong = [s for s in construct_neutral if check_text(s, rules)]
+        print(f"  {name}: {sum(1 for s in rows if check_text(s, rules, tone))}/{len(rows)}")
+    wrong = [s for s in construct_neutral if check_text(s, rules, tone)]
     print(f"construct neutral sentences flagged: {len(wrong)}/{len(construct_neutral)}")
 
     corpus = list(SEED_EXAMPLES) + flag_set + neutral_set
+    speed(corpus, rules, None, "rules only (before the tone model)")
+    speed(corpus, rules, tone, "rules + tone model (the check as shipped)")
+
+
+def speed(corpus: list[str], rules: tuple[LanguageRule, ...], tone: ToneModel | None,
+          label: str) -> None:
+    """Sentences per second, one sentence a check, and the whole corpus as one text."""
     mean_chars = sum(map(len, corpus)) / len(corpus)
+    for text in corpus:  # warm the lemma caches, as a running service has them
+        check_text(text, rules, tone)
     start = time.perf_counter()
     for i in range(RUNS):
-        check_text(corpus[i % len(corpus)], rules)
+        check_text(corpus[i % len(corpus)], rules, tone)
     elapsed = time.perf_counter() - start
     print(
-        f"mean time per check: {elapsed / RUNS * 1e6:.1f} µs over {RUNS:,} runs "
-        f"(one sentence each, mean {mean_chars:.0f} chars, {len(rules)} rules)"
+        f"{label}: {RUNS / elapsed:,.0f} sentences/s, {elapsed / RUNS * 1e6:.1f} µs per check "
+        f"over {RUNS:,} runs (one sentence each, mean {mean_chars:.0f} chars, {len(rules)} rules)"
     )
     long_text = " ".join(corpus)
     start = time.perf_counter()
     for _ in range(100):
-        check_text(long_text, rules)
+        check_text(long_text, rules, tone)
     print(
-        f"whole corpus as one text ({len(long_text):,} chars): "
+        f"  whole corpus as one text ({len(long_text):,} chars): "
         f"{(time.perf_counter() - start) / 100 * 1e3:.2f} ms per check"
     )
 

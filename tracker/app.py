@@ -50,6 +50,7 @@ from tracker.ops.logs import litestar_logging_config
 from tracker.ops.observe import observe_requests
 from tracker.ops.routes import ROUTES as OPS_ROUTES
 from tracker.plans.common import PlanPolicy
+from tracker.plans.core_group_routes import ROUTES as CORE_GROUP_ROUTES
 from tracker.plans.routes import ROUTES as PLAN_ROUTES
 from tracker.settings import Settings, get_settings
 from tracker.staff.admin_routes import ROUTES as STAFF_ADMIN_ROUTES
@@ -179,6 +180,7 @@ def create_app(
             *OPS_ROUTES,
             static_router(),
             *PLAN_ROUTES,
+            *CORE_GROUP_ROUTES,
             *FAMILY_ROUTES,
             *STAFF_AUTH_ROUTES,
             *STAFF_OIDC_ROUTES,

@@ -16,18 +16,20 @@ from tracker.people.accounts import create_user
 from tracker.people.caller import Caller
 from tracker.people.profile import ProfileIn, update_profile
 from tracker.people.tables import StaffUser
-from tracker.plans import service
+from tracker.plans import core_groups, service
 from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import (
     ActionIn,
+    ActionReviewIn,
     ChildIn,
     ConferenceIn,
+    CoreGroupIn,
     FamilyIn,
     MemberIn,
     OutcomeIn,
     PlanIn,
 )
-from tracker.plans.tables import Family, FamilyMember
+from tracker.plans.tables import Action, Family, FamilyMember
 
 DEMO_PASSWORD = "restorative-demo-2026"  # noqa: S105 - demo accounts only, printed on purpose
 DEMO_FAMILY = "Rosie's family (Taylor)"
@@ -300,6 +302,39 @@ async def _write_plan(written: _Written, conference_id: int, actor: Actor, now: 
     return plan_id
 
 
+# The first core group, held and recorded: what Priya sees on /chair and in the summary.
+CORE_GROUP = dict(
+    better="Rosie was in class by 8:50 on nine school days out of ten. Mornings are calmer "
+           "since the family support worker started.",
+    family_view="Jess says the Monday calls help her plan the week. Linda is glad to do the "
+                "Tuesday and Thursday pick-ups.",
+    children_view="Rosie told Helen she likes breakfast club and wants to keep walking to "
+                  "school with Mum.",
+    next_steps="Helen will ask about a reading buddy for Rosie. Sam will chase the "
+               "breakfast club place. We meet again in six weeks.",
+    review_note="Four Monday calls made. Jess says they help her plan the week.",
+)
+
+
+async def _write_core_group(written: _Written, plan_id: int, held_on: date, now: datetime,
+                            policy: PlanPolicy) -> int:
+    """The first core group, eight working days after the initial conference, recorded by Sam."""
+    helen, sam = written.staff[HELEN], written.staff[SAM]
+    phone = await Action.select(Action.id).where(
+        (Action.plan == plan_id) & (Action.owner_user == helen)).first()
+    meets_on = service.working_calendar().add_working_days(held_on, 8)
+    return await core_groups.create_core_group(
+        plan_id=plan_id, actor=Actor.user(sam, "Sam Okafor", channel="web"), now=now,
+        policy=policy, data=CoreGroupIn(
+            starts_at=_at(meets_on, 14), invitee_ids=[helen, written.staff[DAN]],
+            attended_user_ids=[sam, helen],
+            attended_member_ids=[written.members["Jess Taylor"], written.members["Linda Taylor"]],
+            action_reviews=[ActionReviewIn(action_id=phone["id"], status="in_progress",
+                                           note=CORE_GROUP["review_note"])] if phone else [],
+            better=CORE_GROUP["better"], family_view=CORE_GROUP["family_view"],
+            children_view=CORE_GROUP["children_view"], next_steps=CORE_GROUP["next_steps"]))
+
+
 async def seed_demo(*, now: datetime, policy: PlanPolicy, only_if_empty: bool = False) -> str:
     """Create the demo people, family, conferences and plan; a second run changes nothing."""
     if only_if_empty and await Family.exists():
@@ -315,6 +350,7 @@ async def seed_demo(*, now: datetime, policy: PlanPolicy, only_if_empty: bool = 
     review_on = _working_day_on_or_after(held_on + timedelta(days=REVIEW_AFTER_DAYS))
     initial = await _write_initial_conference(written, held_on, review_on, actor, now, policy)
     plan_id = await _write_plan(written, initial, actor, now, policy)
+    await _write_core_group(written, plan_id, held_on, now, policy)
     await service.create_conference(
         data=ConferenceIn(family_id=written.family_id, kind="review_cp",
                           starts_at=_at(review_on, 10), chair_id=written.staff[CHAIR],

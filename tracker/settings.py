@@ -105,6 +105,14 @@ class Settings:
             "doc": "a TOML file of restorative language rules (empty: the bundled file)",
         },
     )
+    language_tone_path: str = field(
+        default="",
+        metadata={
+            "var": "LANGUAGE_TONE_PATH",
+            "doc": "a JSON tone model for the language check (empty: the bundled file; "
+                   "off: rules only)",
+        },
+    )
     plain_english_terms_path: str = field(
         default="",
         metadata={
@@ -303,6 +311,12 @@ class Settings:
         metadata={"var": "METRICS_TOKEN",
                   "doc": "bearer token /metrics asks for (Prometheus format); unset: /metrics answers 404"},
     )
+    # Core group meetings (issue 9 part 3): how far apart they may be after the first one.
+    core_group_interval_weeks: int = field(
+        default=6,
+        metadata={"var": "CORE_GROUP_INTERVAL_WEEKS",
+                  "doc": "core group meetings at most this many weeks apart (after the first)"},
+    )
 
     @property
     def is_production(self) -> bool:
@@ -419,6 +433,8 @@ def _check(settings: Settings) -> None:
     """Refuse settings that cannot work together, with a message saying what to set."""
     if settings.env not in {"development", "test", "production"}:
         raise SettingsError("TRACKER_ENV must be development, test or production")
+    if not 1 <= settings.core_group_interval_weeks <= 52:
+        raise SettingsError("CORE_GROUP_INTERVAL_WEEKS must be between 1 and 52")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError("LOG_FORMAT must be text or json")
     for proxy in settings.trusted_proxy_list:

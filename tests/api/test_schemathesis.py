@@ -33,7 +33,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 
 from tests.conftest import START
-from tests.support.factories import make_world
+from tests.support.factories import make_core_group, make_world
 
 pytestmark = pytest.mark.schemathesis
 
@@ -67,8 +67,9 @@ async def served_api(migrated: None, tmp_path_factory: pytest.TempPathFactory) -
            "plan_id": world.plan_id, "action_id": world.action_id, "member_id": member,
            "outcome_id": world.outcome_id, "owner_member_id": member,
            "lead_professional_id": world.lead.id, "chair_id": world.chair.id,
-           "owner_user_id": world.invitee.id, "support_by_user_id": world.invitee.id}
-    id_lists = {"invitee_ids": [world.invitee.id],
+           "owner_user_id": world.invitee.id, "support_by_user_id": world.invitee.id,
+           "meeting_id": await make_core_group(world, START)}
+    id_lists = {"invitee_ids": [world.invitee.id], "attended_member_ids": [member],
                 "child_ids": [world.family["children"][0]["id"]]}
     port = _free_port()
     log = tmp_path_factory.mktemp("schemathesis") / "server.log"

@@ -16,7 +16,8 @@ TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@1
 
 EXPECTED = {"staff_user", "family", "family_member", "child", "conference", "conference_invitee",
             "plan", "outcome", "outcome_child", "action", "progress_update", "plan_message",
-            "audit_event", "api_token", "family_link", "rate_limit_hit", "notify_inbound"}
+            "audit_event", "api_token", "family_link", "rate_limit_hit", "notify_inbound",
+            "core_group_meeting", "core_group_person", "core_group_action_review"}
 
 
 def migrate(database_url: str, tmp_path: Path) -> subprocess.CompletedProcess:

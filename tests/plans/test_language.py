@@ -129,7 +129,8 @@ def test_matching_ignores_case():
 
 
 def test_matches_are_word_bounded():
-    assert check_text("Rosie is blameless; Dad is unaggressive; the hostiles film.") == []
+    # The rules' word bounds (the tone model reads the whole sentence: tests/plans/test_language_tone.py).
+    assert check_text("Rosie is blameless; Dad is unaggressive; the hostiles film.", tone=None) == []
 
 
 @pytest.mark.parametrize(
@@ -678,7 +679,9 @@ MORE_NEUTRAL = [
 
 @pytest.mark.parametrize(("construct", "sentence"), FAMILY_VARIANTS)
 def test_family_variants_are_recognised_as_their_construct(construct, sentence):
-    assert construct in {f.construct for f in check_text(sentence)}, sentence
+    # The rules' constructs: with the tone model, a few of these read as plainly neutral and
+    # its veto sets the rule finding aside (counted in docs/benchmarks.md).
+    assert construct in {f.construct for f in check_text(sentence, tone=None)}, sentence
 
 
 @pytest.mark.parametrize("sentence", MORE_NEUTRAL)
@@ -791,7 +794,7 @@ SET3_NEUTRAL = [
     [(c, r, s) for (c, r), rows in SET3_FAMILIES.items() for s in rows],
 )
 def test_set3_families_are_recognised_as_their_construct(construct, rule_id, sentence):
-    findings = check_text(sentence)
+    findings = check_text(sentence, tone=None)  # the rules' constructs (see above)
     assert construct in {f.construct for f in findings}, (sentence, findings)
     for finding in findings:
         assert sentence[finding.start : finding.end] == finding.phrase

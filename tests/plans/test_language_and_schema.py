@@ -36,7 +36,23 @@ async def test_every_finding_has_a_kind_and_professional_is_the_default_audience
     body = default.json()
     assert "reading_age" not in body
     assert {f["kind"] for f in body["findings"]} == {"restorative"}
-    assert [f["phrase"] for f in body["findings"]] == ["unwilling"]
+    # "Mum to engage ..." is no rule's phrase; the tone model reads it as a demand on Mum.
+    assert [(f["construct"], f["phrase"]) for f in body["findings"]] == [
+        ("tone", "Mum to engage with the core group."), ("attitude", "unwilling")]
+
+
+async def test_a_sentence_no_rule_explains_is_flagged_by_the_tone_model_with_a_kind(client, clock):
+    user = await make_user(clock.now())
+    text = "Nan will collect Rosie on Fridays. Mum acts like the plan is a joke."
+    for audience in ("professional", "family"):
+        response = await client.post("/api/v1/language/check", json={"text": text, "audience": audience},
+                                     headers=user.headers)
+        assert response.status_code == 200
+        tone = [f for f in response.json()["findings"] if f["construct"] == "tone"]
+        assert len(tone) == 1, audience
+        assert tone[0]["kind"] == "restorative" and tone[0]["rule_id"] == "tone_model"
+        assert tone[0]["phrase"] == text[tone[0]["start"]:tone[0]["end"]] == text.split(". ", 1)[1]
+        assert tone[0]["suggestion"].startswith("Consider") and tone[0]["why"]
 
 
 async def test_family_audience_adds_jargon_plain_english_and_a_reading_age(client, clock):

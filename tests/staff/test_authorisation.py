@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar.routes import HTTPRoute
 
-from tests.support.factories import World, make_user, make_world
+from tests.support.factories import World, make_core_group, make_user, make_world
 from tests.support.staff import post_form, sign_in
 from tracker.people.accounts import hash_password
 from tracker.people.tables import StaffUser
@@ -41,7 +41,7 @@ ROLE_PAGES = {r"^/admin(/|$)": "admin", r"^/chair$": "chair"}
 ADMIN_OR_LEAD_PAGES = {r"^/people/\{user_id\}/handover$": "an admin, or the lead of the families"}
 # Path parameters that name something on one family's plan: only people connected to that
 # family (or admins) may reach them.
-FAMILY_SCOPED = {"family_id", "plan_id", "conference_id", "action_id", "outcome_id"}
+FAMILY_SCOPED = {"family_id", "plan_id", "conference_id", "action_id", "outcome_id", "meeting_id"}
 # GET pages that answer 404 to people who may see the family, each for a stated reason.
 MAY_BE_MISSING = {
     r"^/conferences/\{conference_id\}/reports/\{user_id\}$":
@@ -105,7 +105,7 @@ def params_for(world: World, throwaway_user_id: int) -> dict[str, Any]:
         "conference_id": world.conference_id, "action_id": world.action_id,
         "outcome_id": world.outcome_id, "member_id": world.family["members"][0]["id"],
         "user_id": throwaway_user_id, "token": "not-a-token", "feed": "not-a-token.ics",
-        "file_path": "x", "rest": "x",
+        "file_path": "x", "rest": "x", "meeting_id": world.core_group_id,
     }
 
 
@@ -132,6 +132,7 @@ def test_the_route_table_holds_the_staff_pages(app):
 
 async def test_anonymous_callers_are_sent_to_sign_in_from_every_staff_page(app, client, clock):
     world = await make_world(clock.now())
+    await make_core_group(world, clock.now())
     values = params_for(world, world.outsider.id)
     problems = []
     checked = 0
@@ -151,6 +152,7 @@ async def test_anonymous_callers_are_sent_to_sign_in_from_every_staff_page(app, 
 
 async def test_public_pages_answer_anonymous_callers_without_a_server_error(app, client, clock):
     world = await make_world(clock.now())
+    await make_core_group(world, clock.now())
     values = params_for(world, world.outsider.id)
     for route in staff_routes(app):
         if is_public(route):
@@ -201,6 +203,7 @@ async def _check_caller(app: Any, client: Any, *, world: World, caller: str, rol
 
 async def test_every_staff_page_for_every_role_and_ownership_case(app, client, clock):
     world = await make_world(clock.now())
+    await make_core_group(world, clock.now())
     other_chair = await make_user(clock.now(), "chair", name="Other Chair")
     admin = await make_user(clock.now(), "admin", name="Ann Admin")
     callers = [

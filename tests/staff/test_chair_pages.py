@@ -59,7 +59,7 @@ async def test_an_admin_chair_with_no_reviews_sees_a_kind_empty_page(client, clo
     await give_password(user.id)
     await as_user(client, user)
     html = (await client.get("/chair")).text
-    assert "You are not chairing any review conferences" in html
+    assert "You are not chairing any conferences" in html
 
 
 def test_report_state_follows_the_two_working_day_rule():

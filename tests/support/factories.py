@@ -14,10 +14,12 @@ from tracker.people.accounts import create_user, issue_api_token
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.common import PlanPolicy
+from tracker.plans.core_groups import create_core_group
 from tracker.plans.schemas import (
     ActionIn,
     ChildIn,
     ConferenceIn,
+    CoreGroupIn,
     FamilyIn,
     MemberIn,
     OutcomeIn,
@@ -80,6 +82,7 @@ class World:
     outcome_id: int
     action_id: int  # owned by the invitee
     member_action_id: int  # owned by the first family member
+    core_group_id: int = 0  # set by make_core_group when a test needs one
 
 
 def at(d: date, hour: int = 10) -> datetime:
@@ -135,3 +138,13 @@ async def make_world(now: datetime) -> World:
     return World(lead=lead, chair=chair, invitee=invitee, outsider=outsider, family=family,
                  conference_id=conference_id, plan_id=plan_id, outcome_id=outcome_id,
                  action_id=action_id, member_action_id=member_action_id)
+
+
+async def make_core_group(world: World, now: datetime, *, starts_at: datetime | None = None) -> int:
+    """A core group meeting on the world's plan (yesterday by default), the invitee invited;
+    also kept on the world as `core_group_id`."""
+    when = starts_at or now - timedelta(days=1)
+    world.core_group_id = await create_core_group(
+        plan_id=world.plan_id, data=CoreGroupIn(starts_at=when, invitee_ids=[world.invitee.id]),
+        actor=Actor.user(world.lead.id, world.lead.name, channel="web"), now=now, policy=POLICY)
+    return world.core_group_id

@@ -30,6 +30,7 @@ from tracker.clock import Clock, local_date
 from tracker.errors import FieldErrors, NotFound
 from tracker.notify import outbox
 from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
+from tracker.notify.core_group_state import core_group_nudges
 from tracker.notify.delivery import after_text_failed
 from tracker.notify.heartbeat import Heartbeat
 from tracker.notify.providers import (
@@ -217,8 +218,9 @@ class Dispatcher:
         """Insert the rules' due nudges that have no row yet; cancel pending ones no longer due."""
         skip = self._skip_subject(report)
         state = await load_state(now, skip)
-        wanted = by_choice(nudges_due(state, now, self.calendar, rule_settings(self.settings), skip),
-                           await staff_choices())
+        wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings), skip)
+        wanted += await core_group_nudges(now, self.calendar, self.settings)
+        wanted = by_choice(wanted, await staff_choices())  # each professional's email, text or both
         by_key = {n.key: n for n in wanted}
         keys = list(by_key)
         existing: set[str] = set()

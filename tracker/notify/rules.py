@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from tracker.vocabulary import LONDON, OPEN_STATUSES, REVIEW_KINDS, family_ref
 
 RULES = ("action_before", "action_due", "action_overdue", "report_due", "chair_summary",
-         "review_coming", "weekly_digest")
+         "review_coming", "weekly_digest", "core_group_invite", "core_group_due")  # core groups: core_group_rules.py
 
 
 class Calendar(Protocol):

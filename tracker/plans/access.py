@@ -7,14 +7,15 @@ from typing import Any
 from tracker.errors import Forbidden, NotFound
 from tracker.people.caller import Caller
 from tracker.people.tables import StaffUser
-from tracker.plans.tables import Action, Conference, ConferenceInvitee, Family
+from tracker.plans.tables import Action, Conference, ConferenceInvitee, CoreGroupPerson, Family
 
 
 async def visible_family_ids(caller: Caller) -> set[int] | None:
     """Families the caller may see; None means every family (admins).
 
     A professional sees a family when they are its lead, are invited to one of its
-    conferences, or own one of its actions; anyone sees families whose conferences they chair.
+    conferences or core group meetings, or own one of its actions; anyone sees families whose
+    conferences they chair.
     """
     if caller.is_admin:
         return None
@@ -31,6 +32,9 @@ async def visible_family_ids(caller: Caller) -> set[int] | None:
     ids.update(r["family_id"] for r in owns)
     chairs = await Conference.select(Conference.family).where(Conference.chair == caller.id)
     ids.update(r["family"] for r in chairs)
+    core_groups = await CoreGroupPerson.select(CoreGroupPerson.meeting.family.as_alias("family_id")).where(
+        (CoreGroupPerson.user == caller.id) & (CoreGroupPerson.invited == True))  # noqa: E712
+    ids.update(r["family_id"] for r in core_groups)
     return ids
 
 
@@ -43,6 +47,8 @@ SELECT 1 AS ok FROM family f WHERE f.id = {} AND (
                WHERE c.family = f.id AND ci."user" = {})
     OR EXISTS (SELECT 1 FROM action a JOIN plan p ON p.id = a.plan
                WHERE p.family = f.id AND a.owner_user = {})
+    OR EXISTS (SELECT 1 FROM core_group_person cp JOIN core_group_meeting m ON m.id = cp.meeting
+               WHERE m.family = f.id AND cp."user" = {} AND cp.invited)
 )
 """
 
@@ -52,7 +58,7 @@ async def can_see_family(caller: Caller, family_id: int) -> bool:
     if caller.is_admin:
         return await Family.exists().where(Family.id == family_id)
     uid = caller.id
-    rows = await Family.raw(_CAN_SEE_SQL, family_id, uid, uid, uid, uid)
+    rows = await Family.raw(_CAN_SEE_SQL, family_id, uid, uid, uid, uid, uid)
     return bool(rows)
 
 

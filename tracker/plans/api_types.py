@@ -323,7 +323,8 @@ class AuditEventOut(Out):
 class FindingOut(Out):
     """A phrase to look at again: its offsets into the checked text, why, and what to write
     instead. `kind` says which check found it; `construct` names the pattern of a restorative
-    finding (`plain_english` for a plain-English one)."""
+    finding (`tone` when the tone model read the whole sentence as blame and no rule explains
+    it; `plain_english` for a plain-English one)."""
 
     start: int
     end: int
@@ -341,3 +342,47 @@ class LanguageCheckOut(Out):
 
     findings: list[FindingOut]
     reading_age: int | None | UnsetType = UNSET
+
+
+# ---------------------------------------------------------------- core group meetings
+
+
+class CoreGroupPersonOut(Out):
+    """A professional (`user_id`) or a family adult (`member_id`) at a core group meeting."""
+
+    user_id: int | None
+    member_id: int | None
+    name: str
+    invited: bool
+    attended: bool
+
+
+class ActionReviewOut(Out):
+    """An action as the core group reviewed it; `progress_update_id` is the update it made."""
+
+    action_id: int
+    description: str
+    status: ActionStatus
+    note: str
+    progress_update_id: int | None
+
+
+class CoreGroupOut(Out):
+    """A core group meeting: when, who was invited and came, and its record once held."""
+
+    id: int
+    plan_id: int
+    family_id: int
+    starts_at: datetime
+    arranged_by_id: int | None
+    invitee_ids: list[int]
+    attended_user_ids: list[int]
+    attended_member_ids: list[int]
+    people: list[CoreGroupPersonOut]
+    action_reviews: list[ActionReviewOut]
+    better: str
+    family_view: str
+    children_view: str
+    next_steps: str
+    recorded_at: datetime | None
+    recorded_by_id: int | None

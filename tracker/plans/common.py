@@ -20,6 +20,7 @@ from tracker.plans.dates import (
 )
 from tracker.plans.language import LanguageRule, load_rules
 from tracker.plans.language import check_text as run_check
+from tracker.plans.language_tone import ToneModel, load_model
 from tracker.plans.plain_english import check_wording as run_checks
 from tracker.plans.plain_english import load_terms
 from tracker.plans.tables import (
@@ -58,10 +59,18 @@ def _terms_from(path: str) -> tuple[LanguageRule, ...]:
     return load_terms(Path(path) if path else None)
 
 
+@lru_cache(maxsize=8)
+def _tone_from(path: str) -> ToneModel | None:
+    """The tone model in a file ("" for the bundled one, "off" for none), read once per path."""
+    if path.strip().lower() == "off":
+        return None
+    return load_model(Path(path) if path else None)
+
+
 @dataclass(frozen=True)
 class PlanPolicy:
     """What an authority decides about plans: statutory timings, the date span, language rules
-    and the plain-English jargon list.
+    and tone model, and the plain-English jargon list.
 
     Built once from the settings by whoever decides behaviour (`create_app`, the CLI, a
     test) and passed to the use-cases that need it; no plan module reads global settings.
@@ -71,6 +80,7 @@ class PlanPolicy:
     date_span_years: int = 5
     language: tuple[LanguageRule, ...] = field(default_factory=lambda: _rules_from(""))
     plain_terms: tuple[LanguageRule, ...] = field(default_factory=lambda: _terms_from(""))
+    tone: ToneModel | None = field(default_factory=lambda: _tone_from(""))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanPolicy:
@@ -80,10 +90,12 @@ class PlanPolicy:
                 later_review_months=settings.later_review_months,
                 report_working_days_before=settings.report_working_days_before,
                 first_core_group_working_days=settings.first_core_group_working_days,
+                core_group_interval_weeks=settings.core_group_interval_weeks,
             ),
             date_span_years=settings.date_span_years,
             language=_rules_from(settings.language_rules_path or ""),
             plain_terms=_terms_from(settings.plain_english_terms_path or ""),
+            tone=_tone_from(settings.language_tone_path or ""),
         )
 
     def date_window(self, now: datetime) -> DateWindow:
@@ -92,11 +104,11 @@ class PlanPolicy:
 
     def check_language(self, text: str) -> list[dict[str, Any]]:
         """Findings of blaming or deficit phrasing in text, each with a restorative reframe."""
-        return [f.to_dict() for f in run_check(text, self.language)]
+        return [f.to_dict() for f in run_check(text, self.language, self.tone)]
 
     def check_wording(self, text: str, audience: str = "professional") -> dict[str, Any]:
         """All checks for an audience: {"findings": [...]} plus "reading_age" for a family."""
-        return run_checks(text, audience, self.language, self.plain_terms)
+        return run_checks(text, audience, self.language, self.plain_terms, self.tone)
 
 
 def given(value: T | UnsetType) -> TypeIs[T]:

@@ -25,6 +25,7 @@ class StatutoryRules:
     later_review_months: int = 6
     report_working_days_before: int = 2
     first_core_group_working_days: int = 10
+    core_group_interval_weeks: int = 6
 
 
 def _england_bank_holidays(year: int) -> frozenset[date]:
@@ -163,6 +164,23 @@ def latest_review_for(kind: str, conference_on: date, rules: StatutoryRules) -> 
     if kind in ("review_cp", "cin_review"):
         return latest_next_review(conference_on, rules)
     raise ValueError(f"unknown conference kind {kind!r}; expected one of {CONFERENCE_KINDS}")
+
+
+def next_core_group_by(
+    *, conference_kind: str, conference_on: date, last_meeting_on: date | None,
+    cal: WorkingCalendar, rules: StatutoryRules,
+) -> date:
+    """The latest date the plan's next core group should meet.
+
+    After a core group: at most the interval after it. Before the first: within the set
+    working days of an initial conference, else (a plan made at a review) the interval
+    after that conference.
+    """
+    if last_meeting_on is not None and last_meeting_on >= conference_on:
+        return last_meeting_on + timedelta(weeks=rules.core_group_interval_weeks)
+    if conference_kind == "initial_cp":
+        return first_core_group_by(conference_on, cal, rules)
+    return conference_on + timedelta(weeks=rules.core_group_interval_weeks)
 
 
 def non_working_day_warning(d: date, cal: WorkingCalendar) -> str | None:

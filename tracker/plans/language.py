@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tracker.plans.language_patterns import (
     MIN_ANCHOR,
@@ -31,6 +31,7 @@ from tracker.plans.language_patterns import (
     pattern_branches,
     trie_regex,
 )
+from tracker.plans.language_tone import TONE_SUGGESTION, TONE_WHY, ToneModel, default_model
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("language_rules.toml")
 
@@ -242,8 +243,19 @@ def _scanner(rules: tuple[LanguageRule, ...]) -> _Scanner:
     return cached
 
 
-def check_text(text: str, rules: Sequence[LanguageRule] | None = None) -> list[Finding]:
+Tone = ToneModel | Literal["default"] | None
+TONE_RULE_ID = "tone_model"
+
+
+def check_text(text: str, rules: Sequence[LanguageRule] | None = None,
+               tone: Tone = "default") -> list[Finding]:
     """Find wording that may land as blame, sorted by start and never overlapping.
+
+    The rules run first; then the tone model (``language_tone.py``) reads each sentence: one
+    no rule found anything in that it scores at or over its threshold becomes one finding of
+    construct "tone", and rule findings in one it scores under its veto are set aside. The
+    default `tone` is the bundled model with the bundled rules (`rules` None) and no model
+    with rules given; pass a model (or None) to choose.
 
     When matches from different rules overlap, the longest wins (ties: the earlier start,
     then the earlier rule). A match is dropped when the rule's `unless` regex matches text
@@ -253,6 +265,38 @@ def check_text(text: str, rules: Sequence[LanguageRule] | None = None) -> list[F
     active = _default_rules() if rules is None else rules
     if not isinstance(active, tuple):
         active = tuple(active)
+    findings = _rule_findings(text, active)
+    model = (default_model() if rules is None else None) if tone == "default" else tone
+    return findings if model is None else _with_tone(text, findings, model)
+
+
+def _with_tone(text: str, findings: list[Finding], model: ToneModel) -> list[Finding]:
+    """Each sentence through the model: a sentence it flags that no rule explains gets a
+    "tone" finding; rule findings in a sentence it reads as plainly neutral (under its
+    `veto`) are set aside."""
+    kept: list[Finding] = []
+    for start, end in _pieces(text):
+        inside = [f for f in findings if f.start < end and start < f.end]
+        sentence = text[start:end]
+        if len(sentence.split()) < _TONE_MIN_WORDS or (inside and not model.veto):
+            kept += inside
+            continue
+        score = model.score(sentence)
+        if inside:
+            kept += inside if score >= model.veto else []
+        elif score >= model.threshold:
+            words = ", ".join(f"\"{w}\"" for w in model.weighing_most(sentence))
+            kept.append(Finding(start=start, end=end, phrase=sentence,
+                                why=TONE_WHY.format(words=words or "its wording as a whole"),
+                                suggestion=TONE_SUGGESTION, rule_id=TONE_RULE_ID,
+                                construct="tone"))
+    return sorted(set(kept), key=lambda f: (f.start, f.end))
+
+
+_TONE_MIN_WORDS = 3
+
+
+def _rule_findings(text: str, active: tuple[LanguageRule, ...]) -> list[Finding]:
     if len(text) > _CHUNK:
         # A long text is checked a sentence or line at a time (no rule spans a full stop or
         # a line break), so each piece runs only the few branches its own words call for.
@@ -265,7 +309,7 @@ def check_text(text: str, rules: Sequence[LanguageRule] | None = None) -> list[F
 
 
 _CHUNK = 400
-_PIECE_END = re.compile(r"(?<=[.!?])\s+|\n\s*")
+_PIECE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tracker.plans.language import MATCH_ON, Finding, LanguageRule, check_text
+from tracker.plans.language import MATCH_ON, Finding, LanguageRule, Tone, check_text
 
 DEFAULT_TERMS_PATH = Path(__file__).with_name("plain_english_terms.toml")
 
@@ -188,17 +188,18 @@ def plain_english_findings(text: str) -> list[Finding]:
 def jargon_findings(text: str, terms: Sequence[LanguageRule] | None = None) -> list[Finding]:
     """Jargon and acronyms from the terms list, each with plain words to use instead."""
     active = _default_terms() if terms is None else terms
-    return [replace(f, kind="jargon") for f in check_text(text, active)]
+    return [replace(f, kind="jargon") for f in check_text(text, active, tone=None)]
 
 
 def check_wording(text: str, audience: str = "professional",
                   rules: Sequence[LanguageRule] | None = None,
-                  terms: Sequence[LanguageRule] | None = None) -> dict[str, Any]:
+                  terms: Sequence[LanguageRule] | None = None,
+                  tone: Tone = "default") -> dict[str, Any]:
     """Every check for an audience: restorative findings always; for a family audience also
     jargon and plain-English findings and the reading age. Findings are sorted by start."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
-    findings = list(check_text(text, rules))
+    findings = list(check_text(text, rules, tone))
     result: dict[str, Any] = {}
     if audience == "family":
         findings += jargon_findings(text, terms) + plain_english_findings(text)

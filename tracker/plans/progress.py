@@ -143,11 +143,25 @@ async def plan_progress(plan_id: int, *, today: date) -> dict[str, Any]:
     plan = await Plan.select(Plan.id).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFound(f"plan {plan_id}")
-    outcomes = await Outcome.select(Outcome.id, Outcome.statement).where(
-        Outcome.plan == plan_id).order_by(Outcome.position, Outcome.id)
+    return (await plans_progress([plan_id], today=today))[plan_id]
+
+
+async def plans_progress(plan_ids: list[int], *, today: date) -> dict[int, dict[str, Any]]:
+    """plan_progress for several plans in two queries (pages that list many plans use this)."""
+    if not plan_ids:
+        return {}
+    outcomes = await Outcome.select(Outcome.id, Outcome.plan, Outcome.statement).where(
+        Outcome.plan.is_in(plan_ids)).order_by(Outcome.position, Outcome.id)
     actions = await Action.select(
-        Action.id, Action.outcome, Action.status, Action.due_on
-    ).where(Action.plan == plan_id)
+        Action.id, Action.plan, Action.outcome, Action.status, Action.due_on
+    ).where(Action.plan.is_in(plan_ids))
+    return {pid: _progress(pid, [o for o in outcomes if o["plan"] == pid],
+                           [a for a in actions if a["plan"] == pid], today)
+            for pid in plan_ids}
+
+
+def _progress(plan_id: int, outcomes: list[dict[str, Any]], actions: list[dict[str, Any]],
+              today: date) -> dict[str, Any]:
     counts = Counter(a["status"] for a in actions)
     overdue = [a["id"] for a in actions
                if a["due_on"] and a["due_on"] < today and a["status"] in OPEN_STATUSES]

@@ -202,3 +202,46 @@ class LanguageCheckIn(Body):
 
     text: str
     audience: Literal["professional", "family"] = "professional"
+
+
+# ---------------------------------------------------------------- core group meetings
+
+
+class ActionReviewIn(Body):
+    """An open action as a core group reviewed it: the status agreed and the meeting's note."""
+
+    action_id: Id
+    status: ActionStatus
+    note: str = ""
+
+
+class CoreGroupFields(Body):
+    """Fields shared by arranging a core group meeting and recording it.
+
+    The record (who came, the actions reviewed, the views, next steps) can be saved only
+    once the meeting has started.
+    """
+
+    starts_at: datetime | UnsetType = UNSET
+    invitee_ids: Ids | UnsetType = UNSET
+    attended_user_ids: Ids | UnsetType = UNSET
+    attended_member_ids: Ids | UnsetType = UNSET
+    action_reviews: Annotated[list[ActionReviewIn], Meta(max_length=200)] | UnsetType = UNSET
+    better: str | UnsetType = UNSET
+    family_view: str | UnsetType = UNSET
+    children_view: str | UnsetType = UNSET
+    next_steps: str | UnsetType = UNSET
+
+
+class CoreGroupIn(CoreGroupFields, kw_only=True):
+    """A new core group meeting on a plan (starts_at is required)."""
+
+
+class CoreGroupPatch(CoreGroupFields, kw_only=True):
+    """Changes to a core group meeting: move it, change who is invited, or record it."""
+
+
+CORE_GROUP_RECORD_FIELDS = ("attended_user_ids", "attended_member_ids", "action_reviews",
+                            "better", "family_view", "children_view", "next_steps")
+"""The parts of a core group's record: none can be saved before the meeting starts."""
+CORE_GROUP_TEXT_FIELDS = ("better", "family_view", "children_view", "next_steps")

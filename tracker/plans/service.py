@@ -42,6 +42,7 @@ from tracker.plans.progress import (
     plan_audit,
     plan_messages,
     plan_progress,
+    plans_progress,
     record_progress,
 )
 
@@ -50,7 +51,7 @@ __all__ = [
     "action_family", "action_view", "add_action", "add_outcome", "conference_family",
     "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "plan_kind_for", "family_view",
     "list_conferences", "list_families", "list_updates", "mark_report_submitted",
-    "plan_audit", "plan_family", "plan_messages", "plan_progress", "plan_view", "record_progress",
+    "plan_audit", "plan_family", "plan_messages", "plan_progress", "plans_progress", "plan_view", "record_progress",
     "staff_directory", "update_action", "update_conference", "update_family",
     "working_calendar",
 ]

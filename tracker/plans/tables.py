@@ -175,6 +175,47 @@ class PlanMessage(Table, tablename="plan_message"):
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
+class CoreGroupMeeting(Table, tablename="core_group_meeting"):
+    """A core group meeting between conferences: when, and what it found (once it has met)."""
+
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
+    plan = ForeignKey(Plan, index=True)
+    family = ForeignKey(Family, index=True)
+    starts_at = Timestamptz(index=True)
+    arranged_by = ForeignKey(StaffUser, null=True)
+    # The record, written once the meeting has started.
+    better = Text(default="")
+    family_view = Text(default="")
+    children_view = Text(default="")
+    next_steps = Text(default="")
+    recorded_at = Timestamptz(null=True, default=None)
+    recorded_by = ForeignKey(StaffUser, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CoreGroupPerson(Table, tablename="core_group_person"):
+    """A professional or a family adult at a core group: invited, and whether they came."""
+
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
+    meeting = ForeignKey(CoreGroupMeeting, index=True)
+    user = ForeignKey(StaffUser, null=True, index=True)
+    member = ForeignKey(FamilyMember, null=True, index=True)
+    invited = Boolean(default=False)
+    attended = Boolean(default=False)
+
+
+class CoreGroupActionReview(Table, tablename="core_group_action_review"):
+    """An open action as the core group reviewed it: the status and note agreed, and the
+    progress update that recorded them on the action."""
+
+    id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
+    meeting = ForeignKey(CoreGroupMeeting, index=True)
+    action = ForeignKey(Action, index=True)
+    progress_update = ForeignKey(ProgressUpdate, null=True)
+    status = Varchar(length=20)
+    note = Text(default="")
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     StaffUser,
     ApiToken,
@@ -190,4 +231,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ProgressUpdate,
     PlanMessage,
     AuditEvent,
+    CoreGroupMeeting,
+    CoreGroupPerson,
+    CoreGroupActionReview,
 )

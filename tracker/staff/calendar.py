@@ -19,11 +19,12 @@ from tracker.clock import LONDON
 from tracker.db import atomic
 from tracker.people.caller import Caller
 from tracker.people.tables import StaffUser
-from tracker.plans.tables import Action, Conference, ConferenceInvitee
+from tracker.plans.tables import Action, Conference, ConferenceInvitee, CoreGroupPerson
 from tracker.staff.tables import CalendarFeed
 from tracker.vocabulary import OPEN_STATUSES
 
 CONFERENCE_LENGTH = timedelta(hours=2)
+CORE_GROUP_LENGTH = timedelta(hours=1, minutes=30)
 # How far back the feed reaches: recent past for context, not the whole history.
 LOOK_BACK = timedelta(days=90)
 CONFERENCE_WORDS = {
@@ -129,7 +130,20 @@ async def feed_events(user_id: int, *, now: datetime) -> dict[str, list[dict[str
     reports = [r for r in invited if r["report_due_on"] and r["report_submitted_at"] is None]
     return {"actions": list(actions), "conferences": sorted(conferences.values(),
                                                             key=lambda r: r["starts_at"]),
-            "reports": reports}
+            "reports": reports, "core_groups": await core_group_events(user_id, now=now)}
+
+
+async def core_group_events(user_id: int, *, now: datetime) -> list[dict[str, Any]]:
+    """Core group meetings the user is invited to, on current plans, from the look-back on."""
+    return await CoreGroupPerson.select(
+        CoreGroupPerson.meeting.id.as_alias("id"),
+        CoreGroupPerson.meeting.plan.as_alias("plan"),
+        CoreGroupPerson.meeting.family.as_alias("family"),
+        CoreGroupPerson.meeting.starts_at.as_alias("starts_at"),
+    ).where((CoreGroupPerson.user == user_id) & (CoreGroupPerson.invited == True)  # noqa: E712
+            & (CoreGroupPerson.meeting.starts_at >= now - LOOK_BACK)
+            & (CoreGroupPerson.meeting._.plan._.status == "active")
+            ).order_by(CoreGroupPerson.meeting.starts_at)
 
 
 def _all_day(day: date) -> tuple[date, date]:
@@ -189,6 +203,14 @@ def build_calendar(events: dict[str, list[dict[str, Any]]], *, now: datetime, ba
         start = row["starts_at"].astimezone(LONDON)
         ev.add("dtstart", start)
         ev.add("dtend", start + CONFERENCE_LENGTH)
+        cal.add_component(ev)
+    for row in events.get("core_groups", []):
+        ev = event(f"core-group-{row['id']}", f"Core group meeting ({family_ref(row['family'])})",
+                   f"{base_url}/plans/{row['plan']}#core-groups",
+                   "You are invited to the core group. Open the plan in the plan tracker:")
+        start = row["starts_at"].astimezone(LONDON)
+        ev.add("dtstart", start)
+        ev.add("dtend", start + CORE_GROUP_LENGTH)
         cal.add_component(ev)
     today = now.astimezone(LONDON).date()
     cal.add_missing_timezones(first_date=today - timedelta(days=400), last_date=today + timedelta(days=800))

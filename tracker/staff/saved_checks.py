@@ -15,10 +15,16 @@ SavedField = tuple[str, str, bool]
 
 
 def _segments(text: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The text in pieces, each flagged piece with its finding (overlaps: the first wins)."""
+    """The text in pieces, each flagged piece with its finding (overlaps: the first wins).
+
+    A "tone" finding covers a whole sentence, so it is shown only where no narrower finding
+    (a rule's phrase, jargon, a plain-English point) overlaps it."""
+    narrow = [f for f in findings if f.get("construct") != "tone"]
+    shown = narrow + [f for f in findings if f.get("construct") == "tone" and not any(
+        n["start"] < f["end"] and f["start"] < n["end"] for n in narrow)]
     pieces: list[dict[str, Any]] = []
     at = 0
-    for finding in sorted(findings, key=lambda f: (f["start"], -f["end"])):
+    for finding in sorted(shown, key=lambda f: (f["start"], -f["end"])):
         if finding["start"] < at or finding["end"] <= finding["start"]:
             continue
         if finding["start"] > at:

@@ -14,6 +14,7 @@ from tracker.staff.pages import (
     arrange,
     chair,
     conferences,
+    core_groups,
     family_links,
     handover,
     plans,
@@ -45,6 +46,9 @@ router = Router(
         # family plan links, report downloads
         family_links.send_link, family_links.confirm_stop_link, family_links.stop_link,
         reports.download_report,
+        # core group meetings: arranging one from the plan, recording it
+        core_groups.arrange_form, core_groups.arrange, core_groups.record_form,
+        core_groups.save_record,
         # your profile: work mobile, and email, text or both
         profile.profile_page, profile.save_profile,
     ],

@@ -12,6 +12,7 @@ from litestar.response import Template
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_family
+from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import SEVEN_STEPS
 from tracker.staff.pages import chair_queries as queries
 from tracker.staff.pages.common import render
@@ -19,13 +20,15 @@ from tracker.staff.sessions import require_role
 
 
 @get("/chair", guards=[require_role("chair")])
-async def chair_dashboard(staff: NamedDependency[Caller],
-                          now: NamedDependency[datetime]) -> Template:
-    """Review conferences the chair runs in the next 8 weeks, each with how the plan is going."""
-    reviews = await queries.chair_reviews(staff, now)
+async def chair_dashboard(staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                          policy: NamedDependency[PlanPolicy]) -> Template:
+    """Conferences (initial and review) the chair runs in the next 8 weeks, each with how the
+    plan is going and what the core groups found; and core groups that are overdue."""
+    reviews = await queries.chair_reviews(staff, now, policy)
     leaver_names = await queries.add_leaver_flags(reviews)
     return render("chair.html", reviews=reviews, now=now, weeks=queries.CHAIR_WEEKS,
-                  leaver_names=leaver_names, can_hand_over=staff.is_admin)
+                  leaver_names=leaver_names, can_hand_over=staff.is_admin,
+                  overdue_core_groups=await queries.overdue_core_groups(staff, now, policy))
 
 
 @get("/plans/{plan_id:int}/review-summary")

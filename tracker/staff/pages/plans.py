@@ -19,6 +19,7 @@ from tracker.plans.smart import ActionFacts, check_action
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages import plans_queries as queries
 from tracker.staff.pages.common import render, see_other, web_actor
+from tracker.staff.pages.core_groups_queries import plan_panel as core_group_panel
 from tracker.staff.saved_checks import plan_saved_checks
 
 
@@ -28,6 +29,7 @@ async def _plan_context(plan_id: int, staff: Caller, today: date, policy: PlanPo
     context.update(errors={}, form={}, failed=None, today=today,
                    language={a["id"]: policy.check_language(a["description"])
                              for o in context["plan"]["outcomes"] for a in o["actions"]})
+    context["core_groups"] = await core_group_panel(plan_id, today, policy)
     context.update(extra)
     return context
 
