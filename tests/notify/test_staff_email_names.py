@@ -34,6 +34,7 @@ def _demo_like_context() -> dict:
         "emailed": True, "times": 1, "actions": [item, {**item, "overdue": False}], "overdue_count": 1,
         "week_of": date(2026, 12, 7), "link": "https://tracker.example.org/reset/x", "hours": 48,
         "minutes": 30, "from_name": "Dan Reid", "count": 3, "family_count": 1,
+        "next_by": date(2026, 12, 18), "starts_at": WHEN,
     }
 
 
