@@ -305,7 +305,40 @@ CASES: list[Case] = [
     Case("language check with NUL", "POST", "/api/v1/language/check", lambda w: {"text": NUL},
          field="text"),
     Case("revoke a member beyond int4", "POST", f"/api/v1/members/{BIG}/revoke-link", status=404),
+    # ------------------------------------------------ replies to the family
+    Case("reply with no member", "POST", P + "/{plan}/messages", lambda w: {"body": "Hello"},
+         field="member_id"),
+    Case("reply to member 0", "POST", P + "/{plan}/messages", lambda w: reply(member_id=0),
+         field="member_id"),
+    Case("reply to a member beyond int4", "POST", P + "/{plan}/messages",
+         lambda w: reply(member_id=BIG), field="member_id"),
+    Case("reply to a member as text", "POST", P + "/{plan}/messages",
+         lambda w: reply(member_id=str(ids(w)["member"])), field="member_id"),
+    Case("reply to a member of no family", "POST", P + "/{plan}/messages",
+         lambda w: reply(member_id=2**31 - 1), field="member_id"),
+    Case("reply to an adult not safe to contact", "POST", P + "/{plan}/messages",
+         lambda w: reply(member_id=w.family["members"][1]["id"]), field="member_id"),
+    Case("reply with no body", "POST", P + "/{plan}/messages",
+         lambda w: {"member_id": ids(w)["member"]}, field="body"),
+    Case("reply with an empty body", "POST", P + "/{plan}/messages",
+         lambda w: reply(w, body="  "), field="body"),
+    Case("reply with NUL", "POST", P + "/{plan}/messages", lambda w: reply(w, body=NUL),
+         field="body"),
+    Case("reply too long", "POST", P + "/{plan}/messages", lambda w: reply(w, body="x" * 1001),
+         field="body"),
+    Case("reply far too long", "POST", P + "/{plan}/messages", lambda w: reply(w, body="x" * 20001),
+         field="body"),
+    Case("reply with a number for a body", "POST", P + "/{plan}/messages",
+         lambda w: reply(w, body=5), field="body"),
+    Case("reply on a plan beyond int4", "POST", f"{P}/{BIG}/messages", lambda w: reply(w),
+         status=404),
 ]
+
+
+def reply(w: World | None = None, **over: Any) -> dict[str, Any]:
+    """A valid reply to Jess, with `over` on top."""
+    body: dict[str, Any] = {"member_id": ids(w)["member"] if w else 1, "body": "Thank you."}
+    return {**body, **over}
 
 
 @pytest.fixture(scope="module")
@@ -347,6 +380,7 @@ GETS = [
     ("a plan's audit beyond int4", f"{P}/{BIG}/audit", 404),
     ("an action beyond int4", f"{A}/{BIG}", 404),
     ("an action's updates beyond int8", f"{A}/{HUGE}/updates", 404),
+    ("a plan's messages beyond int4", f"{P}/{BIG}/messages", 404),
     ("conferences of a family beyond int4", f"{C}?family_id={BIG}", 400),
     ("conferences of a family named in superscript", f"{C}?family_id=%C2%B2", 400),
     ("messages of a family beyond int8", f"/api/v1/messages?family_id={HUGE}", 400),

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.factories import WINDOWS, at, make_world
 from tracker.api_responses import ErrorOut, FieldErrorsOut, to_out
-from tracker.family.api_types import RevokedLinksOut
+from tracker.family.api_types import PlanMessageOut, RevokedLinksOut
 from tracker.notify.api_types import MessageOut
 from tracker.plans.api_types import (
     ActionOut,
@@ -235,6 +235,14 @@ async def test_every_api_answer_decodes_into_its_struct_and_back(client, clock):
         "success_measure": "Six Monday calls logged.",
         "due_on": str(clock.now().date() + timedelta(days=30))}), ActionOut, 201)
     assert routine.smart.routine and routine.smart.frequency
+
+    reply = _round_trip(await client.post(f"/api/v1/plans/{plan_id}/messages", headers=lead,
+                                          json={"member_id": jess, "body": "Thank you, Jess."}),
+                        PlanMessageOut, 201)
+    assert reply.author.kind == "user" and reply.visibility == "lead"
+    said = _round_trip(await client.get(f"/api/v1/plans/{plan_id}/messages", headers=lead),
+                       list[PlanMessageOut])
+    assert [m.id for m in said] == [reply.id]
 
     # Messages: one sent and one held back (not safe to contact), so both shapes are seen.
     for member, name in ((jess, "Jess"), (ryan, "Ryan")):

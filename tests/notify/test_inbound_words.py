@@ -76,6 +76,8 @@ async def test_replies_that_are_not_exact_keywords_are_saved_and_the_lead_is_tol
     answer = await post(hooks, PATH, {"From": number, "Body": body})
     assert answer.status_code == 200 and "Thank you, Jess" in answer.text
     assert await _messages(jess) == [body]
+    [saved] = await PlanMessage.select(PlanMessage.visibility).where(PlanMessage.member == jess)
+    assert saved["visibility"] == "lead"  # a text reply is for the lead only
     assert (await _member(jess))["opted_out_at"] is None
     assert await _lead_told() == 1
 

@@ -151,16 +151,23 @@ async def test_family_updates_and_messages_show_on_my_actions(client, clock):
     await service.record_progress(
         action_id=world.member_action_id, status=None,
         note="I need help with this: the bus times changed.",
-        actor=Actor.member(jess["id"], "Jess"), now=now - timedelta(days=1))
+        actor=Actor.member(jess["id"], "Jess"), now=now - timedelta(days=1),
+        visibility="core_group")
     await PlanMessage.insert(PlanMessage(
         family=world.family["id"], plan=world.plan_id, member=jess["id"],
         body="Rosie liked her <b>new</b> teacher.", channel="family_link",
-        created_at=now - timedelta(hours=2)))
+        created_at=now - timedelta(hours=2), visibility="core_group"))
+    await PlanMessage.insert(PlanMessage(
+        family=world.family["id"], plan=world.plan_id, member=jess["id"],
+        body="Only for Sam, please.", channel="family_link", created_at=now - timedelta(hours=1)))
     await as_user(client, world.invitee)
     html = (await client.get("/actions")).text
     assert "the bus times changed" in html
     assert "Needs help" in html
     assert "Rosie liked her &lt;b&gt;new&lt;/b&gt; teacher." in html  # escaped
+    assert "Only for Sam" not in html  # lead-only words (the column's default)
+    await as_user(client, world.lead)
+    assert "Only for Sam, please." in (await client.get("/actions")).text
 
 
 async def test_a_user_with_no_actions_sees_a_kind_empty_page(client, clock):

@@ -41,7 +41,8 @@ ROLE_PAGES = {r"^/admin(/|$)": "admin", r"^/chair$": "chair"}
 ADMIN_OR_LEAD_PAGES = {r"^/people/\{user_id\}/handover$": "an admin, or the lead of the families"}
 # Path parameters that name something on one family's plan: only people connected to that
 # family (or admins) may reach them.
-FAMILY_SCOPED = {"family_id", "plan_id", "conference_id", "action_id", "outcome_id", "meeting_id"}
+FAMILY_SCOPED = {"family_id", "plan_id", "conference_id", "action_id", "outcome_id", "meeting_id",
+                 "message_id"}
 # GET pages that answer 404 to people who may see the family, each for a stated reason.
 MAY_BE_MISSING = {
     r"^/conferences/\{conference_id\}/reports/\{user_id\}$":
@@ -105,7 +106,7 @@ def params_for(world: World, throwaway_user_id: int) -> dict[str, Any]:
         "conference_id": world.conference_id, "action_id": world.action_id,
         "outcome_id": world.outcome_id, "member_id": world.family["members"][0]["id"],
         "user_id": throwaway_user_id, "token": "not-a-token", "feed": "not-a-token.ics",
-        "file_path": "x", "rest": "x", "meeting_id": world.core_group_id,
+        "file_path": "x", "rest": "x", "meeting_id": world.core_group_id, "message_id": 1,
     }
 
 

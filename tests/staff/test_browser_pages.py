@@ -178,10 +178,12 @@ async def test_chair_dashboard_and_printable_summary(live_server, page, live_clo
     jess = world.family["members"][0]["id"]
     await service.record_progress(action_id=world.member_action_id, status="in_progress",
                                   note="Walked every day.", actor=Actor.member(jess, "Jess"),
-                                  now=now)
+                                  now=now, visibility="core_group")
+    # Shared by Jess with everyone working with the family, so the chair reads it.
     await PlanMessage.insert(PlanMessage(family=world.family["id"], plan=world.plan_id,
                                          member=jess, body="Things feel calmer.",
-                                         channel="family_link", created_at=now))
+                                         channel="family_link", created_at=now,
+                                         visibility="core_group"))
     await service.mark_report_submitted(conference_id=review, user_id=world.invitee.id,
                                         actor=SYSTEM, now=now)
     await sign_in_page(page, live_server, world.chair.email, PASSWORD)

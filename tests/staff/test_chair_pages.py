@@ -32,6 +32,11 @@ async def test_chair_sees_reviews_in_the_next_8_weeks_with_progress_and_reports(
     jess = world.family["members"][0]["id"]
     await PlanMessage.insert(PlanMessage(family=world.family["id"], plan=world.plan_id,
                                          member=jess, body="Mornings are easier now.",
+                                         channel="family_link", created_at=now,
+                                         visibility="core_group"))
+    # Words for the lead only (every text reply is) never reach the chair's dashboard.
+    await PlanMessage.insert(PlanMessage(family=world.family["id"], plan=world.plan_id,
+                                         member=jess, body="Only for Sam: Tom is back.",
                                          channel="sms", created_at=now))
     await as_user(client, world.chair)
     page = await client.get("/chair")
@@ -42,6 +47,7 @@ async def test_chair_sees_reviews_in_the_next_8_weeks_with_progress_and_reports(
     assert "1 of 2 received" in html
     assert "Rosie goes to school every day." in html
     assert "Mornings are easier now." in html
+    assert "Only for Sam" not in html
     assert f'href="/plans/{world.plan_id}/review-summary"' in html
     assert "Last activity on this family" in html
 
@@ -84,6 +90,11 @@ async def test_review_summary_has_outcomes_history_voices_and_reports(client, cl
     jess = world.family["members"][0]["id"]
     await service.record_progress(action_id=world.member_action_id, status="in_progress",
                                   note="We walked every day this week.",
+                                  actor=Actor.member(jess, "Jess"), now=now,
+                                  visibility="core_group")
+    # A note the family kept for the lead is not printed in the summary.
+    await service.record_progress(action_id=world.member_action_id, status=None,
+                                  note="Only for Sam: money is tight.",
                                   actor=Actor.member(jess, "Jess"), now=now)
     await service.record_progress(action_id=world.action_id, status="in_progress",
                                   note="Two calls made.", actor=SYSTEM, now=now)
@@ -97,6 +108,7 @@ async def test_review_summary_has_outcomes_history_voices_and_reports(client, cl
     assert "Rosie is funny &amp; kind." in html
     assert "Rosie wants &lt;more&gt; time with Mum." in html
     assert "We walked every day this week." in html and "(family)" in html
+    assert "Only for Sam" not in html
     assert "Not started yet → In progress" in html
     assert "1 of 2 received" in html
     assert html.count('role="img"') == 2

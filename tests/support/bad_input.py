@@ -9,6 +9,7 @@ from piccolo.conf.apps import Finder
 
 from tests.support.factories import POLICY, World
 from tracker.clock import local_date
+from tracker.family.conversation import plan_messages
 from tracker.plans import service
 
 # Counted but allowed to grow: a refused sign-in still counts towards its rate limit.
@@ -36,7 +37,8 @@ async def snapshot(world: World, now: Any) -> Snapshot:
         "conference": await service.conference_view(world.conference_id, policy=POLICY),
         "plan": await service.plan_view(world.plan_id, today=today),
         "action": await service.action_view(world.action_id, today=today),
-        "updates": await service.list_updates(world.action_id),
+        "updates": await service.list_updates(world.action_id, reader_id=world.lead.id),
+        "messages": await plan_messages(world.plan_id, reader_id=world.lead.id),
         "audit": await service.plan_audit(world.plan_id),
     }
     return Snapshot(counts=counts, views=views)

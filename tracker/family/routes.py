@@ -26,6 +26,7 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.family import service
 from tracker.family.api_types import RevokedLinksOut
 from tracker.family.links import LinkHolder, resolve_token, revoke_member_links
+from tracker.family.message_routes import PlanMessagesController
 from tracker.family.sessions import (
     COOKIE_NAME,
     COOKIE_PATH,
@@ -39,6 +40,7 @@ from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans.access import require_manage
 from tracker.plans.tables import FamilyMember
+from tracker.plans.visibility import LEAD
 from tracker.security.ratelimit import Limit, attempts, hit, retry_after
 from tracker.web import redact_path
 
@@ -272,14 +274,16 @@ class FamilyPageController(Controller):
         """Done, Started, or I need help with this (with optional words)."""
         choice = str(data.get("choice", ""))
         note = str(data.get("note", ""))
+        visibility = str(data.get("visibility", LEAD))
         try:
             await service.record_family_update(access=access, action_id=action_id,
                                                choice=choice, note=note, now=now,
-                                               windows=windows)
+                                               windows=windows, visibility=visibility)
         except FieldErrors as exc:
             errors = {f"{name}-{action_id}": message for name, message in exc.errors.items()}
             return await _plan_page(access, now=now, today=today, status_code=400,
-                                    errors=errors, values={f"note-{action_id}": note})
+                                    errors=errors, values={f"note-{action_id}": note,
+                                                           f"visibility-{action_id}": visibility})
         return Redirect(f"/family?saved={choice}", status_code=303,
                         headers=dict(FAMILY_HEADERS))
 
@@ -291,11 +295,14 @@ class FamilyPageController(Controller):
     ) -> Response[Any]:
         """Words for the plan: how they feel about it, what they have noticed."""
         body = str(data.get("message", ""))
+        visibility = str(data.get("visibility", LEAD))
         try:
-            await service.add_family_message(access=access, body=body, now=now, windows=windows)
+            await service.add_family_message(access=access, body=body, now=now, windows=windows,
+                                             visibility=visibility)
         except FieldErrors as exc:
             return await _plan_page(access, now=now, today=today, status_code=400,
-                                    errors=dict(exc.errors), values={"message": body})
+                                    errors=dict(exc.errors),
+                                    values={"message": body, "visibility": visibility})
         return Redirect("/family?saved=message", status_code=303,
                         headers=dict(FAMILY_HEADERS))
 
@@ -331,4 +338,4 @@ class MemberLinkController(Controller):
         return RevokedLinksOut(member_id=member_id, revoked=ended)
 
 
-ROUTES = [LinkController, FamilyPageController, MemberLinkController]
+ROUTES = [LinkController, FamilyPageController, MemberLinkController, PlanMessagesController]

@@ -18,6 +18,7 @@ from tracker import audit
 from tracker.clock import local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors, NotFound
+from tracker.family.conversation import family_conversation, shared_notes
 from tracker.family.sessions import FamilyAccess
 from tracker.notify.outbox import enqueue
 from tracker.notify.quiet import SendWindows
@@ -35,6 +36,7 @@ from tracker.plans.tables import (
     Plan,
     PlanMessage,
 )
+from tracker.plans.visibility import LEAD, VISIBILITIES
 
 NOTE_MAX = 500
 MESSAGE_MAX = 1000
@@ -50,6 +52,9 @@ REMOVED_NAME = "[name removed]"
 def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel's extractor looks for
     """Mark a message for translation; the page translates it when it shows it."""
     return message
+
+
+WHO_READS_PROBLEM = N_("Choose who can read your words.")
 
 
 @dataclass(frozen=True)
@@ -155,9 +160,9 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
         lead = await StaffUser.select(
             StaffUser.name, StaffUser.role_title, StaffUser.phone, StaffUser.email
         ).where(StaffUser.id == family["lead_professional"]).first()
-    messages = await PlanMessage.select(PlanMessage.body, PlanMessage.created_at).where(
-        (PlanMessage.member == access.member_id) & (PlanMessage.plan == access.plan_id)
-    ).order_by(PlanMessage.created_at, PlanMessage.id)
+    notes = await shared_notes([a["id"] for a in actions], redact)
+    for a in mine + professionals:
+        a["shared_notes"] = notes.get(a["id"], [])
     return {
         "member_first_name": access.member_name.strip().split(" ")[0],
         "outcomes": [
@@ -174,7 +179,7 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
         "professional_actions": professionals,
         "next_review": await _next_review(access.plan_id, now),
         "lead": lead,
-        "messages": [{"body": m["body"], "created_at": m["created_at"]} for m in messages[-5:]],
+        "conversation": await family_conversation(access.member_id, access.plan_id, redact),
     }
 
 
@@ -187,7 +192,7 @@ async def _family_context(access: FamilyAccess) -> tuple[int | None, str]:
 
 
 async def _tell_lead(*, access: FamilyAccess, template: str, key: str, now: datetime,
-                     extra: dict[str, Any], windows: SendWindows) -> None:
+                     extra: dict[str, Any], windows: SendWindows) -> int | None:
     """Inside the change's transaction: an email to the lead professional, through the outbox.
 
     The email says only who did what on which family's plan (it goes to a work address);
@@ -195,25 +200,28 @@ async def _tell_lead(*, access: FamilyAccess, template: str, key: str, now: date
     """
     lead_id, family_name = await _family_context(access)
     if lead_id is None:
-        return
+        return None
     await enqueue(
         channel="email", template=template, due_at=now, key=key, recipient_user_id=lead_id,
         windows=windows,
         context={"member_name": access.member_name.strip().split(" ")[0],
                  "family_name": family_name, "plan_id": access.plan_id, **extra},
     )
+    return lead_id
 
 
 async def record_family_update(
     *, access: FamilyAccess, action_id: int, choice: str, note: str, now: datetime,
-    windows: SendWindows,
+    windows: SendWindows, visibility: str = LEAD,
 ) -> int:
     """A family member says one of their steps is done, started, or that they need help.
 
     Writes a progress update attributed to the member (and its audit events) and tells the
-    lead professional, in one transaction. Another person's step answers NotFound.
+    lead professional, in one transaction; a request for help also tells the professional
+    giving support on the step (that help was asked: the words stay with whoever the member
+    chose). Another person's step answers NotFound.
     """
-    action = await Action.select(Action.id, Action.status).where(
+    action = await Action.select(Action.id, Action.status, Action.support_by).where(
         (Action.id == action_id) & (Action.plan == access.plan_id)
         & (Action.owner_member == access.member_id)
     ).first()
@@ -223,6 +231,8 @@ async def record_family_update(
     note = (note or "").strip()
     if choice not in CHOICES:
         errors["choice"] = N_("Choose Done, Started or I need help with this.")
+    if visibility not in VISIBILITIES:
+        errors["visibility"] = WHO_READS_PROBLEM
     if len(note) > NOTE_MAX:
         errors["note"] = N_("Your words must be 500 characters or fewer.")
     if action["status"] not in OPEN_STATUSES:
@@ -238,24 +248,48 @@ async def record_family_update(
         note = f"{HELP_PREFIX}: {note}" if note else f"{HELP_PREFIX}."
     async with atomic():
         update_id = await plans.record_progress(
-            action_id=action_id, status=status, note=note, actor=access.actor, now=now)
-        await _tell_lead(access=access, template="family_update_to_lead",
-                         key=f"family_update:{update_id}", now=now,
-                         extra={"asked_for_help": choice == "help", "choice": choice},
-                         windows=windows)
+            action_id=action_id, status=status, note=note, actor=access.actor, now=now,
+            visibility=visibility)
+        lead_id = await _tell_lead(access=access, template="family_update_to_lead",
+                                   key=f"family_update:{update_id}", now=now,
+                                   extra={"asked_for_help": choice == "help", "choice": choice},
+                                   windows=windows)
+        if choice == "help" and action["support_by"] not in (None, lead_id):
+            await _tell_supporter(access=access, user_id=action["support_by"],
+                                  update_id=update_id, now=now, windows=windows)
     return update_id
 
 
+async def _tell_supporter(*, access: FamilyAccess, user_id: int, update_id: int,
+                          now: datetime, windows: SendWindows) -> None:
+    """Inside the change's transaction: the professional giving support on the step hears too.
+
+    No names and no words in the email (it may go to a school or surgery address): the
+    tracker holds them behind sign-in.
+    """
+    await enqueue(
+        channel="email", template="family_help_to_supporter", due_at=now, windows=windows,
+        key=f"family_help:{update_id}:user:{user_id}", recipient_user_id=user_id,
+        context={"plan_id": access.plan_id})
+
+
 async def add_family_message(
-    *, access: FamilyAccess, body: str, now: datetime, windows: SendWindows
+    *, access: FamilyAccess, body: str, now: datetime, windows: SendWindows,
+    visibility: str = LEAD,
 ) -> int:
-    """A family member's words on their plan (how they feel, what they have noticed)."""
+    """A family member's words on their plan (how they feel, what they have noticed).
+
+    `visibility` is the member's choice of who reads them: their lead professional (the
+    default) or everyone working with the family.
+    """
     body = (body or "").strip()
     errors: dict[str, str] = {}
     if not body:
         errors["message"] = N_("Write your message.")
     elif len(body) > MESSAGE_MAX:
         errors["message"] = N_("Your message must be 1000 characters or fewer.")
+    if visibility not in VISIBILITIES:
+        errors["visibility"] = WHO_READS_PROBLEM
     if errors:
         raise FieldErrors(errors)
     async with atomic():
@@ -263,12 +297,13 @@ async def add_family_message(
             await PlanMessage.insert(
                 PlanMessage(family=access.family_id, plan=access.plan_id,
                             member=access.member_id, body=body, channel="family_link",
-                            created_at=now)
+                            created_at=now, visibility=visibility)
             ).returning(PlanMessage.id)
         )[0]["id"]
         await audit.record(
             actor=access.actor, now=now, record_type="plan_message", record_id=message_id,
-            action="create", changes=audit.created({"body": body, "channel": "family_link"}),
+            action="create", changes=audit.created({"body": body, "channel": "family_link",
+                                                    "visibility": visibility}),
             family_id=access.family_id, plan_id=access.plan_id,
         )
         await _tell_lead(access=access, template="family_message_to_lead",

@@ -4,7 +4,8 @@ A text is a keyword only when the WHOLE message, trimmed and in any case, is the
 (Twilio's own rule for its opt-out handling, so our record and Twilio's block always agree):
 "Stop" opts out, "Please stop texting on Sundays" is a message for the lead. START/UNSTOP opt
 back in only a member who has opted out; from anyone else they are conversation. "Yes",
-"Help", "Help please" and every other reply are saved on the plan (lead only) and the lead is
+"Help", "Help please" and every other reply are saved on the plan (visibility `lead`: only the
+lead and managers read them) and the lead is
 told; a lone HELP also gets the contact reply. LINK, "new link" or "link please" texts the
 member their plan link back, when they are safe to contact and have agreed to texts.
 """
@@ -26,6 +27,7 @@ from tracker.notify.tables import InboundMessage
 from tracker.notify.templates import first_name
 from tracker.people.tables import StaffUser
 from tracker.plans.tables import Family, FamilyMember, Plan, PlanMessage
+from tracker.plans.visibility import LEAD
 from tracker.validate import strip_controls
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -167,9 +169,9 @@ async def _save_reply(member: dict[str, Any], lead: dict[str, Any] | None, body:
     async with atomic():
         message_id = (await PlanMessage.insert(PlanMessage(
             family=member["family"], plan=plan_id, member=member["id"], body=text, channel="sms",
-            created_at=now)).returning(PlanMessage.id))[0]["id"]
+            visibility=LEAD, created_at=now)).returning(PlanMessage.id))[0]["id"]
         await audit.record(actor=actor, now=now, record_type="plan_message", record_id=message_id,
-                           action="create", changes=audit.created({"body": text, "channel": "sms"}),
+                           action="create", changes=audit.created({"body": text, "channel": "sms", "visibility": LEAD}),
                            family_id=member["family"], plan_id=plan_id)
         if lead is not None:
             await enqueue(

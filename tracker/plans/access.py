@@ -127,3 +127,34 @@ async def active_user(user_id: int) -> dict[str, Any] | None:
         .where((StaffUser.id == user_id) & (StaffUser.active == True))  # noqa: E712
         .first()
     )
+
+
+async def is_lead(caller: Caller, family_id: int) -> bool:
+    """Is the caller this family's lead professional?"""
+    return await Family.exists().where(
+        (Family.id == family_id) & (Family.lead_professional == caller.id))
+
+
+async def can_reply(caller: Caller, family_id: int, member_id: int) -> bool:
+    """May answer this family member in the product: the family's lead, or a professional named
+    as giving support on one of the member's steps in the current plan."""
+    if await is_lead(caller, family_id):
+        return True
+    return await Action.exists().where(
+        (Action.owner_member == member_id) & (Action.support_by == caller.id)
+        & (Action.plan.family == family_id) & (Action.plan.status == "active"))
+
+
+async def require_reply(caller: Caller, family_id: int, member_id: int) -> None:
+    """NotFound when the family is hidden; Forbidden unless the caller may answer this member."""
+    await require_family(caller, family_id)
+    if not await can_reply(caller, family_id, member_id):
+        raise Forbidden("Only the lead professional, or a professional giving support on one of "
+                        "this person's steps, can reply to them.")
+
+
+async def require_lead(caller: Caller, family_id: int) -> None:
+    """NotFound when the family is hidden; Forbidden unless the caller is its lead."""
+    await require_family(caller, family_id)
+    if not await is_lead(caller, family_id):
+        raise Forbidden("Only the family's lead professional can do this.")

@@ -256,6 +256,10 @@ class ProgressUpdateOut(Out):
     note: str
     channel: str
     created_at: datetime
+    # Who among the professionals may read it: `lead` (the lead professional) or `core_group`.
+    visibility: Literal["lead", "core_group"]
+    # A professional's note the family sees under the step.
+    shared_with_family: bool
 
 
 class StatusCountsOut(Out):

@@ -1,4 +1,4 @@
-"""Progress: the immutable updates on an action, and a plan's progress, audit trail and family messages."""
+"""Progress: the immutable updates on an action, and a plan's progress and audit trail."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from tracker.plans.tables import (
     Action,
     Outcome,
     Plan,
-    PlanMessage,
     ProgressUpdate,
 )
+from tracker.plans.visibility import CORE_GROUP, LEAD, readable, update_lead, visibility_problem
 from tracker.validate import text_problem
 
 
@@ -38,12 +38,17 @@ async def current_action(action_id: int) -> dict[str, Any]:
 
 async def write_progress(
     action: dict[str, Any], family_id: int, status: str | None, note: str, actor: Actor,
-    now: datetime,
+    now: datetime, *, visibility: str | None = None, shared_with_family: bool = False,
 ) -> int:
     """Inside a transaction: the immutable progress update, the new status, their audit events.
 
-    `action` must have been read in this transaction with `current_action`.
+    `action` must have been read in this transaction with `current_action`. A family member's
+    note is lead-only unless they chose otherwise; a professional's is read by the core group
+    (tracker.plans.visibility), and shown to the family only when shared.
     """
+    if visibility is None:
+        visibility = LEAD if actor.kind == "member" else CORE_GROUP
+    shared_with_family = shared_with_family and actor.kind == "user"
     from_status = action["status"]
     to_status = status if status is not None and status != from_status else None
     update_id: int = (
@@ -57,6 +62,8 @@ async def write_progress(
                 note=note,
                 channel=actor.channel,
                 created_at=now,
+                visibility=visibility,
+                shared_with_family=shared_with_family,
             )
         ).returning(ProgressUpdate.id)
     )[0]["id"]
@@ -64,7 +71,8 @@ async def write_progress(
         actor=actor, now=now, record_type="progress_update", record_id=update_id,
         action="create",
         changes=audit.created({"action": action["id"], "from_status": from_status,
-                               "to_status": to_status, "note": note}),
+                               "to_status": to_status, "note": note, "visibility": visibility,
+                               "shared_with_family": shared_with_family}),
         family_id=family_id, plan_id=action["plan"],
     )
     if to_status:
@@ -81,9 +89,14 @@ async def write_progress(
 
 
 async def record_progress(
-    *, action_id: int, status: str | None, note: str, actor: Actor, now: datetime
+    *, action_id: int, status: str | None, note: str, actor: Actor, now: datetime,
+    visibility: str | None = None, shared_with_family: bool = False,
 ) -> int:
-    """Add a progress update (a status change, a note, or both) to an action."""
+    """Add a progress update (a status change, a note, or both) to an action.
+
+    `visibility` None takes the author's default (see `write_progress`); `shared_with_family`
+    shows a professional's note to the family under the step (off unless chosen).
+    """
     a = await Action.select().where(Action.id == action_id).first()
     if a is None:
         raise NotFound(f"action {action_id}")
@@ -97,6 +110,10 @@ async def record_progress(
         errors["note"] = problem
     if (status is None or status == a["status"]) and not note:
         errors["note"] = "Add a note, or choose a new status."
+    if visibility is not None and (problem := visibility_problem(visibility)):
+        errors["visibility"] = problem
+    if shared_with_family and not note:
+        errors["share_with_family"] = "Write a note to share it with the family."
     if errors:
         raise FieldErrors(errors)
     family_id = await action_family(action_id)
@@ -106,17 +123,19 @@ async def record_progress(
         if (status is None or status == a["status"]) and not note:
             raise FieldErrors({"status": "This action already has that status: add a note, or "
                                          "choose another status."})
-        return await write_progress(a, family_id, status, note, actor, now)
+        return await write_progress(a, family_id, status, note, actor, now,
+                                    visibility=visibility, shared_with_family=shared_with_family)
 
 
-async def list_updates(action_id: int) -> list[dict[str, Any]]:
-    """An action's progress updates, oldest first, with who wrote each."""
-    rows = await ProgressUpdate.select(
+async def list_updates(action_id: int, *, reader_id: int | None) -> list[dict[str, Any]]:
+    """An action's progress updates this professional may read, oldest first, with who wrote each."""
+    rows = readable(reader_id, await ProgressUpdate.select(
         *ProgressUpdate.all_columns(),
         ProgressUpdate.author_user.name.as_alias("author_user_name"),
         ProgressUpdate.author_member.name.as_alias("author_member_name"),
+        update_lead(),
     ).where(ProgressUpdate.action == action_id).order_by(ProgressUpdate.created_at,
-                                                          ProgressUpdate.id)
+                                                          ProgressUpdate.id))
     return [
         {
             "id": r["id"],
@@ -133,6 +152,8 @@ async def list_updates(action_id: int) -> list[dict[str, Any]]:
             "note": r["note"],
             "channel": r["channel"],
             "created_at": r["created_at"],
+            "visibility": r["visibility"],
+            "shared_with_family": r["shared_with_family"],
         }
         for r in rows
     ]
@@ -202,11 +223,3 @@ async def plan_audit(plan_id: int) -> list[dict[str, Any]]:
         (AuditEvent.plan_id == plan_id) | (AuditEvent.family_id == plan["family"])
     ).order_by(AuditEvent.at, AuditEvent.id)
     return [audit.event_view(r) for r in rows]
-
-
-async def plan_messages(plan_id: int) -> list[dict[str, Any]]:
-    """What the family has written on the plan (family page and text replies)."""
-    rows = await PlanMessage.select(
-        *PlanMessage.all_columns(), PlanMessage.member.name.as_alias("member_name")
-    ).where(PlanMessage.plan == plan_id).order_by(PlanMessage.created_at)
-    return rows

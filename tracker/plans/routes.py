@@ -275,7 +275,8 @@ class ActionController(Controller):
     ) -> list[ProgressUpdateOut]:
         """The action's progress updates, oldest first."""
         await require_family(caller, await service.action_family(action_id))
-        return to_out(await service.list_updates(action_id), list[ProgressUpdateOut])
+        return to_out(await service.list_updates(action_id, reader_id=caller.id),
+                      list[ProgressUpdateOut])
 
     @post("/{action_id:int}/updates", responses=error_responses(*CHANGE))
     async def add_update(
@@ -286,8 +287,8 @@ class ActionController(Controller):
         await require_action_update(caller, action_id)
         update_id = await service.record_progress(
             action_id=action_id, status=data.status, note=data.note, actor=api_actor(caller),
-            now=now)
-        updates = await service.list_updates(action_id)
+            now=now, shared_with_family=data.share_with_family)
+        updates = await service.list_updates(action_id, reader_id=caller.id)
         return to_out(next(u for u in updates if u["id"] == update_id), ProgressUpdateOut)
 
 

@@ -194,6 +194,8 @@ class ProgressIn(Body):
 
     status: ActionStatus | None = None
     note: str = ""
+    # Show this note to the family under the step (a professional's note; off unless chosen).
+    share_with_family: bool = False
 
 
 class LanguageCheckIn(Body):

@@ -40,7 +40,6 @@ from tracker.plans.plan_versions import create_plan, end_plan, plan_kind_for
 from tracker.plans.progress import (
     list_updates,
     plan_audit,
-    plan_messages,
     plan_progress,
     plans_progress,
     record_progress,
@@ -51,7 +50,7 @@ __all__ = [
     "action_family", "action_view", "add_action", "add_outcome", "conference_family",
     "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "plan_kind_for", "family_view",
     "list_conferences", "list_families", "list_updates", "mark_report_submitted",
-    "plan_audit", "plan_family", "plan_messages", "plan_progress", "plans_progress", "plan_view", "record_progress",
+    "plan_audit", "plan_family", "plan_progress", "plans_progress", "plan_view", "record_progress",
     "staff_directory", "update_action", "update_conference", "update_family",
     "working_calendar",
 ]

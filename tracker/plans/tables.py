@@ -161,18 +161,27 @@ class ProgressUpdate(Table, tablename="progress_update"):
     note = Text(default="")
     channel = Varchar(length=20, default="api")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # Who among the professionals may read the note (tracker.plans.visibility): a family
+    # member's note is `lead` unless they chose otherwise; a professional's is `core_group`.
+    visibility = Varchar(length=20, default="core_group")
+    # A professional's note shown to the family under its step: off unless chosen per note.
+    shared_with_family = Boolean(default=False)
 
 
 class PlanMessage(Table, tablename="plan_message"):
-    """Words a family member adds to their plan: by the family page or by text reply."""
+    """Words on a plan: a family member's (family page or text reply), or a professional's reply to them."""
 
     id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     family = ForeignKey(Family, index=True)
     plan = ForeignKey(Plan, null=True, index=True)
     member = ForeignKey(FamilyMember, null=True)
     body = Text()
-    channel = Varchar(length=20)  # family_link, sms
+    channel = Varchar(length=20)  # family_link, sms, staff
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # Who among the professionals may read it (tracker.plans.visibility): lead, core_group.
+    visibility = Varchar(length=20, default="lead")
+    # Set on a professional's reply to `member`; None for the family's own words.
+    author_user = ForeignKey(StaffUser, null=True)
 
 
 class CoreGroupMeeting(Table, tablename="core_group_meeting"):

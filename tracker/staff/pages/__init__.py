@@ -14,6 +14,7 @@ from tracker.staff.pages import (
     arrange,
     chair,
     conferences,
+    conversation,
     core_groups,
     family_links,
     handover,
@@ -41,6 +42,8 @@ router = Router(
         # the plan, its outcomes and actions, and the live hints
         plans.plan_page, plans.add_outcome, plans.add_action, plans.language_hint,
         plans.action_hint, arrange.edit_action_form, arrange.edit_action,
+        # answering the family: a reply to a member, widening their words
+        conversation.reply, conversation.widen,
         # the chair
         chair.chair_dashboard, chair.review_summary,
         # family plan links, report downloads

@@ -67,11 +67,14 @@ async def update_action_status(
     if form.value is not None:
         try:
             await service.record_progress(action_id=action_id, status=form.value.status,
-                                          note=form.value.note, actor=web_actor(staff), now=now)
+                                          note=form.value.note, actor=web_actor(staff), now=now,
+                                          shared_with_family=form.value.share_with_family)
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     today = local_date(now)
-    checks = [] if errors else saved_checks([("Your note", form.echo["note"], False)], policy)
+    # A note shared with the family is checked for the family's reading too.
+    checks = [] if errors else saved_checks(
+        [("Your note", form.echo["note"], bool(form.echo["share_with_family"]))], policy)
     if is_htmx(request):
         # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
         return render("partials/action_card.html", action=await queries.action_card(

@@ -22,6 +22,7 @@ from tracker.plans.tables import (
     PlanMessage,
     ProgressUpdate,
 )
+from tracker.plans.visibility import EVERYONE, message_lead, readable, update_lead
 from tracker.staff.pages.common_queries import report_state, start_of_day
 from tracker.vocabulary import CONFERENCE_KIND_WORDS, OPEN_STATUSES
 
@@ -69,10 +70,12 @@ async def latest_updates(action_ids: list[int]) -> dict[int, dict[str, Any]]:
         ProgressUpdate.to_status, ProgressUpdate.created_at,
         ProgressUpdate.author_user.name.as_alias("user_name"),
         ProgressUpdate.author_member.name.as_alias("member_name"),
+        ProgressUpdate.visibility,
     ).where(ProgressUpdate.action.is_in(action_ids)).order_by(ProgressUpdate.created_at,
                                                               ProgressUpdate.id)
     out: dict[int, dict[str, Any]] = {}
-    for r in rows:
+    # A card may be seen by anyone on the family's case: core-group notes only.
+    for r in readable(EVERYONE, rows):
         r["author"] = r["user_name"] or r["member_name"] or ""
         out[r["action"]] = r
     return out
@@ -141,9 +144,10 @@ async def family_news(caller: Caller, now: datetime, *, days: int = NEWS_DAYS,
     since = now - timedelta(days=days)
     names = {r["id"]: r["name"] for r in await Family.select(Family.id, Family.name).where(
         Family.id.is_in(family_ids))}
-    updates = await ProgressUpdate.select(
+    updates = readable(caller.id, await ProgressUpdate.select(
         ProgressUpdate.id, ProgressUpdate.note, ProgressUpdate.to_status,
-        ProgressUpdate.created_at,
+        ProgressUpdate.created_at, ProgressUpdate.visibility, ProgressUpdate.author_user,
+        update_lead(),
         ProgressUpdate.author_member.name.as_alias("member_name"),
         ProgressUpdate.action.description.as_alias("action_description"),
         ProgressUpdate.action._.plan._.family.as_alias("family_id"),
@@ -151,12 +155,14 @@ async def family_news(caller: Caller, now: datetime, *, days: int = NEWS_DAYS,
         ProgressUpdate.author_member.is_not_null()
         & (ProgressUpdate.created_at >= since)
         & ProgressUpdate.action._.plan._.family.is_in(family_ids)
-    ).order_by(ProgressUpdate.created_at, ascending=False)
-    messages = await PlanMessage.select(
+    ).order_by(ProgressUpdate.created_at, ascending=False))
+    messages = readable(caller.id, await PlanMessage.select(
         PlanMessage.id, PlanMessage.body, PlanMessage.created_at, PlanMessage.family,
         PlanMessage.channel, PlanMessage.member.name.as_alias("member_name"),
-    ).where(PlanMessage.family.is_in(family_ids) & (PlanMessage.created_at >= since)).order_by(
-        PlanMessage.created_at, ascending=False)
+        PlanMessage.visibility, PlanMessage.author_user, message_lead(),
+    ).where(PlanMessage.family.is_in(family_ids) & (PlanMessage.created_at >= since)
+            & PlanMessage.author_user.is_null()).order_by(
+        PlanMessage.created_at, ascending=False))
     items: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for u in updates:
         items[u["family_id"]].append({

@@ -22,6 +22,7 @@ from tracker.plans.tables import (
     PlanMessage,
     ProgressUpdate,
 )
+from tracker.plans.visibility import EVERYONE, can_read, message_lead, readable
 from tracker.staff.pages.common_queries import (
     names_for,
     plan_pictures,
@@ -59,7 +60,7 @@ async def chair_reviews(caller: Caller, now: datetime, policy: PlanPolicy, *,
     progress = await service.plans_progress([p["id"] for p in plans.values()], today=today)
     found = await core_group_views.findings_since_conference([p["id"] for p in plans.values()], now=now)
     reports = await _reports_by_conference([c["id"] for c in conferences], today)
-    messages = await _latest_messages(family_ids)
+    messages = await _latest_messages(caller.id, family_ids)
     activity = await _last_activity(family_ids)
     out = []
     for c in conferences:
@@ -108,16 +109,19 @@ async def _reports_by_conference(conference_ids: list[int], today: date,
     return found
 
 
-async def _latest_messages(family_ids: list[int], per_family: int = 3,
+async def _latest_messages(reader_id: int, family_ids: list[int], per_family: int = 3,
                            ) -> dict[int, list[dict[str, Any]]]:
+    """The family's latest words this reader may read (the one visibility rule), per family."""
     if not family_ids:
         return {}
     rows = await PlanMessage.select(
         PlanMessage.family, PlanMessage.body, PlanMessage.created_at,
         PlanMessage.member.name.as_alias("who"),
-    ).where(PlanMessage.family.is_in(family_ids)).order_by(PlanMessage.created_at, ascending=False)
+        PlanMessage.visibility, PlanMessage.author_user, message_lead(),
+    ).where(PlanMessage.family.is_in(family_ids) & PlanMessage.author_user.is_null()
+            ).order_by(PlanMessage.created_at, ascending=False)
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
+    for r in readable(reader_id, rows):
         if len(found[r["family"]]) < per_family:
             found[r["family"]].append(r)
     return found
@@ -184,9 +188,13 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
             ProgressUpdate.note, ProgressUpdate.created_at, ProgressUpdate.channel,
             ProgressUpdate.author_user.name.as_alias("user_name"),
             ProgressUpdate.author_member.name.as_alias("member_name"),
+            ProgressUpdate.visibility,
         ).where(ProgressUpdate.action.is_in(action_ids)).order_by(
             ProgressUpdate.created_at, ProgressUpdate.id
         ):
+            # The summary is printed and taken to the conference: core-group words only.
+            if not can_read(EVERYONE, r):
+                continue
             r["author"] = r["user_name"] or r["member_name"] or "The tracker"
             r["by_family"] = bool(r["member_name"])
             history[r["action"]].append(r)
@@ -199,10 +207,11 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
         (Conference.family == plan["family_id"]) & (Conference.starts_at > now)).order_by(
         Conference.starts_at).first()
     reports = await reports_for(upcoming["id"], today) if upcoming else []
-    messages = await PlanMessage.select(
+    messages = readable(EVERYONE, await PlanMessage.select(
         PlanMessage.body, PlanMessage.created_at, PlanMessage.channel,
-        PlanMessage.member.name.as_alias("who"),
-    ).where(PlanMessage.family == plan["family_id"]).order_by(PlanMessage.created_at)
+        PlanMessage.member.name.as_alias("who"), PlanMessage.visibility,
+    ).where((PlanMessage.family == plan["family_id"]) & PlanMessage.author_user.is_null())
+        .order_by(PlanMessage.created_at))
     return {
         "plan": plan, "family": family, "history": history,
         "kind_words": PLAN_KIND_WORDS.get(plan["kind"], plan["kind"]),

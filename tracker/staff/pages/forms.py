@@ -86,13 +86,15 @@ def _checked(echo: dict[str, Any], value: T, errors: dict[str, str],
 
 
 def progress(data: FormData, *, action_id: int) -> Form[ProgressIn]:
-    """An action's new status (optional) and note, from its card on /actions."""
+    """An action's new status (optional), note and whether the family sees it, from its card."""
     status, note = text(data, "status"), text(data, "note")
+    share = text(data, "share_with_family") == "yes"
     errors: dict[str, str] = {}
     if status and status not in ACTION_STATUSES:
         errors[f"status-{action_id}"] = "Choose one of the statuses shown."
-    return _checked({"status": status, "note": note},
-                    ProgressIn(status=cast(ActionStatus, status) if status else None, note=note),
+    return _checked({"status": status, "note": note, "share_with_family": share},
+                    ProgressIn(status=cast(ActionStatus, status) if status else None, note=note,
+                               share_with_family=share),
                     errors, field_id=lambda name: f"{name}-{action_id}")
 
 

@@ -16,17 +16,19 @@ from tracker.plans import service
 from tracker.plans.access import require_family, require_manage
 from tracker.plans.common import PlanPolicy
 from tracker.plans.smart import ActionFacts, check_action
-from tracker.staff.pages import fields, forms
+from tracker.staff.pages import conversation_queries, fields, forms
 from tracker.staff.pages import plans_queries as queries
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.pages.core_groups_queries import plan_panel as core_group_panel
 from tracker.staff.saved_checks import plan_saved_checks
 
 
-async def _plan_context(plan_id: int, staff: Caller, today: date, policy: PlanPolicy,
-                        **extra: Any) -> dict[str, Any]:
+async def plan_context(plan_id: int, staff: Caller, today: date, policy: PlanPolicy,
+                       **extra: Any) -> dict[str, Any]:
+    """Everything plan.html needs, with `extra` (errors, what a failed form posted) on top."""
     context = await queries.plan_page(plan_id, staff, today)
-    context.update(errors={}, form={}, failed=None, today=today,
+    context.update(await conversation_queries.conversation(plan_id, staff))
+    context.update(errors={}, form={}, failed=None, today=today, reply_form={}, widen_form={},
                    language={a["id"]: policy.check_language(a["description"])
                              for o in context["plan"]["outcomes"] for a in o["actions"]})
     context["core_groups"] = await core_group_panel(plan_id, today, policy)
@@ -41,7 +43,7 @@ async def plan_page(plan_id: FromPath[int], staff: NamedDependency[Caller],
     """The plan: pictures, outcomes, actions with SMART hints, what changed at the review;
     just after an outcome or action is saved (?saved=action-12), what the checks found."""
     await require_family(staff, await service.plan_family(plan_id))
-    context = await _plan_context(plan_id, staff, today, policy)
+    context = await plan_context(plan_id, staff, today, policy)
     context["checks"] = plan_saved_checks(context["plan"], saved, policy)
     return render("plan.html", **context)
 
@@ -62,7 +64,7 @@ async def add_outcome(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any
             return see_other(f"/plans/{plan_id}?saved=outcome-{outcome_id}#outcome-{outcome_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
-    return render("plan.html", status=400, **await _plan_context(
+    return render("plan.html", status=400, **await plan_context(
         plan_id, staff, today, policy, errors=errors, form=form.echo, failed="outcome"))
 
 
@@ -82,7 +84,7 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
             return see_other(f"/plans/{plan_id}?saved=action-{action_id}#action-{action_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
-    return render("plan.html", status=400, **await _plan_context(
+    return render("plan.html", status=400, **await plan_context(
         plan_id, staff, today, policy, errors=errors, form=form.echo, failed="action"))
 
 
