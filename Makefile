@@ -93,10 +93,13 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+# Figures, not pass/fail, and never part of `make test`. The web bench (bench/web.py) fills
+# England-sized data and loads the pages with wrk; BENCH_ARGS="--scale 0.1 --seconds 3" runs it small.
 bench: setup
 	$(PY) bench/language_check_report.py
 	$(PY) bench/language_heldout.py
 	$(PY) bench/outbox_claim.py --big 200000
+	$(PY) bench/web.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/tracker.db* $(OIDC_DIR)/node_modules

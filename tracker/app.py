@@ -62,6 +62,7 @@ from tracker.staff.sessions import EXCEPTION_HANDLERS as STAFF_EXCEPTION_HANDLER
 from tracker.staff.sessions import is_page_path, staff_session_middleware
 from tracker.web import (
     csrf_config,
+    fingerprinted_assets_route,
     redact_path,
     security_headers_hook,
     static_router,
@@ -179,6 +180,7 @@ def create_app(
             health,
             *OPS_ROUTES,
             static_router(),
+            fingerprinted_assets_route(),
             *PLAN_ROUTES,
             *CORE_GROUP_ROUTES,
             *FAMILY_ROUTES,

@@ -101,7 +101,13 @@ def dispatcher_lifespan(settings: Settings, clock: Clock) -> Callable[[Any], Any
             app.state["dispatcher_heartbeat"] = dispatcher.heartbeat
         try:
             async with scheduler.running(jobs(settings, clock, dispatcher)):
-                yield
+                try:
+                    yield
+                finally:
+                    # Shutting down (SIGTERM): the tick in hand finishes the message it is
+                    # sending and releases the rest of its claim before the scheduler stops.
+                    dispatcher.stop()
+                    await dispatcher.wait_idle(settings.shutdown_grace_seconds)
         finally:
             await providers.close()
 

@@ -113,7 +113,11 @@ def _serve(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     configure_logging(settings)
     app = create_app(settings, clock=clock, scheduler=not args.no_scheduler)
     # uvicorn's loggers write through our handler (LOG_FORMAT), so uvicorn configures none itself.
+    # On SIGTERM uvicorn stops accepting, lets requests in flight finish (for at most
+    # SHUTDOWN_GRACE_SECONDS), then runs the lifespan's shutdown (the pool closes): a rolling
+    # restart loses no request.
     uvicorn.run(app, host=host, port=port, log_level="info", log_config=None,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds,
                 **uvicorn_proxy_options(settings))
     return 0
 

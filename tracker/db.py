@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiosqlite
+import asyncpg
 from piccolo.columns import Column
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 from tracker.settings import PROJECT_ROOT, Settings
 
@@ -33,7 +35,7 @@ def engine_for(settings: Settings) -> Engine[Any]:
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         # A generous busy timeout: several writers (web + dispatcher) share one file.
-        return SQLiteEngine(path=str(path), timeout=30)
+        return ReadReusingSQLiteEngine(path=str(path), timeout=30)
     scheme = urlsplit(url).scheme
     if scheme in {"postgres", "postgresql", "postgresql+asyncpg"}:
         dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -41,12 +43,111 @@ def engine_for(settings: Settings) -> Engine[Any]:
     raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {scheme!r}")
 
 
+class ReadReusingSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, with one long-lived connection for reads outside transactions.
+
+    Piccolo opens a new aiosqlite connection (a new thread and file open) for every query that
+    runs outside a transaction: that alone caps `/health` at about 1,200 requests a second.
+    Between `start()` and `stop()` this engine keeps one connection open and runs every SELECT
+    outside a transaction on it. In WAL mode a reader sees the last committed state at each
+    statement and never blocks (or is blocked by) the writer, and the connection is in
+    autocommit mode (`isolation_level=None`), so no read transaction is held between statements.
+    Single-statement writes outside a transaction (the dispatcher's guarded updates, session
+    touches, rate-limit counts) go the same way on a second long-lived connection of their own:
+    SQLite has one writer at a time anyway, and a write waiting on the busy lock then holds up
+    only other writes, never the readers.
+    Transactions (`atomic()`) keep Piccolo's behaviour: a connection of their own for their life.
+    """
+
+    __slots__ = ("reader", "writer", "users")
+
+    def __init__(self, path: str = "piccolo.sqlite", **kwargs: Any) -> None:
+        super().__init__(path=path, **kwargs)
+        self.reader: aiosqlite.Connection | None = None
+        self.writer: aiosqlite.Connection | None = None
+        self.users = 0
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # Piccolo's, as it does
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def open_reader(self) -> None:
+        """Open the shared connections (counted: tests and the app may both start them)."""
+        self.users += 1
+        if self.reader is None:
+            self.reader = await self._connect()
+            self.writer = await self._connect()
+
+    async def close_reader(self) -> None:
+        """Close the shared connections when their last user stops."""
+        self.users = max(0, self.users - 1)
+        if self.users == 0 and self.reader is not None:
+            shared = (self.reader, self.writer)
+            self.reader = self.writer = None
+            for connection in shared:
+                if connection is not None:
+                    await connection.close()
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        shared = self.reader if _is_read(query, query_type) else self.writer
+        if shared is None:
+            return await super()._run_in_new_connection(
+                query=query, args=args, query_type=query_type, table=table)
+        async with shared.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    async def _run_in_existing_connection(
+        self, connection: Any, query: str, args: list[Any] | None = None,
+        query_type: str = "generic", table: Any = None,
+    ) -> Any:
+        # Piccolo re-sends "PRAGMA foreign_keys = 1" before every statement in a transaction:
+        # a wasted trip to the connection's thread each time. The connection got it when opened.
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+
+def _is_read(query: str, query_type: str) -> bool:
+    """A single statement that only reads: Piccolo's selects, counts and exists, a bare SELECT.
+
+    Piccolo marks only inserts with a query type; everything else is "generic", so the SQL is
+    what tells (its arguments are bound separately, so a ';' here means two statements).
+    """
+    if query_type != "generic" or ";" in query:
+        return False
+    return query.lstrip()[:7].upper() == "SELECT "
+
+
+async def _no_reset(connection: asyncpg.Connection) -> None:
+    """asyncpg's pool reset, made free: nothing to undo, so no round trip.
+
+    By default asyncpg runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;` each time a connection goes back to the pool: one more round trip per query,
+    since Piccolo borrows a connection for each query outside a transaction. None of it has
+    anything to undo here: the tracker takes no advisory locks, declares no cursors, never
+    LISTENs and never SETs a session variable (`tests/db/test_round_trips.py` checks the source
+    for each). asyncpg itself still rolls back a transaction left open before calling this, and
+    throws away a connection that broke, so a failed request cannot leak its state.
+    """
+    del connection
+
+
 async def start(engine: Engine[Any], settings: Settings) -> None:
-    """Open what the engine needs for serving: a small pool on PostgreSQL, WAL on SQLite."""
+    """Open what the engine needs for serving: a small pool on PostgreSQL, WAL on SQLite.
+
+    SQLite also opens the engine's shared read connection (see `ReadReusingSQLiteEngine`).
+    """
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_max)
+        await engine.start_connection_pool(
+            min_size=1, max_size=settings.db_pool_max, reset=_no_reset)
     else:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
+        if isinstance(engine, ReadReusingSQLiteEngine):
+            await engine.open_reader()
 
 
 POOL_CLOSE_GRACE_SECONDS = 10.0
@@ -59,6 +160,8 @@ async def stop(engine: Engine[Any], *, grace_seconds: float = POOL_CLOSE_GRACE_S
     asyncpg's close waits for every borrowed connection to come back. One still held (a request
     or task cut off mid-query at shutdown) would otherwise keep the process from ever exiting.
     """
+    if isinstance(engine, ReadReusingSQLiteEngine):
+        await engine.close_reader()
     if not isinstance(engine, PostgresEngine) or engine.pool is None:
         return
     pool = engine.pool

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
@@ -43,6 +44,15 @@ def language_used(lang: str) -> str:
     return SOURCE_LANGUAGE
 
 
+@lru_cache(maxsize=64)
+def language_name(lang: str) -> str:
+    """A language's name in English ("Urdu" for "ur"), or "" when it is not a known code."""
+    try:
+        return Locale.parse(lang.replace("-", "_")).get_display_name(SOURCE_LANGUAGE) or ""
+    except (ValueError, TypeError, UnknownLocaleError):
+        return ""
+
+
 def _lang(context: Context) -> str:
     value = context.get("lang")
     return value if isinstance(value, str) and value else SOURCE_LANGUAGE
@@ -58,14 +68,19 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return translations(_lang(context)).ungettext(singular, plural, n)
 
 
-@pass_context
-def _day(context: Context, value: date | datetime | None) -> str:
-    """'Tuesday 8 December 2026' in the page's language (Europe/London for instants)."""
+def format_day(value: date | datetime | None, lang: str = SOURCE_LANGUAGE) -> str:
+    """'Tuesday 8 December 2026' in a language (Europe/London for instants), outside a page too."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(LONDON).date()
-    return format_date(value, "EEEE d MMMM y", locale=language_used(_lang(context)))
+    return format_date(value, "EEEE d MMMM y", locale=language_used(lang))
+
+
+@pass_context
+def _day(context: Context, value: date | datetime | None) -> str:
+    """'Tuesday 8 December 2026' in the page's language (Europe/London for instants)."""
+    return format_day(value, _lang(context))
 
 
 @pass_context
@@ -90,7 +105,7 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2's i18n extension at run time
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
-    env.filters.update(day_in_language=_day, time_in_language=_time)
+    env.filters.update(day_in_language=_day, time_in_language=_time, language_name=language_name)
 
 
 def gettext_for(lang: str) -> Any:

@@ -7,6 +7,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +318,25 @@ class Settings:
         metadata={"var": "CORE_GROUP_INTERVAL_WEEKS",
                   "doc": "core group meetings at most this many weeks apart (after the first)"},
     )
+    # --- a family member's texts (issue 10 part 8: routine steps) ---
+    member_texts_per_week: int = field(
+        default=2,
+        metadata={"var": "MEMBER_TEXTS_PER_WEEK",
+                  "doc": "texts a family member gets at most in any rolling 7 days (more wait their turn)"},
+    )
+    quiet_days: str = field(
+        default="12-24..01-01",
+        metadata={"var": "QUIET_DAYS",
+                  "doc": "MM-DD..MM-DD: no messages to family members on these days unless something "
+                         "falls due that day (empty: none)"},
+    )
+    # --- several instances (issue 12): rolling restarts ---
+    shutdown_grace_seconds: int = field(
+        default=20,
+        metadata={"var": "SHUTDOWN_GRACE_SECONDS",
+                  "doc": "on SIGTERM a web process stops taking connections and waits this long "
+                         "for requests in flight to finish"},
+    )
 
     @property
     def is_production(self) -> bool:
@@ -429,12 +449,30 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+def _quiet_days_bad(value: str) -> bool:
+    """True when QUIET_DAYS is not MM-DD..MM-DD with two days that exist (29 February allowed)."""
+    first, sep, last = value.partition("..")
+    if not sep:
+        return True
+    try:
+        for part in (first, last):
+            month, day = (int(x) for x in part.strip().split("-"))
+            date(2024, month, day)
+    except ValueError:
+        return True
+    return False
+
+
 def _check(settings: Settings) -> None:
     """Refuse settings that cannot work together, with a message saying what to set."""
     if settings.env not in {"development", "test", "production"}:
         raise SettingsError("TRACKER_ENV must be development, test or production")
     if not 1 <= settings.core_group_interval_weeks <= 52:
         raise SettingsError("CORE_GROUP_INTERVAL_WEEKS must be between 1 and 52")
+    if settings.member_texts_per_week < 1:
+        raise SettingsError("MEMBER_TEXTS_PER_WEEK must be 1 or more")
+    if settings.quiet_days and _quiet_days_bad(settings.quiet_days):
+        raise SettingsError("QUIET_DAYS must be MM-DD..MM-DD, such as 12-24..01-01, or empty")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError("LOG_FORMAT must be text or json")
     for proxy in settings.trusted_proxy_list:

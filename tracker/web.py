@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.handlers import HTTPRouteHandler
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -20,6 +21,7 @@ from litestar.types import Message, Scope
 from tracker import i18n
 from tracker.clock import LONDON
 from tracker.settings import PROJECT_ROOT, Settings
+from tracker.static_assets import ASSET_PREFIX, asset_route, catalogue_of
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -70,9 +72,14 @@ def status_words(value: str) -> str:
     return STATUS_WORDS.get(value, value.replace("_", " "))
 
 
-def jinja_environment() -> Environment:
-    """The one Jinja environment for pages: autoescaped, strict about missing names."""
+def jinja_environment(*, auto_reload: bool = False) -> Environment:
+    """The one Jinja environment for pages: autoescaped, strict about missing names.
+
+    Templates are compiled once and kept (`auto_reload` off: no stat of the file on every
+    render) except in development, where edits show on the next request.
+    """
     env = Environment(
+        auto_reload=auto_reload,
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -84,6 +91,7 @@ def jinja_environment() -> Environment:
         local_datetime=local_datetime, long_date=long_date, short_date=short_date,
         status_words=status_words,
     )
+    env.globals["asset_url"] = catalogue_of(STATIC_DIR).url
     # gettext/ngettext follow the page's `lang` (a family member's language), else English.
     i18n.install(env)
     return env
@@ -94,7 +102,7 @@ def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
 
     # Litestar calls engine_callback only when it builds the engine itself, never for an
     # `instance`, so the globals go straight onto our environment.
-    env = jinja_environment()
+    env = jinja_environment(auto_reload=settings.env == "development")
     env.globals["authority_name"] = settings.authority_name
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
@@ -113,6 +121,11 @@ def csrf_config(settings: Settings) -> CSRFConfig:
 def static_router() -> Any:
     """Vendored GOV.UK Frontend, htmx and our own small scripts, served from /static."""
     return create_static_files_router(path="/static", directories=[Path(STATIC_DIR)])
+
+
+def fingerprinted_assets_route() -> HTTPRouteHandler:
+    """The same files at content-hashed URLs (`asset_url` in templates), cached for a year."""
+    return asset_route(catalogue_of(STATIC_DIR))
 
 
 # Paths that carry a secret (a family link, a reset link, a calendar feed): never logged whole.
@@ -136,7 +149,7 @@ SECURITY_HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 # Answers that hold no case data and may be cached: our vendored assets.
-CACHEABLE_PREFIXES = ("/static/",)
+CACHEABLE_PREFIXES = ("/static/", ASSET_PREFIX)
 
 
 def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:

@@ -138,10 +138,17 @@ async def _pages(page, live_server: str, live_clock):  # type: ignore[no-untyped
     await page.wait_for_load_state()
     assert await page.get_by_text("Please try that again").is_visible()
     yield "form expired (CSRF refused, 403)"
-    await page.goto(f"{live_server}/family")
-    await page.get_by_role("button", name="Leave your plan").click()
+    await page.goto(f"{live_server}/family/our-plan")
+    assert await page.get_by_role("heading", name="Our plan", level=1).is_visible()
+    yield "our plan (/family/our-plan)"
+    await page.get_by_role("button", name="Send me a copy by email").click()
     await page.wait_for_load_state()
-    yield "left (POST /family/leave)"
+    assert await page.get_by_text("We do not have an email address for you").first.is_visible()
+    yield "our plan without an email address (POST /family/our-plan/email, 400)"
+    await page.goto(f"{live_server}/family")
+    await page.get_by_role("button", name="Close this page").click()
+    await page.wait_for_load_state()
+    yield "closed (POST /family/leave)"
     await page.goto(f"{live_server}/family")
     yield "signed out (/family without a session, 401)"
     await page.goto(f"{live_server}/f/not-a-real-token-xxxxxxxxxxxxxxxxxxxx")
@@ -172,7 +179,7 @@ async def test_axe_finds_no_accessibility_problems_on_any_family_page(live_serve
     AXE_RESULTS.update({f"{viewport['width']}px {k}": v for k, v in results.items()})
     print(f"\naxe-core WCAG 2.2 A/AA violations per family page at {viewport['width']}px:\n"
           + json.dumps(results, indent=2))
-    assert len(results) == 10
+    assert len(results) == 12
     assert not failures, "\n\n".join(failures)
 
 

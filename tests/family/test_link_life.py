@@ -211,7 +211,7 @@ async def test_a_session_lasts_hours_not_weeks(signed_in, clock):
 async def test_leaving_ends_the_session_on_this_phone(signed_in):
     answer = await signed_in.post_form("/family/leave", {})
     assert answer.status_code == 200
-    assert "You have left your plan" in answer.text
+    assert "This page is closed" in answer.text
     assert 'family_session=""' in answer.headers["set-cookie"] or "Max-Age=0" in answer.headers["set-cookie"]
     assert (await signed_in.plan_page()).status_code == 401
 

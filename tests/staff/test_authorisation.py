@@ -23,7 +23,7 @@ PASSWORD = "correct horse battery staple"
 
 # Not staff pages at all: bearer-token API, provider webhooks, assets, API docs.
 # /metrics has its own credential (METRICS_TOKEN, tested in tests/ops): not a page.
-NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/schema", "/metrics")
+NOT_PAGES = ("/api/", "/webhooks/", "/static/", "/assets/", "/schema", "/metrics")
 # Pages anyone may open, each for a stated reason.
 PUBLIC = {
     r"^/signin$": "the sign-in form",

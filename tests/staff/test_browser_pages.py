@@ -98,7 +98,7 @@ async def test_the_full_page_error_on_my_actions_passes_axe(live_server, page, l
     world = await signable_world(live_clock.now())
     # Without htmx the form posts as a plain form, as it would with JavaScript off; axe
     # itself still needs JavaScript, so only htmx is blocked here.
-    await page.route("**/static/htmx/htmx.min.js", lambda route: route.abort())
+    await page.route("**/htmx/htmx.min.js", lambda route: route.abort())
     await sign_in_page(page, live_server, world.invitee.email, PASSWORD)
     await page.goto(f"{live_server}/actions")
     await page.locator(f"#action-{world.action_id}").get_by_role(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from tests.support.factories import POLICY, SYSTEM, at, make_user
@@ -112,7 +113,7 @@ async def test_review_summary_has_outcomes_history_voices_and_reports(client, cl
     assert "Not started yet → In progress" in html
     assert "1 of 2 received" in html
     assert html.count('role="img"') == 2
-    assert '<link rel="stylesheet" href="/static/staff.css">' in html
+    assert re.search(r'<link rel="stylesheet" href="/assets/[0-9a-f]{16}/staff.css">', html)
 
 
 async def test_review_summary_follows_the_family_access_rule(client, clock):

@@ -23,7 +23,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from tracker.api_responses import error_responses
 from tracker.audit import Actor
 from tracker.errors import FieldErrors, NotFound
-from tracker.family import service
+from tracker.family import our_plan, service
 from tracker.family.api_types import RevokedLinksOut
 from tracker.family.links import LinkHolder, resolve_token, revoke_member_links
 from tracker.family.message_routes import PlanMessagesController
@@ -35,7 +35,7 @@ from tracker.family.sessions import (
     resolve_session,
     start_session,
 )
-from tracker.i18n import language_used
+from tracker.i18n import language_name, language_used
 from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans.access import require_manage
@@ -88,7 +88,8 @@ def page(name: str, *, lang: str = "en", status_code: int = 200,
     return Template(
         template_name=name, status_code=status_code, headers={**FAMILY_HEADERS, **(headers or {})},
         cookies=cookies or [],
-        context={"lang": lang, "lang_used": language_used(lang), **context},
+        context={"lang": lang, "lang_used": language_used(lang), "lang_name": language_name(lang),
+                 **context},
     )
 
 
@@ -240,6 +241,7 @@ async def _plan_page(
         "family/plan.html", lang=access.language, status_code=status_code, errors=errors,
         values=values or {}, saved=saved if saved in SAVED_KINDS else None,
         note_max=service.NOTE_MAX, message_max=service.MESSAGE_MAX, **data,
+        **await our_plan.theirs(access),
     )
 
 
@@ -259,6 +261,32 @@ class FamilyPageController(Controller):
     ) -> Template:
         """Outcomes, the member's steps, what professionals offered, the next review, contacts."""
         return await _plan_page(access, now=now, today=today, saved=saved)
+
+    @get("/our-plan")
+    async def our_plan_page(
+        self, access: NamedDependency[FamilyAccess], now: NamedDependency[datetime],
+        today: NamedDependency[date], sent: FromQuery[str | None] = None,
+    ) -> Template:
+        """The plan on one page, to print (its own print stylesheet) or to have by email."""
+        data = await our_plan.our_plan(access, now=now, today=today)
+        return page("family/our_plan.html", lang=access.language, errors={}, sent=sent == "1",
+                    **data)
+
+    @post("/our-plan/email")
+    async def email_copy(
+        self, request: Request, access: NamedDependency[FamilyAccess],
+        now: NamedDependency[datetime], today: NamedDependency[date],
+        windows: NamedDependency[SendWindows],
+    ) -> Response[Any]:
+        """Send the member "Our plan" as a PDF to their email, through the outbox."""
+        try:
+            await our_plan.send_copy(access, now=now, today=today, windows=windows,
+                                     authority_name=request.app.state["settings"].authority_name)
+        except FieldErrors as exc:
+            data = await our_plan.our_plan(access, now=now, today=today)
+            return page("family/our_plan.html", lang=access.language, status_code=400,
+                        errors=dict(exc.errors), sent=False, **data)
+        return Redirect("/family/our-plan?sent=1", status_code=303, headers=dict(FAMILY_HEADERS))
 
     @get("/{rest:path}")
     async def elsewhere(self, rest: FromPath[str]) -> Template:

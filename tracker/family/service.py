@@ -24,6 +24,7 @@ from tracker.notify.outbox import enqueue
 from tracker.notify.quiet import SendWindows
 from tracker.people.tables import StaffUser
 from tracker.plans import service as plans
+from tracker.plans.routines import how_often
 from tracker.plans.schemas import OPEN_STATUSES
 from tracker.plans.tables import (
     Action,
@@ -99,6 +100,11 @@ async def _redactor(family_id: int) -> Redactor:
     return redactor_for([m["name"] for m in hidden])
 
 
+async def family_redactor(family_id: int) -> Redactor:
+    """The Redactor for what a family's page shows (names of adults not safe to contact)."""
+    return await _redactor(family_id)
+
+
 async def _next_review(plan_id: int, now: datetime) -> dict[str, Any]:
     """The next review conference: its start time when booked, else the date it is due by."""
     plan = await Plan.select(Plan.family, Plan.conference).where(Plan.id == plan_id).first()
@@ -151,6 +157,9 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
                             and a["status"] in OPEN_STATUSES),
             "owner_name": a["owner_name"] or "",
             "owner_role": a["owner_role"] or "",
+            # A routine step: how often, in words, and when everyone looks at how it is going.
+            "how_often": how_often(a["repeats"], a["repeat_days"]),
+            "review_on": a["review_on"],
         }
 
     mine = [view(a) for a in actions if a["owner_member"] == access.member_id]

@@ -8,14 +8,14 @@ revokes the member's link (links.end_member_links ends them in the same transact
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tracker import audit, tokens
 from tracker.audit import Actor
 from tracker.db import atomic
 from tracker.family.links import LinkHolder
 from tracker.family.tables import FamilyLink, FamilySession
-from tracker.plans.tables import Family, FamilyMember, Plan
+from tracker.plans.tables import FamilyMember
 
 COOKIE_NAME = "family_session"
 # The cookie only needs to reach the family pages.
@@ -80,6 +80,27 @@ async def start_session(*, holder: LinkHolder, now: datetime,
     return token, expires_at
 
 
+_RESOLVE_SQL = """
+SELECT s.id, s.member, s.family, s.expires_at,
+       l.revoked_reason AS link_revoked_reason,
+       m.name AS name, m.language AS language, m.safe_to_contact AS safe,
+       f.status AS family_status,
+       (SELECT p.id FROM plan p WHERE p.family = s.family AND p.status = 'active'
+        ORDER BY p.id LIMIT 1) AS plan_id
+FROM family_session s
+JOIN family_member m ON m.id = s.member
+JOIN family f ON f.id = s.family
+LEFT JOIN family_link l ON l.id = s.link
+WHERE s.session_hash = {} AND s.ended_at IS NULL
+"""
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """A raw timestamp as an aware datetime (SQLite may hand back text for a raw query)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 async def resolve_session(token: str | None, *, now: datetime) -> FamilyAccess | None:
     """The member behind a session cookie, checked afresh on every request; else None.
 
@@ -89,27 +110,17 @@ async def resolve_session(token: str | None, *, now: datetime) -> FamilyAccess |
     """
     if token is None or not tokens.presented(token):
         return None
-    row = await FamilySession.select(
-        FamilySession.id, FamilySession.member, FamilySession.family, FamilySession.expires_at,
-        FamilySession.link.revoked_reason.as_alias("link_revoked_reason"),
-        FamilySession.member.name.as_alias("name"),
-        FamilySession.member.language.as_alias("language"),
-        FamilySession.member.safe_to_contact.as_alias("safe"),
-    ).where(
-        tokens.matches(FamilySession.session_hash, token) & (FamilySession.ended_at.is_null())
-    ).first()
-    if row is None or row["expires_at"] <= now or not row["safe"]:
+    # One query for the session, its member, its link, its family and the family's current
+    # plan: this runs on every family request.
+    rows = await FamilySession.raw(_RESOLVE_SQL, tokens.hash_token(token))
+    row = rows[0] if rows else None
+    if row is None or _as_utc(row["expires_at"]) <= now or not row["safe"]:
         return None
     if row["link_revoked_reason"] not in (None, "replaced"):
         return None
-    family = await Family.select(Family.status).where(Family.id == row["family"]).first()
-    if family is None or family["status"] != "open":
+    if row["family_status"] != "open" or row["plan_id"] is None:
         return None
-    plan = await Plan.select(Plan.id).where(
-        (Plan.family == row["family"]) & (Plan.status == "active")
-    ).first()
-    if plan is None:
-        return None
+    plan = {"id": row["plan_id"]}
     return FamilyAccess(session_id=row["id"], member_id=row["member"], member_name=row["name"],
                         language=row["language"] or "en", family_id=row["family"],
                         plan_id=plan["id"])

@@ -7,6 +7,9 @@ The `tracker` command (a composition root) builds the dispatcher with its collab
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
 
 from tracker.cli_support import SubParsers
 from tracker.notify.dispatcher import Dispatcher
@@ -26,7 +29,20 @@ def add_commands(sub: SubParsers) -> None:
 
 async def run_dispatcher(dispatcher: Dispatcher, *, once: bool, quiet: bool,
                          interval_seconds: float) -> int:
-    """Tick once (printing what happened), or forever every `interval_seconds`."""
+    """Tick once (printing what happened), or every `interval_seconds` until SIGTERM or SIGINT.
+
+    A stop signal never cuts a tick short: the message being sent is finished and recorded,
+    the rows this tick claimed but has not sent are released to `pending` at once (another
+    dispatcher sends them, without waiting for their lease to lapse), and the process exits 0.
+    That is what a rolling restart needs.
+    """
+    stop = asyncio.Event()
+
+    def stopping() -> None:
+        stop.set()
+        dispatcher.stop()
+
+    _on_stop_signals(stopping)
     while True:
         report = await dispatcher.tick()
         if once or not quiet:
@@ -34,6 +50,17 @@ async def run_dispatcher(dispatcher: Dispatcher, *, once: bool, quiet: bool,
                 for line in report.lines:
                     print(line)
             print(report.summary(), flush=True)
-        if once:
+        if once or stop.is_set():
             return 0
-        await asyncio.sleep(interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_seconds)
+        if stop.is_set():
+            return 0
+
+
+def _on_stop_signals(callback: Callable[[], object]) -> None:
+    """Call `callback` on SIGTERM and SIGINT (where the loop can take signals)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, callback)

@@ -14,6 +14,7 @@ released back to `pending`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -33,6 +34,7 @@ from tracker.notify.consent import SYSTEM, TWILIO_UNSUBSCRIBED, opt_out_member
 from tracker.notify.core_group_state import core_group_nudges
 from tracker.notify.delivery import after_text_failed
 from tracker.notify.heartbeat import Heartbeat
+from tracker.notify.pacing import MemberPacing, held_until
 from tracker.notify.providers import (
     OPT_OUT_CODE,
     PermanentError,
@@ -65,6 +67,7 @@ from tracker.vocabulary import family_ref
 
 log = logging.getLogger("tracker.notify")
 CHUNK = 500
+HELD = "held"  # the reason prefix of a row a member's pacing put back
 
 # PostgreSQL: the CTE is evaluated once, so LIMIT holds (an `id IN (subquery … LIMIT n FOR
 # UPDATE SKIP LOCKED)` may be re-run by the planner and take more rows than asked).
@@ -165,14 +168,39 @@ class Dispatcher:
         min_lease = settings.dispatch_batch_size / rate * 2 + 60 if rate > 0 else 60
         self.lease = timedelta(seconds=max(settings.send_lease_seconds, min_lease))
         self.heartbeat = Heartbeat(started_at=clock.now())
+        # Set by `stop()` (SIGTERM): the tick in hand sends no further rows and releases them.
+        self.stopping = False
+        self.ticks_in_hand = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
         # What the settings decide about messages, worked out once for this dispatcher.
         self.windows = outbox.send_windows(settings)
         self.letterhead = Letterhead(authority_name=settings.authority_name,
                                      base_url=settings.public_base_url)
+        self.pacing = MemberPacing.from_settings(settings)
 
     # ---------------------------------------------------------------- the tick
 
     async def tick(self, *, materialise: bool = True) -> TickReport:
+        """One tick (see `_tick`), counted so a stopping process can wait for the one in hand."""
+        if self.stopping:
+            return TickReport(now=self.clock.now())
+        self.ticks_in_hand += 1
+        self.idle.clear()
+        try:
+            return await self._tick(materialise=materialise)
+        finally:
+            self.ticks_in_hand -= 1
+            if not self.ticks_in_hand:
+                self.idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """Wait (at most `seconds`) for the tick in hand to finish; True when none is running."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), seconds)
+        return self.ticks_in_hand == 0
+
+    async def _tick(self, *, materialise: bool = True) -> TickReport:
         """Materialise, sweep lapsed leases, claim a batch, send each row, record.
 
         One bad row never stops the tick: an action or conference whose nudges cannot be worked
@@ -193,7 +221,10 @@ class Dispatcher:
             await self.sweep(now, report)
             claimed = await self.claim(now, self.settings.dispatch_batch_size)
             report.claimed = len(claimed)
-            for row_id in claimed:
+            for n, row_id in enumerate(claimed):
+                if self.stopping:
+                    await self.release(claimed[n:], report)
+                    break
                 await self.send_isolated(row_id, report)
         except Exception as exc:
             self.heartbeat.failed(self.clock.now(), exc)
@@ -254,7 +285,14 @@ class Dispatcher:
 
     async def _cancel_stale(self, by_key: dict[str, Nudge], live_series: set[str], now: datetime,
                             report: TickReport) -> None:
-        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due)."""
+        """Cancel pending rule-made rows the rules no longer want (rescheduled, or no longer due).
+
+        This includes a row a member's pacing held back (weekly cap, quiet days) until its window
+        closed: the rules' next nudge in the series (overdue after due, next week's check-in)
+        takes its place, so nothing is lost and a text never goes out with stale words ("due
+        Mon 14 Dec" a week later). Messages queued directly (replies, links, copies) have no rule
+        and are never cancelled here: they wait and then go.
+        """
         pending = await Outbox.select(Outbox.id, Outbox.key).where(
             (Outbox.status == "pending") & Outbox.rule.is_in(list(RULES)))
         for row in pending:
@@ -296,6 +334,19 @@ class Dispatcher:
             rows = await Outbox.raw(CLAIM_SQLITE, now + self.lease, now, now, int(limit))
         return sorted(int(r["id"]) for r in rows)
 
+    def stop(self) -> None:
+        """Ask the tick in hand to finish the row it is sending and release the rest."""
+        self.stopping = True
+
+    async def release(self, row_ids: list[int], report: TickReport) -> None:
+        """Give claimed rows that were never handed to a provider back to `pending` now."""
+        released = await Outbox.update({
+            Outbox.status: "pending", Outbox.lease_expires_at: None,
+            Outbox.updated_at: self.clock.now(),
+        }).where(Outbox.id.is_in(row_ids) & (Outbox.status == "sending")
+                 & Outbox.handed_at.is_null()).returning(Outbox.id)
+        report.lines.append(f"stopping: released {len(released)} claimed rows")
+
     # ---------------------------------------------------------------- one message
 
     async def send_isolated(self, row_id: int, report: TickReport) -> None:
@@ -313,7 +364,7 @@ class Dispatcher:
             return
         send = Sending(row=row, now=self.clock.now())
         recipient = await self._recipient(send, report)
-        if recipient is None or await self._deferred(send, report):
+        if recipient is None or await self._deferred(send, report) or await self._held(send, report):
             return
         message = await self._compose(send, report)
         if message is None:
@@ -351,6 +402,20 @@ class Dispatcher:
                                  Outbox.lease_expires_at: None, Outbox.updated_at: send.now})
         report.deferred += 1
         report.lines.append(f"deferred {send.label} until {allowed_at.isoformat()} (quiet hours)")
+        return True
+
+    async def _held(self, send: Sending, report: TickReport) -> bool:
+        """True (and the row put back until then) when a member's pacing holds it: their weekly
+        cap of texts, or the quiet days (see tracker.notify.pacing for why it is checked here)."""
+        held = await held_until(send.row, send.now, self.pacing)
+        if held is None:
+            return False
+        at, why = held
+        await _guarded(send.id, {Outbox.status: "pending", Outbox.next_attempt_at: at,
+                                 Outbox.lease_expires_at: None, Outbox.updated_at: send.now,
+                                 Outbox.reason: f"{HELD}: {why}"})
+        report.deferred += 1
+        report.lines.append(f"deferred {send.label} until {at.isoformat()} ({why})")
         return True
 
     async def _compose(self, send: Sending, report: TickReport) -> Rendered | None:
@@ -402,7 +467,8 @@ class Dispatcher:
                                     f"?outbox={send.id}")
             return await self.providers.email.send_email(
                 to=recipient.address, subject=message.subject, text=message.text,
-                html=message.html, outbox_id=send.id)
+                html=message.html, outbox_id=send.id,
+                attachments=outbox.attachments_of(send.row))
         except RetryableError as exc:
             await self._retry(send.row, exc, report, send.label)
         except PermanentError as exc:

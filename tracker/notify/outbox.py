@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date, datetime
 from typing import Any, Literal
 
+from tracker.notify.providers import Attachment
 from tracker.notify.quiet import SendWindows, parse_hours
 from tracker.notify.tables import Outbox
 from tracker.plans.dates import england_calendar
@@ -35,8 +37,24 @@ IMMEDIATE_EMAIL_TEMPLATES = frozenset({"password_reset", "account_invite"})
 # The one text that does not wait: the plan link a member has just texted LINK to ask for.
 IMMEDIATE_SMS_TEMPLATES = frozenset({"family_link_asked"})
 
-# Context keys that carry a live secret (a reset link); blanked once the message has gone.
-SECRET_CONTEXT_KEYS = ("link",)
+# Context keys that carry a live secret (a reset link) or a family's personal file (a copy of
+# their plan); blanked once the message has gone.
+SECRET_CONTEXT_KEYS = ("link", "attachment")
+
+
+def attachment_context(filename: str, content_type: str, data: bytes) -> dict[str, str]:
+    """A file for an email's context (kept in the row only until the email has gone)."""
+    return {"filename": filename, "content_type": content_type,
+            "base64": base64.b64encode(data).decode("ascii")}
+
+
+def attachments_of(row: dict[str, Any]) -> tuple[Attachment, ...]:
+    """The file a queued email carries, if any."""
+    found = json.loads(row["context"] or "{}").get("attachment")
+    if not isinstance(found, dict):
+        return ()
+    return (Attachment(filename=str(found["filename"]), content_type=str(found["content_type"]),
+                       data=base64.b64decode(found["base64"])),)
 
 
 def ignores_quiet_hours(channel: str, template: str) -> bool:

@@ -51,6 +51,15 @@ OPT_OUT_CODE = 21610
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a family's copy of their plan as a PDF)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ProviderReceipt:
     """The provider has accepted the message; its id lets status callbacks find the row."""
 
@@ -115,7 +124,8 @@ class EmailProvider(Protocol):
     sender: str
 
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
-                         outbox_id: int | None) -> ProviderReceipt: ...
+                         outbox_id: int | None,
+                         attachments: tuple[Attachment, ...] = ()) -> ProviderReceipt: ...
 
 
 # ------------------------------------------------------------------------------- console
@@ -146,9 +156,12 @@ class ConsoleEmail:
 
     @counted("console", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
-                         outbox_id: int | None) -> ProviderReceipt:
-        """Record the email; always accepted."""
+                         outbox_id: int | None,
+                         attachments: tuple[Attachment, ...] = ()) -> ProviderReceipt:
+        """Record the email (an attachment as a line naming it); always accepted."""
         sid = "CONSOLE-EM" + secrets.token_hex(8)
+        for a in attachments:
+            text += f"\n[attached: {a.filename}, {a.content_type}, {len(a.data)} bytes]"
         await ConsoleMessage.insert(ConsoleMessage(
             outbox_id=outbox_id, channel="email", to_address=to, sender=self.sender,
             subject=subject, body=text, html=html, provider_message_id=sid))
@@ -268,8 +281,9 @@ class SmtpEmail:
         self._timeout = timeout
         self.sender = settings.mail_from
 
-    def build(self, *, to: str, subject: str, text: str, html: str) -> EmailMessage:
-        """The MIME message: text/plain first, text/html as the alternative."""
+    def build(self, *, to: str, subject: str, text: str, html: str,
+              attachments: tuple[Attachment, ...] = ()) -> EmailMessage:
+        """The MIME message: text/plain first, text/html as the alternative, then any files."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
@@ -280,16 +294,20 @@ class SmtpEmail:
         message.set_content(text)
         if html:
             message.add_alternative(html, subtype="html")
+        for a in attachments:
+            maintype, _, subtype = a.content_type.partition("/")
+            message.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
         return message
 
     @counted("smtp", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
-                         outbox_id: int | None) -> ProviderReceipt:
+                         outbox_id: int | None,
+                         attachments: tuple[Attachment, ...] = ()) -> ProviderReceipt:
         """Send; 4xx replies and connection trouble are retryable, 5xx permanent."""
         import aiosmtplib  # noqa: PLC0415 - loaded only with the SMTP backend
 
         s = self._settings
-        message = self.build(to=to, subject=subject, text=text, html=html)
+        message = self.build(to=to, subject=subject, text=text, html=html, attachments=attachments)
         try:
             await aiosmtplib.send(
                 message, hostname=s.smtp_host, port=s.smtp_port,
@@ -443,8 +461,16 @@ class NotifyEmail:
 
     @counted("notify", "email")
     async def send_email(self, *, to: str, subject: str, text: str, html: str,
-                         outbox_id: int | None) -> ProviderReceipt:
-        """Send the subject and plain text through the email template."""
+                         outbox_id: int | None,
+                         attachments: tuple[Attachment, ...] = ()) -> ProviderReceipt:
+        """Send the subject and plain text through the email template.
+
+        Notify sends files only through a template with a file placeholder, which this product's
+        one email template does not have: an email with a file is refused, not sent without it.
+        """
+        if attachments:
+            raise PermanentError("GOV.UK Notify email here cannot carry a file; use SMTP for "
+                                 "copies of a plan", code="attachment")
         return await self._client.call(
             "send_email_notification", email_address=to, template_id=self._template_id,
             personalisation={"subject": subject, "body": text},

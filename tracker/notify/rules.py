@@ -20,10 +20,12 @@ from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from tracker.plans.routines import is_routine, weekday_numbers
 from tracker.vocabulary import LONDON, OPEN_STATUSES, REVIEW_KINDS, family_ref
 
 RULES = ("action_before", "action_due", "action_overdue", "report_due", "chair_summary",
-         "review_coming", "weekly_digest", "core_group_invite", "core_group_due")  # core groups: core_group_rules.py
+         "review_coming", "weekly_digest", "core_group_invite", "core_group_due",  # core groups: core_group_rules.py
+         "routine_checkin")
 
 
 class Calendar(Protocol):
@@ -58,6 +60,13 @@ class ActionFacts:
     owner_user_id: int | None = None
     owner_member_id: int | None = None
     updated_on: date | None = None  # local date of the last change or progress update
+    # A routine step (see tracker.plans.routines): no due date, so never "due" or "overdue";
+    # a weekly check-in instead, until its review-by date.
+    repeats: str = ""
+    repeat_days: str = ""
+    review_on: date | None = None
+    check_in: str = ""
+    created_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ class RuleSettings:
     overdue_max: int = 4
     review_days_before: tuple[int, ...] = (7, 1)
     digest_weekday: int = 0  # Monday
+    checkin_weekday: int = 2  # Wednesday: the routine's first day on or after it, each week
     digest_time: time = time(8, 0)
     tz: ZoneInfo = LONDON
 
@@ -210,6 +220,47 @@ def action_nudges(action: ActionFacts, members: dict[int, MemberFacts], cal: Cal
         ends = overdue_days[n] if n < len(overdue_days) else day + timedelta(days=7)
         found.append(nudge("action_overdue", "action_overdue", f"n{n}", day,
                            _at(ends, cfg.nudge_time, cfg), {"times": n}))
+    return found
+
+
+def _checkin_day(monday: date, days: tuple[int, ...], cfg: RuleSettings) -> date:
+    """The week's check-in day: the routine's first day on or after checkin_weekday, else its first."""
+    later = [d for d in days if d >= cfg.checkin_weekday]
+    return monday + timedelta(days=(later or list(days))[0])
+
+
+def routine_nudges(action: ActionFacts, members: dict[int, MemberFacts], now: datetime,
+                   cfg: RuleSettings) -> list[Nudge]:
+    """A family member's routine step: a check-in once a week, never "due", until its review-by date.
+
+    No check-in in the week the step was agreed; the text names nobody and no step (it asks
+    about the routine's own check-in words, such as "your mornings").
+    """
+    days = weekday_numbers(action.repeats, action.repeat_days)
+    member = members.get(action.owner_member_id or 0)
+    if (action.status not in OPEN_STATUSES or not is_routine(action.repeats) or not days
+            or action.review_on is None or member is None):
+        return []
+    today = now.astimezone(cfg.tz).date()
+    found: list[Nudge] = []
+    # Last week's check-in is still intended until this week's day comes (their windows tile).
+    for back in (1, 0):
+        monday = today - timedelta(days=today.weekday() + 7 * back)
+        day = _checkin_day(monday, days, cfg)
+        started = action.created_on or day
+        if day > action.review_on or monday <= started - timedelta(days=started.weekday()):
+            continue
+        year, week, _ = monday.isocalendar()
+        due_at = _at(day, cfg.nudge_time, cfg)
+        found.append(Nudge(
+            key=(f"routine_checkin:action:{action.id}:member:{member.id}:"
+                 f"{action.review_on.isoformat()}:{year}-W{week:02d}"),
+            rule="routine_checkin", channel=_member_channel(member),
+            template="member_routine_checkin",
+            context={"name": member.name, "check_in": action.check_in, "needs_link": True},
+            due_at=due_at, until=due_at + timedelta(days=7), family_id=action.family_id,
+            recipient_member_id=member.id,
+        ))
     return found
 
 
@@ -333,6 +384,8 @@ def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings
     found: list[Nudge] = []
     for action in state.actions:
         found += _isolated("action", action.id, partial(action_nudges, action, members, cal, cfg),
+                           on_error)
+        found += _isolated("action", action.id, partial(routine_nudges, action, members, now, cfg),
                            on_error)
     for conf in state.conferences:
         if conf.starts_at <= now or conf.recorded:

@@ -70,6 +70,7 @@ async def load_state(now: datetime, on_error: OnError | None = None) -> PlanStat
         Action.id, Action.plan, Action.plan._.family.as_alias("family_id"),
         Action.plan._.family._.name.as_alias("family_name"), Action.description, Action.due_on,
         Action.status, Action.owner_user, Action.owner_member, Action.updated_at,
+        Action.repeats, Action.repeat_days, Action.review_on, Action.check_in, Action.created_at,
     ), Action.status.is_in(sorted(OPEN_STATUSES)) & (Action.plan._.status == "active")
         & (Action.plan._.family._.status == "open"), "action", on_error)
     conferences = await _rows(Conference, (
@@ -101,6 +102,9 @@ async def load_state(now: datetime, on_error: OnError | None = None) -> PlanStat
                 family_name=a["family_name"], description=a["description"], due_on=a["due_on"],
                 status=a["status"], owner_user_id=a["owner_user"], owner_member_id=a["owner_member"],
                 updated_on=local_date(a["updated_at"]) if a["updated_at"] else None,
+                repeats=a["repeats"], repeat_days=a["repeat_days"], review_on=a["review_on"],
+                check_in=a["check_in"],
+                created_on=local_date(a["created_at"]) if a["created_at"] else None,
             )
             for a in actions
         ),

@@ -14,6 +14,13 @@ from tracker.errors import FieldErrors, NotFound
 from tracker.plans.access import active_user
 from tracker.plans.common import HISTORY_IS_KEPT, PlanPolicy, given
 from tracker.plans.progress import current_action, write_progress
+from tracker.plans.routine_steps import (
+    RoutineFields,
+    check_in_names,
+    check_routine,
+    merged_routine,
+    stored_days,
+)
 from tracker.plans.schemas import (
     OPEN_STATUSES,
     ActionIn,
@@ -42,6 +49,9 @@ async def _next_review_for_plan(plan: dict[str, Any], today: date) -> date | Non
     ).order_by(Conference.starts_at).first()
     if upcoming:
         return local_date(upcoming["starts_at"])
+    if "decided_review_on" in plan:  # read with the plan (plan_view): no second query
+        decided: date | None = plan["decided_review_on"]
+        return decided
     conference = await Conference.select(Conference.next_review_on).where(
         Conference.id == plan["conference"]
     ).first()
@@ -58,6 +68,9 @@ def _action_view(a: dict[str, Any], *, next_review_on: date | None, today: date)
             due_on=a["due_on"],
             next_review_on=next_review_on,
             support_offered=a["support_offered"],
+            repeats=a["repeats"],
+            repeat_days=a["repeat_days"],
+            review_on=a["review_on"],
         )
     )
     overdue = bool(a["due_on"] and a["due_on"] < today and a["status"] in OPEN_STATUSES)
@@ -77,12 +90,18 @@ def _action_view(a: dict[str, Any], *, next_review_on: date | None, today: date)
         "carried_from": a["carried_from"],
         "updated_at": a["updated_at"],
         "smart": smart.to_dict(),
+        "repeats": a["repeats"],
+        "repeat_days": stored_days(a["repeat_days"]),
+        "review_on": a["review_on"],
+        "check_in": a["check_in"],
     }
 
 
 async def plan_view(plan_id: int, *, today: date) -> dict[str, Any]:
     """A plan with its outcomes (and their children), actions and every action's SMART check."""
-    plan = await Plan.select().where(Plan.id == plan_id).first()
+    plan = await Plan.select(
+        *Plan.all_columns(), Plan.conference.next_review_on.as_alias("decided_review_on"),
+    ).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFound(f"plan {plan_id}")
     next_review = await _next_review_for_plan(plan, today)
@@ -218,6 +237,11 @@ async def add_action(
             errors[name] = str(exc)
     if data.due_on is not None and (problem := policy.date_window(now).problem(data.due_on, "the due date")):
         errors["due_on"] = problem
+    routine = check_routine(RoutineFields(data.repeats, list(data.repeat_days), data.review_on,
+                                          data.check_in, data.due_on),
+                            policy.date_window(now), errors)
+    if problem := await check_in_names(routine["check_in"], plan["family"]):
+        errors["check_in"] = problem
     if errors:
         raise FieldErrors(errors)
     values: dict[str, Any] = {
@@ -229,6 +253,7 @@ async def add_action(
         "due_on": data.due_on,
         "success_measure": data.success_measure.strip(),
         "status": "not_started",
+        **routine,
     }
     async with atomic():
         action_id: int = (
@@ -342,6 +367,10 @@ async def update_action(
     change = plan_action_change(patch, a, plan_active=plan["status"] == "active",
                                 window=policy.date_window(now))
     await _check_action_refs(change, a, plan)
+    if (merged := merged_routine(patch, a)) is not None:
+        change.values.update(check_routine(merged, policy.date_window(now), change.errors))
+        if problem := await check_in_names(change.values["check_in"], plan["family"]):
+            change.errors["check_in"] = problem
     if change.errors:
         raise FieldErrors(change.errors)
     values, note, status = change.values, change.note, change.status

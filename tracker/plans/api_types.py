@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+import msgspec
 from msgspec import UNSET, UnsetType
 
 from tracker.api_responses import IsoDateTime, Out
@@ -158,6 +159,9 @@ class ConferenceOut(Out):
     statutory: StatutoryOut
     # Set when the conference falls on a weekend or a bank holiday: a warning, not a refusal.
     date_warning: str | None = None
+    # Marked by the chair to show on the family's page (point 3 and point 6).
+    share_children_views: bool = False
+    share_family_reflections: bool = False
 
 
 # ---------------------------------------------------------------- plans and actions
@@ -199,6 +203,12 @@ class ActionOut(Out):
     carried_from: int | None
     updated_at: datetime
     smart: SmartOut
+    # A routine step: how often ("" for a one-off step), which weekdays, its review-by date,
+    # and what its check-ins ask about.
+    repeats: str = ""
+    repeat_days: list[str] = msgspec.field(default_factory=list)
+    review_on: date | None = None
+    check_in: str = ""
 
 
 class PlanOutcomeOut(Out):

@@ -47,6 +47,9 @@ STEP_FIELDS = (
     "support_and_contributions",
 )
 STEP_MAX = 20_000
+# What the chair marks to share on the family's page: the children's words (point 3) and the
+# family's own reflections and strengths (point 6). Off until marked; each change is audited.
+SHARE_FIELDS = ("share_children_views", "share_family_reflections")
 NO_CHAIR = "Choose who will chair the conference."
 NOT_BEFORE_TODAY = "The date of the conference must be today or later."
 # What a conference decides and records: none of it can be saved before the conference starts.
@@ -111,6 +114,10 @@ async def _conference_values(
             if len(value) > STEP_MAX:
                 errors[name] = f"Keep this step to {STEP_MAX} characters or fewer."
             values[name] = value.strip()
+    for name in SHARE_FIELDS:
+        flag = getattr(data, name)
+        if given(flag):
+            values[name] = bool(flag)
     if given(data.decision):
         values["decision"] = data.decision
     if given(data.categories):
@@ -345,6 +352,7 @@ async def conference_view(conference_id: int, *, policy: PlanPolicy) -> dict[str
         "steps": {name: c[name] for name in STEP_FIELDS},
         **{name: c[name] for name in STEP_FIELDS},
         "decision": c["decision"],
+        **{name: bool(c[name]) for name in SHARE_FIELDS},
         "categories": [x for x in (c["categories"] or "").split(",") if x],
         "next_review_on": c["next_review_on"],
         "plan_id": plan["id"] if plan else None,

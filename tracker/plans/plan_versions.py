@@ -194,6 +194,8 @@ async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Ac
                        support_by=action["support_by"],
                        due_on=due_dates.get(action["id"], action["due_on"]),
                        success_measure=action["success_measure"], status=action["status"],
+                       repeats=action["repeats"], repeat_days=action["repeat_days"],
+                       review_on=action["review_on"], check_in=action["check_in"],
                        carried_from=action["id"], created_at=now, updated_at=now)
             ).returning(Action.id)
         )[0]["id"]

@@ -186,9 +186,13 @@ def _progress(plan_id: int, outcomes: list[dict[str, Any]], actions: list[dict[s
     counts = Counter(a["status"] for a in actions)
     overdue = [a["id"] for a in actions
                if a["due_on"] and a["due_on"] < today and a["status"] in OPEN_STATUSES]
+    late = set(overdue)
+    by_outcome: dict[int, list[dict[str, Any]]] = {}
+    for a in actions:
+        by_outcome.setdefault(a["outcome"], []).append(a)
     per_outcome = []
     for o in outcomes:
-        mine = [a for a in actions if a["outcome"] == o["id"]]
+        mine = by_outcome.get(o["id"], [])
         counted = [a for a in mine if a["status"] != "cancelled"]
         done = sum(1 for a in counted if a["status"] == "done")
         per_outcome.append({
@@ -199,7 +203,7 @@ def _progress(plan_id: int, outcomes: list[dict[str, Any]], actions: list[dict[s
             "in_progress": sum(1 for a in counted if a["status"] == "in_progress"),
             "not_started": sum(1 for a in counted if a["status"] == "not_started"),
             "not_achieved": sum(1 for a in counted if a["status"] == "not_achieved"),
-            "overdue": sum(1 for a in mine if a["id"] in overdue),
+            "overdue": sum(1 for a in mine if a["id"] in late),
             "percent_done": round(100 * done / len(counted)) if counted else 0,
         })
     return {

@@ -125,6 +125,8 @@ class ConferenceFields(Body):
     decision: Decision | None | UnsetType = UNSET
     categories: list[Category] | UnsetType = UNSET
     next_review_on: date | None | UnsetType = UNSET
+    share_children_views: bool | UnsetType = UNSET
+    share_family_reflections: bool | UnsetType = UNSET
 
 
 class ConferenceIn(ConferenceFields, kw_only=True):
@@ -161,8 +163,20 @@ class OutcomeIn(Body):
     measure: str = ""
 
 
+# A routine step: how often it repeats ("" for a one-off step), which weekdays, and the
+# words a check-in asks about ("your mornings": no names).
+Repeats = Annotated[Literal["", "each_day", "days"], Meta(
+    description='"" for a one-off step; "each_day"; or "days" (on repeat_days).')]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Weekdays = Annotated[list[Weekday], Meta(max_length=7)]
+CheckIn = Annotated[str, Meta(max_length=60, description=(
+    'What a routine\'s check-in asks about, e.g. "your mornings": "How are your mornings '
+    'going?" (no names).'))]
+
+
 class ActionIn(Body):
-    """An owned, dated, measurable action serving one outcome."""
+    """An owned, dated, measurable action serving one outcome (or a routine step with a
+    review-by date instead of a due date)."""
 
     outcome_id: Id
     description: str
@@ -172,6 +186,10 @@ class ActionIn(Body):
     success_measure: str = ""
     support_offered: str = ""
     support_by_user_id: Id | None = None
+    repeats: Repeats = ""
+    repeat_days: Weekdays = msgspec.field(default_factory=list)
+    review_on: date | None = None
+    check_in: CheckIn = ""
 
 
 class ActionPatch(Body):
@@ -187,6 +205,10 @@ class ActionPatch(Body):
     outcome_id: Id | UnsetType = UNSET
     status: ActionStatus | UnsetType = UNSET
     note: str | UnsetType = UNSET
+    repeats: Repeats | UnsetType = UNSET
+    repeat_days: Weekdays | UnsetType = UNSET
+    review_on: date | None | UnsetType = UNSET
+    check_in: CheckIn | UnsetType = UNSET
 
 
 class ProgressIn(Body):

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tracker.plans.routines import how_often as routine_how_often
+from tracker.plans.routines import is_routine
+
 SMART_LETTERS: tuple[str, ...] = ("specific", "measurable", "achievable", "relevant", "time_bound")
 
 MIN_DESCRIPTION_WORDS = 4
@@ -149,6 +152,11 @@ class ActionFacts:
     next_review_on: date | None
     owner_agreed: bool = True
     support_offered: str | None = None
+    # A stored routine step: how often ("each_day", or "days" on repeat_days) and its
+    # review-by date, which stands in for a due date.
+    repeats: str = ""
+    repeat_days: str = ""
+    review_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -311,19 +319,38 @@ def _time_bound_gaps(facts: ActionFacts, how_often: str | None = None) -> list[S
     return []
 
 
+def _routine_time_gaps(facts: ActionFacts, how_often: str) -> list[SmartGap]:
+    """A stored routine is time-bound by its review-by date, on or before the next review."""
+    if facts.review_on is None:
+        return [SmartGap("time_bound", f"“{how_often}” says how often, not for how long: agree "
+                                       "a date to review how the routine is going, such as the "
+                                       "next core group.")]
+    if facts.next_review_on is not None and facts.review_on > facts.next_review_on:
+        review = _long_date(facts.next_review_on)
+        return [SmartGap("time_bound", f"Agree a review-by date on or before the next review "
+                                       f"({review}) so how the routine is going can be shared "
+                                       "there.")]
+    return []
+
+
 def check_action(facts: ActionFacts) -> SmartResult:
     """Check one action against SMART and return every gap found, in S, M, A, R, T order.
 
-    A routine (its description says how often: "each day", "every Monday", "weekly") is
-    SMART with that frequency, an owner, a measure and a review date: its due date is read
-    as the date to review how the routine is going, and without one it is not time-bound.
+    A routine is SMART with a frequency, an owner, a measure and a review date. A stored
+    routine step (repeats each day or on given weekdays) is time-bound by its review-by date;
+    one whose description only says how often ("each day", "every Monday", "weekly") has
+    its due date read as the date to review how it is going. Without one it is not
+    time-bound.
     """
-    how_often = frequency(facts.description)
+    stored = routine_how_often(facts.repeats, facts.repeat_days) if is_routine(facts.repeats) else None
+    how_often = stored or frequency(facts.description)
+    time_gaps = (_routine_time_gaps(facts, stored) if stored is not None
+                 else _time_bound_gaps(facts, how_often))
     gaps = (
         _specific_gaps(facts)
         + _measurable_gaps(facts)
         + _achievable_gaps(facts)
         + _relevant_gaps(facts)
-        + _time_bound_gaps(facts, how_often)
+        + time_gaps
     )
     return SmartResult(gaps=tuple(gaps), frequency=how_often)

@@ -83,6 +83,10 @@ class Conference(Table, tablename="conference"):
     categories = Varchar(length=100, default="")  # comma-separated: neglect, physical, ...
     next_review_on = Date(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The chair marks the children's words and the family's strengths to share on the
+    # family's page (off until they do).
+    share_children_views = Boolean(default=False)
+    share_family_reflections = Boolean(default=False)
 
 
 class ConferenceInvitee(Table, tablename="conference_invitee"):
@@ -147,6 +151,13 @@ class Action(Table, tablename="action"):
     carried_from: ForeignKey[Action] = ForeignKey(LazyTableReference("Action", module_path=__name__), null=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # A routine step: "" (a one-off step), "each_day", or "days" (on repeat_days, e.g.
+    # "mon,wed"); it has a review-by date instead of a deadline, and check-ins about it ask
+    # "How are <check_in> going?" (words with no names in them).
+    repeats = Varchar(length=10, default="")
+    repeat_days = Varchar(length=30, default="")
+    review_on = Date(null=True, default=None)
+    check_in = Varchar(length=60, default="")
 
 
 class ProgressUpdate(Table, tablename="progress_update"):

@@ -40,7 +40,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 # Callers of these paths are not browsers holding our cookie: they are CSRF-exempt, so a
 # session cookie must never authenticate them (else a cross-site form could use it).
-COOKIELESS_PREFIXES = ("/api/", "/webhooks/", "/static/", "/metrics")
+COOKIELESS_PREFIXES = ("/api/", "/webhooks/", "/static/", "/assets/", "/metrics")
 # Deny by default: every other page needs a signed-in staff member before its handler (or
 # its body parsing) runs. These are the exceptions, each with its own credential or none.
 PUBLIC_PAGES = re.compile(

@@ -184,12 +184,17 @@ def arrangement_echo(starts_at: datetime | None, chair_id: int | None,
 # ---------------------------------------------------------------- the conference record
 
 
+# What the chair may mark to share on the family's page (point 3 and point 6 of the record).
+SHARE_CHOICES = ("share_children_views", "share_family_reflections")
+
+
 def conference_record(data: FormData) -> Form[ConferencePatch]:
     """The seven steps, the decision, the categories and the next review date."""
     echo: dict[str, Any] = {name: text(data, name) for name, _ in SEVEN_STEPS}
     echo["decision"] = text(data, "decision")
     echo["categories"] = values(data, "categories")
     echo["next_review"] = date_fields(data, "next_review")
+    echo["share"] = [v for v in values(data, "share") if v in SHARE_CHOICES]
     errors: dict[str, str] = {}
     review_on, problem = parse_date(echo["next_review"], label="the next review date")
     if problem:
@@ -202,6 +207,8 @@ def conference_record(data: FormData) -> Form[ConferencePatch]:
         decision=cast("Decision | None", decision),
         categories=categories if decision == "cp_plan" else [],
         next_review_on=review_on,
+        share_children_views="share_children_views" in echo["share"],
+        share_family_reflections="share_family_reflections" in echo["share"],
         **{name: echo[name] for name, _ in SEVEN_STEPS},
     )
     return _checked(echo, patch, errors, field_id=lambda name: (
@@ -214,6 +221,7 @@ def record_echo(conference: Mapping[str, Any]) -> dict[str, Any]:
     echo["decision"] = conference["decision"] or ""
     echo["categories"] = list(conference["categories"])
     echo["next_review"] = date_parts(conference["next_review_on"])
+    echo["share"] = [name for name in SHARE_CHOICES if conference.get(name)]
     return echo
 
 
@@ -241,6 +249,12 @@ class ActionDraft:
     due_on: date | None
     success_measure: str
     support_offered: str
+    # A routine step: "" (one-off), "each_day" or "days"; its days, review-by date and check-in.
+    repeats: str = ""
+    repeat_days: tuple[str, ...] = ()
+    review_on: date | None = None
+    check_in: str = ""
+    routine_given: bool = False  # the form had the routine fields (older forms did not)
 
     @property
     def has_owner(self) -> bool:
@@ -252,24 +266,36 @@ class ActionDraft:
         return ActionIn(outcome_id=self.outcome_id or 0, description=self.description,
                         owner_user_id=self.owner_user_id, owner_member_id=self.owner_member_id,
                         due_on=self.due_on, success_measure=self.success_measure,
-                        support_offered=self.support_offered)
+                        support_offered=self.support_offered, **self._routine())
+
+    def _routine(self) -> dict[str, Any]:
+        if not self.routine_given:
+            return {}
+        return {"repeats": self.repeats, "repeat_days": list(self.repeat_days),
+                "review_on": self.review_on, "check_in": self.check_in}
 
     def patch(self) -> ActionPatch:
         """The change to an action for the service (its outcome stays)."""
         return ActionPatch(description=self.description, owner_user_id=self.owner_user_id,
                            owner_member_id=self.owner_member_id, due_on=self.due_on,
                            success_measure=self.success_measure,
-                           support_offered=self.support_offered)
+                           support_offered=self.support_offered, **self._routine())
 
+
+ROUTINE_FIELD_IDS = {"repeats": "action-repeats", "repeat_days": "action-repeats",
+                     "review_on": "action-review", "check_in": "action-check-in"}
+"""The routine step's service field names -> its form ids (the same on both action forms)."""
+REPEAT_CHOICES = ("", "each_day", "days")
+WEEKDAY_CHOICES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 ACTION_FIELDS = {"owner_user_id": "action-owner", "owner_member_id": "action-owner",
-                 "outcome_id": "action-outcome-id", "due_on": "action-due"}
+                 "outcome_id": "action-outcome-id", "due_on": "action-due", **ROUTINE_FIELD_IDS}
 """Service field names -> the action form's ids (the rest are action-<name>)."""
 
 EDIT_ACTION_FIELDS = {"owner_user_id": "action-owner", "owner_member_id": "action-owner",
                       "due_on": "action-due", "description": "action-description",
                       "success_measure": "action-success-measure",
-                      "support_offered": "action-support-offered"}
+                      "support_offered": "action-support-offered", **ROUTINE_FIELD_IDS}
 """Service field names -> the change-an-action form's ids (the rest keep their own names)."""
 
 _ACTION_TEXT = ("outcome_id", "description", "owner", "success_measure", "support_offered")
@@ -279,6 +305,11 @@ def action_echo(data: FormData) -> dict[str, Any]:
     """The action form as typed."""
     echo: dict[str, Any] = {name: text(data, name) for name in _ACTION_TEXT}
     echo["due"] = date_fields(data, "action-due")
+    echo["repeats"] = text(data, "repeats") if text(data, "repeats") in REPEAT_CHOICES else ""
+    echo["repeat_days"] = [d for d in values(data, "repeat_days") if d in WEEKDAY_CHOICES]
+    echo["review"] = date_fields(data, "action-review")
+    echo["check_in"] = text(data, "check_in")
+    echo["routine_given"] = "repeats" in data
     return echo
 
 
@@ -289,27 +320,37 @@ def stored_action_echo(action: Mapping[str, Any]) -> dict[str, Any]:
     return {"description": action["description"], "owner": owner,
             "due": date_parts(action["due_on"]), "success_measure": action["success_measure"],
             "support_offered": action["support_offered"],
-            "outcome_id": str(action["outcome_id"] or "")}
+            "outcome_id": str(action["outcome_id"] or ""),
+            "repeats": action.get("repeats", ""), "repeat_days": list(action.get("repeat_days", [])),
+            "review": date_parts(action.get("review_on")), "check_in": action.get("check_in", "")}
 
 
 def action_draft(echo: Mapping[str, Any]) -> ActionDraft:
     """What an action form says so far, read leniently (for the live SMART hints)."""
     owner_user, owner_member = owner_from(echo["owner"])
     due_on, _ = parse_date(echo["due"], label="the due date")
+    review_on, _ = parse_date(echo.get("review", {}), label="the review-by date")
     return ActionDraft(outcome_id=int_or_none(echo["outcome_id"]),
                        description=echo["description"][:5000], owner_user_id=owner_user,
                        owner_member_id=owner_member, due_on=due_on,
                        success_measure=echo["success_measure"],
-                       support_offered=echo["support_offered"])
+                       support_offered=echo["support_offered"], repeats=echo.get("repeats", ""),
+                       repeat_days=tuple(echo.get("repeat_days", ())), review_on=review_on,
+                       check_in=echo.get("check_in", ""))
 
 
 def action(data: FormData, *, needs_outcome: bool) -> Form[ActionDraft]:
     """The add-an-action form (`needs_outcome`) or the change-an-action form."""
     echo = action_echo(data)
     errors: dict[str, str] = {}
-    due_on, problem = parse_date(echo["due"], label="the due date", required=True)
+    routine = echo["repeats"] != ""
+    # A routine step has a review-by date instead of a due date (the service holds the rule).
+    due_on, problem = parse_date(echo["due"], label="the due date", required=not routine)
     if problem:
         errors["action-due"] = problem
+    review_on, problem = parse_date(echo["review"], label="the review-by date", required=routine)
+    if problem:
+        errors["action-review"] = problem
     owner_user, owner_member = owner_from(echo["owner"])
     if owner_user is None and owner_member is None:
         errors["action-owner"] = OWNER_MISSING
@@ -319,7 +360,9 @@ def action(data: FormData, *, needs_outcome: bool) -> Form[ActionDraft]:
     draft = ActionDraft(outcome_id=outcome_id, description=echo["description"],
                         owner_user_id=owner_user, owner_member_id=owner_member, due_on=due_on,
                         success_measure=echo["success_measure"],
-                        support_offered=echo["support_offered"])
+                        support_offered=echo["support_offered"], repeats=echo["repeats"],
+                        repeat_days=tuple(echo["repeat_days"]), review_on=review_on,
+                        check_in=echo["check_in"], routine_given=echo["routine_given"])
     if needs_outcome:
         return _checked(echo, draft, errors, field_id=lambda name: ACTION_FIELDS.get(
             name, f"action-{name.replace('_', '-')}"))

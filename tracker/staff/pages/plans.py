@@ -120,6 +120,7 @@ def action_coach(draft: forms.ActionDraft, next_review_on: date | None,
         success_measure=draft.success_measure, has_outcome=draft.outcome_id is not None,
         due_on=draft.due_on, next_review_on=next_review_on,
         support_offered=draft.support_offered,
+        repeats=draft.repeats, repeat_days=",".join(draft.repeat_days), review_on=draft.review_on,
     )).to_dict()
     return {"smart": smart, "findings": policy.check_language(draft.description),
             "typed": bool(draft.description.strip())}
