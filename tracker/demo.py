@@ -236,7 +236,8 @@ async def _write_family(written: _Written, actor: Actor, now: datetime) -> None:
     children = [ChildIn(name=name, date_of_birth=date(today.year - age, month, day))
                 for _, name, age, (month, day) in CHILDREN]
     written.family_id = await service.create_family(
-        data=FamilyIn(name=DEMO_FAMILY, lead_professional_id=lead.id, members=list(MEMBERS),
+        data=FamilyIn(name=DEMO_FAMILY, reference="CP-2026-0142", lead_professional_id=lead.id,
+                      members=list(MEMBERS),
                       children=children),
         caller=lead, actor=actor, now=now,
     )
