@@ -15,6 +15,7 @@ from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
 from tracker.people.accounts import create_user
 from tracker.people.caller import Caller
+from tracker.people.profile import ProfileIn, update_profile
 from tracker.people.tables import StaffUser
 from tracker.plans import core_groups, service
 from tracker.plans.common import PlanPolicy
@@ -225,6 +226,12 @@ async def _write_staff(written: DemoWritten, actor: Actor, now: datetime) -> Non
         )
 
 
+async def _write_profiles(written: DemoWritten, actor: Actor, now: datetime) -> None:
+    # Helen lives on her work phone: nudged by email and text (see /profile).
+    await update_profile(user_id=written.staff[HELEN], data=ProfileIn(mobile="07700 900456", nudge_by="both"),
+                         now=now, actor=actor)
+
+
 async def _write_family(written: DemoWritten, actor: Actor, now: datetime) -> None:
     today = local_date(now)
     lead = Caller(id=written.staff[SAM], name="Sam Okafor", email=SAM,
@@ -345,6 +352,7 @@ async def seed_demo(*, now: datetime, policy: PlanPolicy, only_if_empty: bool = 
     actor = Actor.system("demo")
     written = DemoWritten()
     await _write_staff(written, actor, now)
+    await _write_profiles(written, actor, now)
     await _write_family(written, actor, now)
     held_on = _working_day_on_or_after(local_date(now) - timedelta(days=HELD_DAYS_AGO))
     review_on = _working_day_on_or_after(held_on + timedelta(days=REVIEW_AFTER_DAYS))

@@ -14,7 +14,7 @@ import pytest
 from tests.family.conftest import texted_link, token_of
 from tests.support.browser import axe_violations, describe
 from tests.support.factories import POLICY, WINDOWS, make_world
-from tracker.family.routes import LINK_LIMIT
+from tracker.family.routes import BAD_GUESS_LIMIT
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import Action
 from tracker.security import ratelimit
@@ -153,9 +153,9 @@ async def _pages(page, live_server: str, live_clock):  # type: ignore[no-untyped
     yield "signed out (/family without a session, 401)"
     await page.goto(f"{live_server}/f/not-a-real-token-xxxxxxxxxxxxxxxxxxxx")
     yield "link does not work (unknown/expired/revoked, 404)"
-    for _ in range(LINK_LIMIT.attempts):
-        await ratelimit.hit("family-link:127.0.0.1", LINK_LIMIT, now=live_clock.now())
-    await page.goto(await live_link(live_server, jess, live_clock.now()))
+    for _ in range(BAD_GUESS_LIMIT.attempts):
+        await ratelimit.hit("family-link-bad:127.0.0.1", BAD_GUESS_LIMIT, now=live_clock.now())
+    await page.goto(f"{live_server}/f/another-wrong-token-xxxxxxxxxxxxxxxxxxxx")
     yield "too many tries (429)"
 
 

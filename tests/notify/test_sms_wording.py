@@ -13,6 +13,7 @@ from tracker.bootstrap import build_dispatcher
 from tracker.demo_voice import seed_full_demo
 from tracker.notify.providers import providers_for
 from tracker.notify.segments import segments
+from tracker.notify.staff_texts import TEXTABLE
 from tracker.notify.tables import ConsoleMessage
 from tracker.notify.templates import MESSAGES_DIR
 from tracker.people.tables import StaffUser
@@ -20,6 +21,7 @@ from tracker.plans.tables import Child
 from tracker.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
+HELENS_MOBILE = "+447700900456"  # the demo's Helen chose email and text on her profile
 
 CONCERN_WORDS = ["neglect", "physical", "emotional", "sexual", "abuse", "harm", "risk", "concern",
                  "worried", "protection", "safeguarding", "social worker", "police", "school", "health",
@@ -50,8 +52,13 @@ async def test_texts_never_name_a_child_a_concern_or_an_agency_and_carry_the_pla
         words = text["body"].lower()
         named = [w for w in forbidden if re.search(rf"\b{re.escape(w)}\b", words)]
         assert not named, f"{text['body']!r} names {named}"
-        assert re.search(r"http://testserver\.local/f/[A-Za-z0-9_-]{20,}$", text["body"]), text["body"]
+        if text["to_address"] == HELENS_MOBILE:
+            # Helen chose texts: hers carry the sign-in address, never a family's plan link.
+            assert text["body"].endswith("http://testserver.local/actions"), text["body"]
+        else:
+            assert re.search(r"http://testserver\.local/f/[A-Za-z0-9_-]{20,}$", text["body"]), text["body"]
         assert segments(text["body"]) == 1, text["body"]
+    assert any(t["to_address"] == HELENS_MOBILE for t in texts)  # the demo shows staff texts too
     templates = {t["body"].split(",")[0] for t in texts}
     assert templates  # "Hi Jess" at least
     kinds = {("due on" in t["body"]) or ("due today" in t["body"]) for t in texts}
@@ -72,6 +79,10 @@ def test_every_sms_template_has_an_email_version_for_the_fallback():
         name = sms.name.removesuffix(".sms.txt")
         for part in (".email.subject.txt", ".email.txt", ".email.html"):
             assert (MESSAGES_DIR / f"{name}{part}").is_file(), f"{name}{part} is missing"
-        assert "{{ link }}" in sms.read_text(), f"{sms.name} has no plan link"
+        if name in TEXTABLE:
+            # A professional's text carries the sign-in address, never a family's plan link.
+            assert "{{ base_url }}/" in sms.read_text() and "{{ link }}" not in sms.read_text()
+        else:
+            assert "{{ link }}" in sms.read_text(), f"{sms.name} has no plan link"
 
 
