@@ -228,7 +228,7 @@ async def _write_staff(written: DemoWritten, actor: Actor, now: datetime) -> Non
 
 async def _write_profiles(written: DemoWritten, actor: Actor, now: datetime) -> None:
     # Helen lives on her work phone: nudged by email and text (see /profile).
-    await update_profile(user_id=written.staff[HELEN], data=ProfileIn(mobile="07700 900456", nudge_by="both"),
+    await update_profile(user_id=written.staff[HELEN], data=ProfileIn(mobile="07700 900789", nudge_by="both"),
                          now=now, actor=actor)
 
 

@@ -21,7 +21,7 @@ from tracker.plans.tables import Child
 from tracker.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
-HELENS_MOBILE = "+447700900456"  # the demo's Helen chose email and text on her profile
+HELENS_MOBILE = "+447700900789"  # the demo's Helen chose email and text on her profile
 
 CONCERN_WORDS = ["neglect", "physical", "emotional", "sexual", "abuse", "harm", "risk", "concern",
                  "worried", "protection", "safeguarding", "social worker", "police", "school", "health",
