@@ -105,6 +105,7 @@ def params_for(world: World, throwaway_user_id: int) -> dict[str, Any]:
         "family_id": world.family["id"], "plan_id": world.plan_id,
         "conference_id": world.conference_id, "action_id": world.action_id,
         "outcome_id": world.outcome_id, "member_id": world.family["members"][0]["id"],
+        "child_id": world.family["children"][0]["id"],
         "user_id": throwaway_user_id, "token": "not-a-token", "feed": "not-a-token.ics",
         "file_path": "x", "rest": "x", "meeting_id": world.core_group_id, "message_id": 1,
     }

@@ -42,6 +42,7 @@ class FamilySummaryOut(Out):
     name: str
     status: FamilyStatus
     lead_professional_id: int | None
+    reference: str = ""
 
 
 class MemberOut(Out):
@@ -57,6 +58,7 @@ class MemberOut(Out):
     safe_to_contact: bool
     opted_out_at: datetime | None
     language: str
+    interpreter_needed: bool = False
 
 
 class ChildOut(Out):
@@ -87,6 +89,7 @@ class FamilyOut(Out):
     children: list[ChildOut]
     current_plan_id: int | None
     conferences: list[FamilyConferenceOut]
+    reference: str = ""
 
 
 # ---------------------------------------------------------------- conferences

@@ -72,7 +72,8 @@ def _member_values(
                 values["email"] = check_email(item.email)
             except ValueError as exc:
                 errors[f"{prefix}.email"] = str(exc)
-    for name in ("preferred_channel", "sms_consent", "safe_to_contact", "language"):
+    for name in ("preferred_channel", "sms_consent", "safe_to_contact", "language",
+                 "interpreter_needed"):
         value = getattr(item, name)
         if given(value):
             values[name] = value
@@ -122,6 +123,16 @@ def _check_member_channel(values: dict[str, Any], current: dict[str, Any] | None
         errors.setdefault(f"{prefix}.email", "Add an email address, or choose texts.")
 
 
+def _check_reference(raw: str, errors: dict[str, str]) -> str:
+    """The authority's case reference: optional, one line, at most 50 characters."""
+    try:
+        return check_text(raw, field_label="the family's reference", required=False,
+                          max_length=50, multiline=False)
+    except ValueError as exc:
+        errors["reference"] = str(exc)
+        return ""
+
+
 async def _check_lead(user_id: int | None, errors: dict[str, str]) -> None:
     if user_id is not None and await active_user(user_id) is None:
         errors["lead_professional_id"] = LEAD_INACTIVE
@@ -136,6 +147,7 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
     except ValueError as exc:
         errors["name"] = str(exc)
         name = ""
+    reference = _check_reference(data.reference, errors)
     lead_id = data.lead_professional_id if data.lead_professional_id is not None else caller.id
     await _check_lead(lead_id, errors)
     members = []
@@ -158,12 +170,14 @@ async def create_family(*, data: FamilyIn, caller: Caller, actor: Actor, now: da
     async with atomic():
         family_id: int = (
             await Family.insert(
-                Family(name=name, lead_professional=lead_id, status="open", created_at=now)
+                Family(name=name, reference=reference, lead_professional=lead_id,
+                       status="open", created_at=now)
             ).returning(Family.id)
         )[0]["id"]
         await audit.record(
             actor=actor, now=now, record_type="family", record_id=family_id, action="create",
-            changes=audit.created({"name": name, "lead_professional": lead_id}),
+            changes=audit.created({"name": name, "reference": reference,
+                                   "lead_professional": lead_id}),
             family_id=family_id,
         )
         for values in members:
@@ -223,6 +237,8 @@ def plan_family_change(
                                              max_length=200, multiline=False)
         except ValueError as exc:
             errors["name"] = str(exc)
+    if given(patch.reference):
+        out.changes["reference"] = _check_reference(patch.reference, errors)
     if given(patch.lead_professional_id):
         if not lead_is_active:
             errors["lead_professional_id"] = LEAD_INACTIVE
@@ -330,6 +346,7 @@ def _member_view(m: dict[str, Any]) -> dict[str, Any]:
         "safe_to_contact": m["safe_to_contact"],
         "opted_out_at": m["opted_out_at"],
         "language": m["language"],
+        "interpreter_needed": m["interpreter_needed"],
     }
 
 
@@ -362,6 +379,7 @@ async def family_view(family_id: int) -> dict[str, Any]:
     return {
         "id": family["id"],
         "name": family["name"],
+        "reference": family["reference"],
         "lead_professional_id": family["lead_professional"],
         "status": family["status"],
         "members": [_member_view(m) for m in members],
@@ -375,8 +393,8 @@ async def list_families(caller: Caller) -> list[dict[str, Any]]:
     """The families the caller may see, by name."""
     visible = await visible_family_ids(caller)
     query = Family.select(
-        Family.id, Family.name, Family.status, Family.lead_professional.as_alias(
-            "lead_professional_id")
+        Family.id, Family.name, Family.status, Family.reference,
+        Family.lead_professional.as_alias("lead_professional_id")
     ).order_by(Family.name)
     if visible is not None:
         if not visible:

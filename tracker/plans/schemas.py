@@ -61,6 +61,7 @@ TypedMobile = Annotated[str, Meta(max_length=40)]
 EmailAddress = Annotated[str, Meta(max_length=254)]
 LanguageCode = Annotated[str, Meta(max_length=10)]
 ChildName = Annotated[str, Meta(max_length=100)]
+FamilyReference = Annotated[str, Meta(max_length=50)]
 
 
 class Body(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -79,6 +80,7 @@ class MemberIn(Body):
     sms_consent: bool | UnsetType = UNSET
     safe_to_contact: bool | UnsetType = UNSET
     language: LanguageCode | UnsetType = UNSET
+    interpreter_needed: bool | UnsetType = UNSET
 
 
 class ChildIn(Body):
@@ -94,6 +96,7 @@ class FamilyIn(Body):
     """A new family (case)."""
 
     name: PersonName
+    reference: FamilyReference = ""
     lead_professional_id: Id | None = None
     members: Annotated[list[MemberIn], Meta(max_length=50)] = msgspec.field(default_factory=list)
     children: Annotated[list[ChildIn], Meta(max_length=50)] = msgspec.field(default_factory=list)
@@ -103,6 +106,7 @@ class FamilyPatch(Body):
     """Changes to a family; members and children with an id are updated, without one added."""
 
     name: PersonName | UnsetType = UNSET
+    reference: FamilyReference | UnsetType = UNSET
     lead_professional_id: Id | UnsetType = UNSET
     status: Literal["open", "closed"] | UnsetType = UNSET
     members: Annotated[list[MemberIn], Meta(max_length=50)] | UnsetType = UNSET

@@ -32,6 +32,8 @@ class Family(Table, tablename="family"):
     lead_professional = ForeignKey(StaffUser, null=True)
     status = Varchar(length=20, default="open", index=True)  # open, closed
     created_at = Timestamptz(default=TimestamptzNow())
+    # The authority's own case reference (searched in the caseload); "" when not given.
+    reference = Varchar(length=50, default="", index=True)
 
 
 class FamilyMember(Table, tablename="family_member"):
@@ -50,6 +52,7 @@ class FamilyMember(Table, tablename="family_member"):
     opted_out_at = Timestamptz(null=True, default=None)
     language = Varchar(length=10, default="en")
     created_at = Timestamptz(default=TimestamptzNow())
+    interpreter_needed = Boolean(default=False)
 
 
 class Child(Table, tablename="child"):

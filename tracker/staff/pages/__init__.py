@@ -12,13 +12,16 @@ from litestar import Router
 from tracker.staff.pages import (
     actions,
     arrange,
+    caseload,
     chair,
     conferences,
     conversation,
     core_groups,
     family_links,
+    family_records,
     handover,
     plans,
+    profile,
     reports,
     revise,
 )
@@ -48,8 +51,18 @@ router = Router(
         # family plan links, report downloads
         family_links.send_link, family_links.confirm_stop_link, family_links.stop_link,
         reports.download_report,
+        # the caseload, and family records (new family, adults, children)
+        caseload.caseload_page,
+        family_records.new_family_form, family_records.create_family,
+        family_records.details_form, family_records.save_details,
+        family_records.new_member_form, family_records.member_form, family_records.add_member,
+        family_records.change_member,
+        family_records.new_child_form, family_records.child_form, family_records.add_child,
+        family_records.change_child,
         # core group meetings: arranging one from the plan, recording it
         core_groups.arrange_form, core_groups.arrange, core_groups.record_form,
         core_groups.save_record,
+        # your profile: work mobile, and email, text or both
+        profile.profile_page, profile.save_profile,
     ],
 )

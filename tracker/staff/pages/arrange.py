@@ -18,7 +18,7 @@ from tracker.plans.access import require_arrange_conference, require_manage
 from tracker.plans.common import PlanPolicy, working_calendar
 from tracker.plans.dates import non_working_day_warning
 from tracker.staff.pages import arrange_queries as queries
-from tracker.staff.pages import forms
+from tracker.staff.pages import fields, forms, pickers
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.pages.common_queries import arranging_people
 from tracker.staff.pages.conferences import conference_context
@@ -40,9 +40,12 @@ def date_warning(value: forms.Arrangement, now: datetime) -> dict[str, str] | No
 
 
 async def _arrange_page(family_id: int, form: dict[str, Any], errors: dict[str, str],
-                        policy: PlanPolicy, status: int = 200, **extra: Any) -> Template:
+                        policy: PlanPolicy, status: int = 200, search: str = "",
+                        **extra: Any) -> Template:
+    keep = [i for i in (fields.int_or_none(v) for v in form.get("invitees", [])) if i]
     return render("conference_new.html", status=status, form=form, errors=errors,
-                  **await queries.arrange_choices(family_id, policy), **extra)
+                  **await queries.arrange_choices(family_id, policy, search=search, keep=keep),
+                  **extra)
 
 
 @get("/families/{family_id:int}/conferences/new")
@@ -61,6 +64,10 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
     """Save the conference and invite everyone; each report's due date is set by the service."""
     await require_arrange_conference(staff, family_id)
     form = forms.arrangement(data, kinds=CONFERENCE_KIND_WORDS)
+    if (find := pickers.find_pressed(data, "find_invitees", "invitee_q", "invitee-q")) is not None:
+        # "Find" beside the invitations: the same form back, with the search's finds; no save.
+        return await _arrange_page(family_id, form.echo, find[1], policy,
+                                   status=400 if find[1] else 200, search=find[0])
     errors = form.errors
     if form.value is not None and (warning := date_warning(form.value, now)):
         return await _arrange_page(family_id, form.echo, {}, policy, date_warning=warning)
@@ -82,13 +89,24 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
                               staff: NamedDependency[Caller], now: NamedDependency[datetime],
                               policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
     """Move the conference or change its chair or invitations; report due dates follow."""
-    await require_manage(staff, await service.conference_family(conference_id))
+    family_id = await service.conference_family(conference_id)
+    await require_manage(staff, family_id)
     form = forms.arrangement(data, kinds=None)
+    find = pickers.find_pressed(data, "find_invitees", "invitee_q", "invitee-q")
+    if find is not None:
+        # "Find" beside the invitations: the same form back, with the search's finds; no save.
+        keep = [i for i in (fields.int_or_none(v) for v in form.echo["invitees"]) if i]
+        return render("conference.html", status=400 if find[1] else 200,
+                      **await conference_context(
+                          conference_id, staff, now, policy, errors=find[1],
+                          arrangement=form.echo,
+                          **await arranging_people(family_id, search=find[0], keep=keep)))
     errors = form.errors
     if form.value is not None and (warning := date_warning(form.value, now)):
         return render("conference.html", **await conference_context(
             conference_id, staff, now, policy, errors={}, arrangement=form.echo,
-            date_warning=warning, **await arranging_people()))
+            date_warning=warning, **await arranging_people(family_id, keep=[
+                i for i in (fields.int_or_none(v) for v in form.echo["invitees"]) if i])))
     if form.value is not None:
         try:
             await service.update_conference(conference_id=conference_id,
@@ -99,15 +117,19 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
             errors = form.service_errors(exc)
     return render("conference.html", status=400, **await conference_context(
         conference_id, staff, now, policy, errors=errors, arrangement=form.echo,
-        **await arranging_people()))
+        **await arranging_people(family_id, keep=[i for i in (
+            fields.int_or_none(v) for v in form.echo["invitees"]) if i])))
 
 
 # ---------------------------------------------------------------- editing an action
 
 
 async def _edit_page(action_id: int, today: date, echo: dict[str, Any] | None,
-                     errors: dict[str, str], policy: PlanPolicy, status: int = 200) -> Template:
-    context = await queries.action_edit(action_id, today)
+                     errors: dict[str, str], policy: PlanPolicy, status: int = 200,
+                     search: str = "") -> Template:
+    owner_user, _ = fields.owner_from(echo["owner"]) if echo else (None, None)
+    context = await queries.action_edit(action_id, today, search=search,
+                                        keep=[owner_user] if owner_user else [])
     echo = echo or forms.stored_action_echo(context["action"])
     return render("action_edit.html", status=status, form=echo, errors=errors,
                   coach=action_coach(forms.action_draft(echo), context["plan"]["next_review_on"], policy),
@@ -131,6 +153,10 @@ async def edit_action(action_id: FromPath[int], data: URLEncodedBody[dict[str, A
     """Save the changed action (the service audits each change); problems keep what was typed."""
     await require_manage(staff, await service.action_family(action_id))
     form = forms.action(data, needs_outcome=False)
+    if (find := pickers.find_pressed(data, "find_owner", "owner_q", "owner-q")) is not None:
+        # "Find" beside the owner list: the same form back, with the search's finds; no save.
+        return await _edit_page(action_id, today, form.echo, find[1], policy,
+                                status=400 if find[1] else 200, search=find[0])
     errors = form.errors
     if form.value is not None:
         try:

@@ -7,6 +7,7 @@ tracker.plans.access.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -23,6 +24,7 @@ from tracker.plans.tables import (
     ProgressUpdate,
 )
 from tracker.staff import charts
+from tracker.staff.pages import pickers
 
 
 def start_of_day(day: date) -> datetime:
@@ -77,14 +79,11 @@ async def family_row(family_id: int) -> dict[str, Any] | None:
     return await Family.select(Family.id, Family.name).where(Family.id == family_id).first()
 
 
-async def owner_choices(family_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Who can own an action: active professionals, and family adults safe to contact."""
-    staff = await service.staff_directory()
-    members = await FamilyMember.select(
-        FamilyMember.id, FamilyMember.name, FamilyMember.relationship
-    ).where((FamilyMember.family == family_id)
-            & (FamilyMember.safe_to_contact == True)).order_by(FamilyMember.id)  # noqa: E712
-    return {"staff": staff, "members": members}
+async def owner_choices(family_id: int, *, search: str = "",
+                        keep: Iterable[int] = ()) -> dict[str, Any]:
+    """Who can own an action: the family's adults safe to contact, the professionals working
+    with the family (and `keep`, the owner already chosen), then a search (tracker.staff.pages.pickers)."""
+    return await pickers.owner_choices(family_id, search=search, keep=keep)
 
 
 async def names_for(plan: dict[str, Any]) -> dict[str, dict[int, str]]:
@@ -124,8 +123,14 @@ async def plan_pictures(plan: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
-async def arranging_people() -> dict[str, list[dict[str, Any]]]:
-    """Active chairs, and every active professional who could be invited."""
+async def arranging_people(family_id: int | None = None, *, search: str = "",
+                           keep: Iterable[int] = ()) -> dict[str, Any]:
+    """Active chairs, and the professionals who could be invited: those working with the family
+    and any already invited first, then whoever a search finds (without a family: everyone)."""
     people = await service.staff_directory()
-    return {"chairs": [p for p in people if "chair" in parse_roles(p["roles"])],
-            "professionals": people}
+    chairs = [p for p in people if "chair" in parse_roles(p["roles"])]
+    if family_id is None:
+        return {"chairs": chairs, "professionals": people, "found": [], "invitee_search": ""}
+    around = await pickers.people_around(family_id, search=search, keep=keep)
+    return {"chairs": chairs, "professionals": around["staff"], "found": around["found"],
+            "invitee_search": search}

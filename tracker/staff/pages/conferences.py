@@ -62,7 +62,8 @@ async def conference_context(conference_id: int, staff: Caller, now: datetime, p
     context.update(steps=SEVEN_STEPS, decisions=dict(forms.DECISIONS), errors={},
                    can_manage=can_manage, arrangement=None)
     if can_manage and not context["held"]:
-        context.update(await arranging_people())
+        context.update(await arranging_people(conference["family_id"],
+                                              keep=conference["invitee_ids"]))
         context["arrangement"] = forms.arrangement_echo(
             conference["starts_at"], conference["chair_id"], conference["invitee_ids"])
     context.update(extra)

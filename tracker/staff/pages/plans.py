@@ -16,9 +16,10 @@ from tracker.plans import service
 from tracker.plans.access import require_family, require_manage
 from tracker.plans.common import PlanPolicy
 from tracker.plans.smart import ActionFacts, check_action
-from tracker.staff.pages import conversation_queries, fields, forms
+from tracker.staff.pages import conversation_queries, fields, forms, pickers
 from tracker.staff.pages import plans_queries as queries
 from tracker.staff.pages.common import render, see_other, web_actor
+from tracker.staff.pages.common_queries import owner_choices
 from tracker.staff.pages.core_groups_queries import plan_panel as core_group_panel
 from tracker.staff.saved_checks import plan_saved_checks
 
@@ -74,8 +75,17 @@ async def add_action(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
                      today: NamedDependency[date], policy: NamedDependency[PlanPolicy],
                      ) -> Template | Redirect:
     """Add a SMART action: one owner, a due date, how we'll know, the support offered."""
-    await require_manage(staff, await service.plan_family(plan_id))
+    family_id = await service.plan_family(plan_id)
+    await require_manage(staff, family_id)
     form = forms.action(data, needs_outcome=True)
+    if (find := pickers.find_pressed(data, "find_owner", "owner_q", "owner-q")) is not None:
+        # "Find" beside the owner list: the same form back, with the search's finds; no save.
+        owner_user, _ = fields.owner_from(form.echo["owner"])
+        owners = await owner_choices(family_id, search=find[0],
+                                     keep=[owner_user] if owner_user else [])
+        return render("plan.html", status=400 if find[1] else 200, **await plan_context(
+            plan_id, staff, today, policy, errors=find[1], form=form.echo, failed="action",
+            owners=owners))
     errors = form.errors
     if form.value is not None:
         try:

@@ -1,0 +1,54 @@
+"""The caseload (`/families`): every family the signed-in person may see, searched and paged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from tracker.people.caller import Caller
+from tracker.plans.common import PlanPolicy
+from tracker.staff.pages import caseload_queries as queries
+from tracker.staff.pages.caseload_queries import MAX_PAGE, SEARCH_MAX, CaseloadQuery
+from tracker.staff.pages.common import render
+from tracker.validate import parse_id, text_problem
+from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS
+
+FILTERS = (("all", "All families I can see"), ("mine", "Families I lead"))
+
+
+def read_query(q: str, who: str, page: str) -> tuple[CaseloadQuery, dict[str, str]]:
+    """The caseload's GET form as a query, or field errors (then the first page of everything)."""
+    errors: dict[str, str] = {}
+    search = q.strip()
+    if len(search) > SEARCH_MAX:
+        errors["q"] = f"Search with {SEARCH_MAX} characters or fewer."
+    elif problem := text_problem(search, multiline=False):
+        errors["q"] = problem
+    if who not in dict(FILTERS):
+        errors["who"] = "Choose all families you can see, or the families you lead."
+    number = parse_id(page) if page else 1
+    if number is None or number > MAX_PAGE:
+        errors["page"] = f"The page must be a whole number from 1 to {MAX_PAGE:,}."
+    if errors:
+        return CaseloadQuery(), errors
+    return CaseloadQuery(search=search, mine_only=who == "mine", page=number or 1), errors
+
+
+@get("/families")
+async def caseload_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                        policy: NamedDependency[PlanPolicy], q: FromQuery[str] = "",
+                        who: FromQuery[str] = "all", page: FromQuery[str] = "1",
+                        opened: FromQuery[str] = "") -> Template:
+    """Families I can see: search by name or reference, mine as lead or all, a page at a time."""
+    query, errors = read_query(q, who, page)
+    found = await queries.caseload(staff, query, now=now, policy=policy)
+    form: dict[str, Any] = {"q": q[:SEARCH_MAX * 2], "who": who if who in dict(FILTERS) else "all"}
+    return render("caseload.html", status=400 if errors else 200, errors=errors, form=form,
+                  query=query, filters=FILTERS, plan_words=PLAN_KIND_WORDS,
+                  conference_words=CONFERENCE_KIND_WORDS, now=now, opened=opened == "1",
+                  **found)
