@@ -27,7 +27,7 @@ from tracker.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 CONTEXT = {"family_name": "Family", "description": "Phone Jess.", "due_on": "2026-11-24", "plan_id": 1,
-           "action_id": 1}
+           "action_id": 1, "family_ref": "F-0001"}
 
 
 async def _due_emails(clock, n: int) -> list[int]:  # type: ignore[no-untyped-def]
