@@ -96,7 +96,8 @@ async def dispatcher(twilio: FakeTwilio, batch: int) -> asyncio.subprocess.Proce
     """A long-running `tracker nudges dispatch` (ticks every second until SIGTERM)."""
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tracker.cli", "--now", NOW, "nudges", "dispatch", cwd=PROJECT_ROOT,
-        env=_env(twilio.url, DISPATCH_BATCH_SIZE=str(batch), DISPATCH_INTERVAL_SECONDS="1"),
+        env=_env(twilio.url, DISPATCH_BATCH_SIZE=str(batch), DISPATCH_INTERVAL_SECONDS="1",
+                 DISPATCH_CONCURRENCY="2"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
@@ -213,7 +214,9 @@ async def test_a_rolling_restart_loses_no_request_sends_each_nudge_once_and_leav
     """Three dispatchers and two web processes under light load; each is stopped in turn."""
     world = await make_world(clock.now())
     numbers = await texts(clock, 60)
-    twilio_server.hang_after_accept = 0.03  # each text takes a moment: ticks are in hand
+    # Each text takes a moment (two at a time): a tick of ten lasts half a second, so the
+    # SIGTERM below lands while one is in hand.
+    twilio_server.hang_after_accept = 0.1
     load = Load(list(webs), world.lead.headers, f"/api/v1/plans/{world.plan_id}")
     clients = [asyncio.create_task(load.client(i)) for i in range(4)]
     # The replacements start while the dispatchers do (as a deployment brings the new version

@@ -596,8 +596,23 @@ async def _insert_outbox(nudges: list[Nudge], now: datetime,
         channel=n.channel, template=n.template, context=n.context, due_at=n.due_at,
         key=n.key, windows=windows, now=now, rule=n.rule, recipient_user_id=n.recipient_user_id,
         recipient_member_id=n.recipient_member_id, family_id=n.family_id) for n in nudges]
-    return await Outbox.insert(*rows).on_conflict(
-        target=Outbox.key, action="DO NOTHING").returning(Outbox.id)
+    # One raw multi-row INSERT of plain values: Piccolo's insert(*objects) builds a query
+    # string per object, which cost about 2 ms a row when materialising at scale.
+    values: list[Any] = []
+    for r in rows:
+        values += [r.key, r.rule, r.channel, r.template, r.context, r.recipient_user,
+                   r.recipient_member, r.family_id, r.status, r.due_at, r.attempts,
+                   r.next_attempt_at, "", "", "", r.created_at, r.updated_at]
+    marks = ", ".join("(" + ", ".join(["{}"] * len(INSERT_COLUMNS)) + ")" for _ in rows)
+    return await Outbox.raw(  # noqa: S608 - only placeholders are formatted in
+        f"INSERT INTO notify_outbox ({', '.join(INSERT_COLUMNS)}) VALUES {marks} "
+        "ON CONFLICT (key) DO NOTHING RETURNING id", *values)
+
+
+INSERT_COLUMNS = ("key", "rule", "channel", "template", "context", "recipient_user",
+                  "recipient_member", "family_id", "status", "due_at", "attempts",
+                  "next_attempt_at", "error_text", "subject", "body_preview", "created_at",
+                  "updated_at")
 
 
 def _chunks(items: Iterable[Any], size: int | None = None) -> Iterable[list[Any]]:
