@@ -51,3 +51,27 @@ async def test_enter_in_a_date_field_arranges_the_conference(live_server, page, 
     made = await Conference.count().where((Conference.family == world.family["id"])
                                           & (Conference.kind == "review_cp"))
     assert made == 1
+
+
+async def test_enter_in_the_due_date_adds_the_action_on_the_plan_page(live_server, page, live_clock):
+    now = live_clock.now()
+    world = await signable_world(now)
+    await sign_in_page(page, live_server, world.lead.email, PASSWORD)
+    await page.goto(f"{live_server}/plans/{world.plan_id}")
+    before = await Action.count().where(Action.plan == world.plan_id)
+    form = page.locator("#add-action-form")
+    await form.locator("#action-outcome-id").select_option(str(world.outcome_id))
+    await form.locator("#action-description").fill(
+        "Helen rings Jess each Friday at 4pm to talk through the school week.")
+    await form.locator("#action-owner").select_option(f"user:{world.invitee.id}")
+    await form.locator("#action-success-measure").fill("A call note on the record each Friday.")
+    due = now.date() + timedelta(days=15)
+    await form.locator("#action-due-day").fill(str(due.day))
+    await form.locator("#action-due-month").fill(str(due.month))
+    await form.locator("#action-due-year").fill(str(due.year))
+    await form.locator("#action-due-year").press("Enter")
+    await page.wait_for_url("**/plans/*?saved=action-*")
+    added = await Action.select(Action.due_on).where(
+        (Action.plan == world.plan_id) & Action.description.like("Helen rings Jess%"))
+    assert await Action.count().where(Action.plan == world.plan_id) == before + 1
+    assert [a["due_on"] for a in added] == [due]
