@@ -47,7 +47,8 @@ class Settings:
         repr=False,
         metadata={
             "var": "SECRET_KEY",
-            "doc": "signs sessions and CSRF tokens; generated into var/secret_key when unset "
+            "doc": "signs sessions and CSRF tokens, and family plan links are derived with it "
+            "(changing it ends every family link); generated into var/secret_key when unset "
             "(production refuses to start without it)",
         },
     )

@@ -48,3 +48,12 @@ STATUS_WORDS = {
     "not_achieved": "Not achieved",
     "cancelled": "No longer needed",
 }
+
+
+def family_ref(family_id: int) -> str:
+    """A family as named in staff emails and texts, as in calendar feeds: a reference, not a name.
+
+    Emails reach school and health inboxes and texts reach lock screens; names stay behind
+    sign-in, and the reference still tells one family's messages from another's.
+    """
+    return f"F{family_id}"

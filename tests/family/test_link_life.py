@@ -1,4 +1,4 @@
-"""A plan link's whole life: texted, looked at, continued, used, expired, revoked, replaced."""
+"""A plan link's whole life: texted, looked at, continued, used, texted again, expired, revoked."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import httpx
 
 from tests.family.conftest import continue_from, csrf_from, texted_link, token_of
 from tracker.audit import Actor, AuditEvent
-from tracker.family.routes import LINK_LIMIT
+from tracker.family.routes import BAD_GUESS_LIMIT, TOKEN_LIMIT
 from tracker.family.tables import FamilyLink, FamilySession
 
 
@@ -96,7 +96,7 @@ async def test_unknown_expired_and_revoked_links_get_the_same_kind_page(world, c
     assert posts[0].text == posts[1].text == posts[2].text == answers[0].text
 
 
-async def test_a_link_stops_working_after_45_days(world, client, clock):
+async def test_a_link_stops_working_after_45_days_without_use(world, client, clock):
     url = await texted_link(jess_of(world), clock.now())
     clock.advance(days=44, hours=23)
     assert (await client.get("/f/" + token_of(url))).status_code == 200
@@ -104,12 +104,37 @@ async def test_a_link_stops_working_after_45_days(world, client, clock):
     assert (await client.get("/f/" + token_of(url))).status_code == 404
 
 
-async def test_a_fresh_link_replaces_the_old_one_without_signing_the_member_out(signed_in, clock):
+async def test_using_a_link_starts_its_45_days_afresh(world, client, clock):
+    url = await texted_link(jess_of(world), clock.now())
+    clock.advance(days=40)
+    assert (await continue_from(client, url)).status_code == 303
+    clock.advance(days=40)  # 80 days after it was made, 40 after it was last used
+    assert (await client.get("/f/" + token_of(url))).status_code == 200
+    clock.advance(days=6)
+    assert (await client.get("/f/" + token_of(url))).status_code == 404
+
+
+async def test_every_text_carries_the_same_link_and_older_texts_keep_working(signed_in, clock):
+    first = await texted_link(signed_in.member_id, clock.now())
+    clock.advance(days=10)
+    second = await texted_link(signed_in.member_id, clock.now())
+    assert first == second
+    assert (await continue_from(signed_in.client, first)).status_code == 303
+    assert (await signed_in.plan_page()).status_code == 200
+    live = await FamilyLink.select().where(
+        (FamilyLink.member == signed_in.member_id) & FamilyLink.revoked_at.is_null())
+    assert len(live) == 1 and live[0]["link_key"] and token_of(first) not in str(live[0])
+
+
+async def test_after_the_lead_stops_a_link_the_next_text_carries_a_new_one(signed_in, clock):
     old = await texted_link(signed_in.member_id, clock.now())
+    answer = await signed_in.client.post(f"/api/v1/members/{signed_in.member_id}/revoke-link",
+                                         headers=signed_in.world.lead.headers)
+    assert answer.status_code == 200
     new = await texted_link(signed_in.member_id, clock.now())
+    assert new != old
     assert (await signed_in.client.get("/f/" + token_of(old))).status_code == 404
     assert (await signed_in.client.get("/f/" + token_of(new))).status_code == 200
-    assert (await signed_in.plan_page()).status_code == 200
 
 
 async def test_the_lead_professional_revokes_a_link_and_the_page_stops_at_the_next_click(signed_in, clock):
@@ -140,21 +165,40 @@ async def test_only_whoever_manages_the_family_can_revoke_a_link(world, client):
     assert no_token.status_code == 401
 
 
-async def test_guessing_links_is_slowed_down_per_address_without_saying_which_are_real(world, client, clock):
-    real = "/f/" + token_of(await texted_link(jess_of(world), clock.now()))
-    for i in range(LINK_LIMIT.attempts):
+async def test_bad_guesses_are_limited_per_address_with_retry_after(world, client, clock):
+    for i in range(BAD_GUESS_LIMIT.attempts):
         assert (await client.get(f"/f/guess{i:04d}xxxxxxxxxxxxxxxxxxxxxxxx")).status_code == 404
     wrong = await client.get("/f/guess-again-xxxxxxxxxxxxxxxxxxxxxxxx")
-    right = await client.get(real)
-    assert wrong.status_code == right.status_code == 429
-    assert wrong.text == right.text
-    assert "Please wait and try again" in right.text
+    assert wrong.status_code == 429
+    assert "Please wait and try again" in wrong.text
+    assert 0 < int(wrong.headers["retry-after"]) <= BAD_GUESS_LIMIT.window
     # Another address is not held up, and the wait ends with the window.
     transport = httpx.ASGITransport(app=client._transport.app, client=("10.200.0.1", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as other:
-        assert (await other.get(real)).status_code == 200
-    clock.advance(seconds=LINK_LIMIT.window)
-    assert (await client.get(real)).status_code == 200
+        assert (await other.get("/f/guess-other-xxxxxxxxxxxxxxxxxxxxxxxx")).status_code == 404
+    clock.advance(seconds=int(wrong.headers["retry-after"]))
+    assert (await client.get("/f/guess-later-xxxxxxxxxxxxxxxxxxxxxxxx")).status_code == 404
+
+
+async def test_a_real_link_opens_from_an_address_over_its_bad_guess_limit(world, client, clock):
+    """A family hub or a refuge's wifi: someone's old links must not lock the next family out."""
+    url = await texted_link(jess_of(world), clock.now())
+    for i in range(BAD_GUESS_LIMIT.attempts + 5):
+        await client.get(f"/f/guess{i:04d}xxxxxxxxxxxxxxxxxxxxxxxx")
+    assert (await client.get("/f/guess-again-xxxxxxxxxxxxxxxxxxxxxxxx")).status_code == 429
+    assert (await client.get("/f/" + token_of(url))).status_code == 200
+    answer = await continue_from(client, url)
+    assert answer.status_code == 303 and answer.headers["location"] == "/family"
+
+
+async def test_one_link_opened_over_and_over_is_limited_per_token(world, client, clock):
+    path = "/f/" + token_of(await texted_link(jess_of(world), clock.now()))
+    for _ in range(TOKEN_LIMIT.attempts):
+        assert (await client.get(path)).status_code == 200
+    held = await client.get(path)
+    assert held.status_code == 429 and int(held.headers["retry-after"]) > 0
+    clock.advance(seconds=TOKEN_LIMIT.window)
+    assert (await client.get(path)).status_code == 200
 
 
 async def test_a_session_lasts_hours_not_weeks(signed_in, clock):

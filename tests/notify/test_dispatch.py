@@ -91,12 +91,13 @@ async def test_due_nudges_arrive_as_a_text_at_twilio_and_an_email_over_smtp(
     [mail_row] = await rows_for(recipient_user=world.invitee.id, rule="action_before")
     assert mail_row["status"] == "sent"
     [mail] = smtp_server.to(world.invitee.email)
-    assert mail["Subject"].startswith("Coming up: your action for Family")
+    # A family reference, never a name: the step's words stay behind sign-in.
+    assert mail["Subject"] == f"Coming up: your action for family F{world.family['id']} is due Tue 8 Dec"
     assert mail["Message-ID"] == mail_row["provider_message_id"]
     body = parts(mail)
     assert set(body) == {"text/plain", "text/html"}
-    assert "Phone Jess every Monday at 9:15" in body["text/plain"]
-    assert "<blockquote>Phone Jess every Monday at 9:15" in body["text/html"]
+    assert "Phone Jess" not in body["text/plain"] and "Phone Jess" not in body["text/html"]
+    assert "Sign in to see it" in body["text/plain"] and "/actions" in body["text/html"]
     assert report.sent >= 2 and report.failed == 0
 
 
@@ -117,16 +118,17 @@ async def test_a_second_tick_sends_nothing_twice(clock, real_settings, twilio_se
 async def test_html_email_is_autoescaped_but_the_text_part_is_not(clock, real_settings, smtp_server,
                                                                   dispatchers):
     world = await make_world(clock.now())
-    await enqueue(windows=WINDOWS, channel="email", template="action_due", due_at=clock.now(), key="test:escape",
-                  recipient_user_id=world.lead.id,
-                  context={"family_name": "A & B", "description": "<script>x</script> & co",
-                           "due_on": "2026-11-24", "plan_id": 1, "action_id": 1})
+    # A provider's reason is shown as given: escaped in HTML, as it is in the text part.
+    await enqueue(windows=WINDOWS, channel="email", template="text_undelivered", due_at=clock.now(),
+                  key="test:escape", recipient_user_id=world.lead.id,
+                  context={"member_name": "A & B", "family_name": "A & B", "family_id": world.family["id"],
+                           "reason": "<script>x</script> & co", "emailed": False})
     await dispatchers(real_settings, clock).tick(materialise=False)
     [mail] = smtp_server.to(world.lead.email)
     body = parts(mail)
     assert "&lt;script&gt;x&lt;/script&gt; &amp; co" in body["text/html"]
     assert "<script>x</script> & co" in body["text/plain"]
-    assert mail["Subject"] == "Due today: your action for A & B"
+    assert mail["Subject"] == f"Family F{world.family['id']}: a text to a family member was not delivered"
 
 
 async def test_server_errors_and_429_are_retried_with_backoff_then_failed(

@@ -30,9 +30,10 @@ async def test_the_lead_sends_a_link_then_stops_it_by_keyboard_and_mouse(live_se
     await _axe(page, "/families/{id} with plan links")
 
     await page.get_by_role("button", name=f"Send a new plan link to {jess['name']}").click()
-    await page.get_by_role("heading", name=f"A new plan link for {jess['name']}").wait_for()
+    await page.get_by_role("heading", name=f"{jess['name']}'s plan link").wait_for()
     link = (await page.locator("#plan-link").inner_text()).strip()
     assert "/f/" in link
+    assert "texting the link" in await page.locator("#link-sent").inner_text()
     await _axe(page, "family link sent")
 
     await page.get_by_role("link", name="Back to").last.click()

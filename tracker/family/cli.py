@@ -18,7 +18,7 @@ def add_commands(sub: SubParsers) -> None:
     """Add `family-link` to the tracker command."""
     parser = sub.add_parser(
         "family-link",
-        help="print a fresh plan link for a family member (replaces their old link)",
+        help="print a family member's plan link (the one their texts carry; a new one if none is live)",
     )
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--member", type=int, help="the family member's id")
@@ -28,7 +28,7 @@ def add_commands(sub: SubParsers) -> None:
 
 @command("family-link")
 async def family_link(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
-    """Issue a link and print it (the old link stops working)."""
+    """Print the member's plan link: the live one, or a new one when none is live."""
 
     async def go() -> int:
         member_id = args.member

@@ -25,7 +25,7 @@ from tracker.audit import Actor
 from tracker.errors import FieldErrors, NotFound
 from tracker.family import our_plan, service
 from tracker.family.api_types import RevokedLinksOut
-from tracker.family.links import resolve_token, revoke_member_links
+from tracker.family.links import LinkHolder, resolve_token, revoke_member_links
 from tracker.family.message_routes import PlanMessagesController
 from tracker.family.sessions import (
     COOKIE_NAME,
@@ -41,7 +41,7 @@ from tracker.people.caller import Caller
 from tracker.plans.access import require_manage
 from tracker.plans.tables import FamilyMember
 from tracker.plans.visibility import LEAD
-from tracker.security.ratelimit import Limit, hit
+from tracker.security.ratelimit import Limit, attempts, hit, retry_after
 from tracker.web import redact_path
 
 log = logging.getLogger("tracker.family")
@@ -51,10 +51,14 @@ FAMILY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Robots-Tag": "noindex, nofollow",
 }
-# Opening or continuing a link, per client address: generous for a family sharing a
-# connection, hopeless for guessing 192-bit tokens. Valid and invalid tokens count alike,
-# so the limit's answer says nothing about whether a token exists.
-LINK_LIMIT = Limit(attempts=20, window=15 * 60)
+# Link guessing, limited two ways. Per address, only BAD guesses count (unknown, expired or
+# stopped links), and a real link opens even from an address over its limit: a family hub, a
+# refuge's wifi or a mobile network's shared address put many families behind one address,
+# and one person's mistyped or old links must not lock the others out. Per token (per live
+# link), its opens count, generously (opening is a look and a continue: two a visit), so one
+# link cannot be hammered. Guessing a 256-bit token stays hopeless either way.
+BAD_GUESS_LIMIT = Limit(attempts=30, window=15 * 60)
+TOKEN_LIMIT = Limit(attempts=60, window=15 * 60)
 
 
 class FamilySignedOut(Exception):
@@ -78,10 +82,11 @@ def family_headers_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def page(name: str, *, lang: str = "en", status_code: int = 200,
-         cookies: list[Cookie] | None = None, **context: Any) -> Template:
+         cookies: list[Cookie] | None = None, headers: dict[str, str] | None = None,
+         **context: Any) -> Template:
     """A family page in the reader's language (English when there is no catalogue for it)."""
     return Template(
-        template_name=name, status_code=status_code, headers=dict(FAMILY_HEADERS),
+        template_name=name, status_code=status_code, headers={**FAMILY_HEADERS, **(headers or {})},
         cookies=cookies or [],
         context={"lang": lang, "lang_used": language_used(lang), "lang_name": language_name(lang),
                  **context},
@@ -167,11 +172,9 @@ class LinkController(Controller):
         self, token: FromPath[str], request: Request, now: NamedDependency[datetime],
     ) -> Template:
         """A "Continue to your plan" page; changes nothing, so link previews don't use it up."""
-        if not await hit(f"family-link:{_client_address(request)}", LINK_LIMIT, now=now):
-            return page("family/too_many_tries.html", status_code=429)
-        holder = await resolve_token(token, now=now)
-        if holder is None:
-            return _link_not_working()
+        holder = await _holder_or_refusal(token, request, now)
+        if not isinstance(holder, LinkHolder):
+            return holder
         return page("family/continue.html", lang=await _member_language(holder.member_id),
                     token=token)
 
@@ -180,16 +183,35 @@ class LinkController(Controller):
         self, token: FromPath[str], request: Request, now: NamedDependency[datetime],
     ) -> Response[Any]:
         """Swap the link for a session cookie and go to the plan (303, so the token leaves history)."""
-        if not await hit(f"family-link:{_client_address(request)}", LINK_LIMIT, now=now):
-            return page("family/too_many_tries.html", status_code=429)
-        holder = await resolve_token(token, now=now)
-        if holder is None:
-            return _link_not_working()
-        session, _ = await start_session(holder=holder, now=now)
+        holder = await _holder_or_refusal(token, request, now)
+        if not isinstance(holder, LinkHolder):
+            return holder
         settings = request.app.state["settings"]
+        session, _ = await start_session(holder=holder, now=now, link_days=settings.family_link_days)
         cookie = Cookie(key=COOKIE_NAME, value=session, path=COOKIE_PATH, httponly=True,
                         secure=settings.secure_cookies, samesite="lax")
         return Redirect("/family", status_code=303, cookies=[cookie], headers=dict(FAMILY_HEADERS))
+
+
+def _too_many_tries(limit: Limit, now: datetime) -> Template:
+    return page("family/too_many_tries.html", status_code=429,
+                headers={"Retry-After": str(retry_after(limit, now))})
+
+
+async def _holder_or_refusal(token: str, request: Request, now: datetime) -> LinkHolder | Template:
+    """The link's holder; or "too many tries" (with Retry-After); or "this link does not work"."""
+    holder = await resolve_token(token, now=now)
+    if holder is not None:
+        # A real link opens however many bad guesses its address has made; only its own
+        # opens are counted (so guesses cannot fill the counters: they count per address).
+        if not await hit(f"family-link-token:{holder.link_id}", TOKEN_LIMIT, now=now):
+            return _too_many_tries(TOKEN_LIMIT, now)
+        return holder
+    address = f"family-link-bad:{_client_address(request)}"
+    if await attempts(address, BAD_GUESS_LIMIT, now=now) >= BAD_GUESS_LIMIT.attempts:
+        return _too_many_tries(BAD_GUESS_LIMIT, now)
+    await hit(address, BAD_GUESS_LIMIT, now=now)
+    return _link_not_working()
 
 
 # ---------------------------------------------------------------- the plan page

@@ -43,14 +43,22 @@ class FamilyAccess:
         return Actor.member(self.member_id, self.member_name, channel="family_link")
 
 
-async def start_session(*, holder: LinkHolder, now: datetime) -> tuple[str, datetime]:
-    """Swap a live link for a new session; returns the cookie value and when it expires."""
+async def start_session(*, holder: LinkHolder, now: datetime,
+                        link_days: int | None = None) -> tuple[str, datetime]:
+    """Swap a live link for a new session; returns the cookie value and when it expires.
+
+    With `link_days` (FAMILY_LINK_DAYS), using the link starts its days afresh: a link ends
+    after that many days without use, not that many days after it was made.
+    """
     member = await FamilyMember.select(FamilyMember.name).where(
         FamilyMember.id == holder.member_id).first()
     label = member["name"] if member else "family member"
     actor = Actor.member(holder.member_id, label, channel="family_link")
     token, token_hash = tokens.issue(SESSION_BYTES)
-    expires_at = min(now + timedelta(hours=SESSION_HOURS), holder.expires_at)
+    link_expires_at = holder.expires_at
+    if link_days is not None:
+        link_expires_at = max(link_expires_at, now + timedelta(days=link_days))
+    expires_at = min(now + timedelta(hours=SESSION_HOURS), link_expires_at)
     async with atomic():
         session_id = (
             await FamilySession.insert(
@@ -59,7 +67,8 @@ async def start_session(*, holder: LinkHolder, now: datetime) -> tuple[str, date
                               expires_at=expires_at)
             ).returning(FamilySession.id)
         )[0]["id"]
-        await FamilyLink.update({FamilyLink.last_used_at: now}).where(
+        await FamilyLink.update({FamilyLink.last_used_at: now,
+                                 FamilyLink.expires_at: link_expires_at}).where(
             FamilyLink.id == holder.link_id)
         await audit.record(
             actor=actor, now=now, record_type="family_session", record_id=session_id,

@@ -12,7 +12,7 @@ from tracker.plans.tables import Family, FamilyMember
 class FamilyLink(Table, tablename="family_link"):
     """A no-password link to a family member's plan; only the token's SHA-256 is stored.
 
-    One live link per member: issuing a fresh one (a nudge does) replaces the old.
+    One live link per member, reused in every text until it ends (tracker.family.links).
     """
 
     id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
@@ -24,6 +24,9 @@ class FamilyLink(Table, tablename="family_link"):
     revoked_at = Timestamptz(null=True, default=None)
     revoked_reason = Varchar(length=40, null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+    # The random key the token is derived from with SECRET_KEY (HMAC), so the same link can be
+    # texted again; useless without the server's secret. NULL on links made before 2026-11-28.
+    link_key = Varchar(length=64, null=True, default=None, secret=True)
 
 
 class FamilySession(Table, tablename="family_session"):

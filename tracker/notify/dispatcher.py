@@ -56,11 +56,14 @@ from tracker.notify.sending import (
     mask_links,
     recipient_for,
 )
+from tracker.notify.staff_texts import by_choice, staff_choices
 from tracker.notify.state import load_state, rule_settings
 from tracker.notify.tables import Outbox
 from tracker.notify.templates import Letterhead, Rendered, render
 from tracker.plans.dates import WorkingCalendar, england_calendar
+from tracker.plans.tables import Plan
 from tracker.settings import Settings
+from tracker.vocabulary import family_ref
 
 log = logging.getLogger("tracker.notify")
 CHUNK = 500
@@ -83,8 +86,9 @@ CLAIM_SQLITE = (
 )
 
 class LinkIssuer(Protocol):
-    """Makes a fresh family plan link at send time (never stored here); the composition root
-    (tracker.bootstrap) passes tracker.family.links.issue_link with the app's link policy."""
+    """Gives the member's plan link at send time (never stored here): the same live link every
+    time, so older texts keep working; the composition root (tracker.bootstrap) passes
+    tracker.family.links.issue_link with the app's link policy."""
 
     async def __call__(self, *, member_id: int, now: datetime, actor: Actor) -> str: ...
 
@@ -101,6 +105,15 @@ async def _forget_secrets(row: dict[str, Any]) -> None:
         if key in context:
             context[key] = "(sent)"
     await Outbox.update({Outbox.context: outbox.dump_context(context)}).where(Outbox.id == row["id"])
+
+
+async def _family_of(row: dict[str, Any], context: dict[str, Any]) -> int | None:
+    """The family a message is about: its row's, its context's, or its plan's."""
+    family_id = row.get("family_id") or context.get("family_id")
+    if family_id is None and context.get("plan_id") is not None:
+        plan = await Plan.select(Plan.family).where(Plan.id == int(context["plan_id"])).first()
+        family_id = plan["family"] if plan else None
+    return int(family_id) if family_id is not None else None
 
 
 async def _guarded(row_id: int, values: dict[Any, Any], status: str = "sending") -> bool:
@@ -238,6 +251,7 @@ class Dispatcher:
         state = await load_state(now, skip)
         wanted = nudges_due(state, now, self.calendar, rule_settings(self.settings), skip)
         wanted += await core_group_nudges(now, self.calendar, self.settings)
+        wanted = by_choice(wanted, await staff_choices())  # each professional's email, text or both
         by_key = {n.key: n for n in wanted}
         keys = list(by_key)
         existing: set[str] = set()
@@ -410,6 +424,10 @@ class Dispatcher:
         context = json.loads(row["context"] or "{}")
         # Wording such as "due today" is decided when the message goes, not when it was queued.
         context["today"] = local_date(send.now).isoformat()
+        # Staff messages name a family by reference only (names stay behind sign-in).
+        family_id = await _family_of(row, context)
+        if family_id is not None:
+            context.setdefault("family_ref", family_ref(family_id))
         if context.get("needs_link") and row["recipient_member"] is not None:
             try:
                 context["link"] = await self.link_issuer(

@@ -34,6 +34,8 @@ def is_bank_holiday(day: date) -> bool:
 # Emails a person has just asked for and is waiting on: their links expire in minutes (a reset)
 # or hours (an invitation), so quiet hours must not hold them back. Texts always wait.
 IMMEDIATE_EMAIL_TEMPLATES = frozenset({"password_reset", "account_invite"})
+# The one text that does not wait: the plan link a member has just texted LINK to ask for.
+IMMEDIATE_SMS_TEMPLATES = frozenset({"family_link_asked"})
 
 # Context keys that carry a live secret (a reset link) or a family's personal file (a copy of
 # their plan); blanked once the message has gone.
@@ -56,7 +58,9 @@ def attachments_of(row: dict[str, Any]) -> tuple[Attachment, ...]:
 
 
 def ignores_quiet_hours(channel: str, template: str) -> bool:
-    """True for an email the recipient is waiting for right now (see IMMEDIATE_EMAIL_TEMPLATES)."""
+    """True for a message the recipient is waiting for right now (see IMMEDIATE_*_TEMPLATES)."""
+    if channel == "sms":
+        return template in IMMEDIATE_SMS_TEMPLATES
     return channel == "email" and template in IMMEDIATE_EMAIL_TEMPLATES
 
 

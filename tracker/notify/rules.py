@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from tracker.plans.routines import is_routine, weekday_numbers
-from tracker.vocabulary import LONDON, OPEN_STATUSES, REVIEW_KINDS
+from tracker.vocabulary import LONDON, OPEN_STATUSES, REVIEW_KINDS, family_ref
 
 RULES = ("action_before", "action_due", "action_overdue", "report_due", "chair_summary",
          "review_coming", "weekly_digest", "core_group_invite", "core_group_due",  # core groups: core_group_rules.py
@@ -351,8 +351,8 @@ def digest_nudges(actions: Iterable[ActionFacts], now: datetime, cfg: RuleSettin
     def digest(user_id: int, owned: list[ActionFacts]) -> list[Nudge]:
         owned.sort(key=lambda a: (a.due_on or date.max, a.id))
         items = [{"action_id": a.id, "plan_id": a.plan_id, "description": a.description,
-                  "family_name": a.family_name, "due_on": a.due_on,
-                  "overdue": a.due_on is not None and a.due_on < today} for a in owned]
+                  "family_name": a.family_name, "family_ref": family_ref(a.family_id),
+                  "due_on": a.due_on, "overdue": a.due_on is not None and a.due_on < today} for a in owned]
         return [Nudge(
             key=f"weekly_digest:user:{user_id}:{year}-W{week:02d}:digest", rule="weekly_digest",
             channel="email", template="weekly_digest",

@@ -125,9 +125,12 @@ async def recipient_for(row: dict[str, Any]) -> Recipient:
     if u is None or not u["active"]:
         raise Suppressed("inactive_user")
     if channel == "sms":
-        if not u["phone"]:
+        # A professional's texts are their own choice (their profile), to their work mobile.
+        if u["nudge_by"] not in ("sms", "both"):
+            raise Suppressed("prefers_email")
+        if not u["mobile"]:
             raise Suppressed("no_mobile")
-        return Recipient(u["phone"], u["name"])
+        return Recipient(u["mobile"], u["name"])
     if not u["email"]:
         raise Suppressed("no_email")
     return Recipient(u["email"], u["name"])

@@ -29,6 +29,10 @@ class StaffUser(Table, tablename="staff_user"):
     # first single sign-on and matched from then on (unique where set: see the plans migration).
     subject = Varchar(length=255, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # How they are nudged, their own choice on /profile: email, sms or both; texts go to
+    # `mobile` (their work mobile, E.164), never naming a child or a family.
+    mobile = Varchar(length=20, null=True, default=None)
+    nudge_by = Varchar(length=10, default="email")
 
 
 class ApiToken(Table, tablename="api_token"):

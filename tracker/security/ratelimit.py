@@ -27,6 +27,12 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def retry_after(limit: Limit, now: datetime) -> int:
+    """Seconds until the current window ends (for a `Retry-After` header); at least 1."""
+    end = _window_start(now, limit.window) + timedelta(seconds=limit.window)
+    return max(1, int((end - now).total_seconds() + 0.999))
+
+
 async def hit(key: str, limit: Limit, *, now: datetime) -> bool:
     """Count one attempt for key; True while it is within the limit, False once over it."""
     return await hit_count(key, limit, now=now) <= limit.attempts

@@ -21,6 +21,7 @@ from tracker.staff.pages import (
     family_records,
     handover,
     plans,
+    profile,
     reports,
     revise,
 )
@@ -61,5 +62,7 @@ router = Router(
         # core group meetings: arranging one from the plan, recording it
         core_groups.arrange_form, core_groups.arrange, core_groups.record_form,
         core_groups.save_record,
+        # your profile: work mobile, and email, text or both
+        profile.profile_page, profile.save_profile,
     ],
 )

@@ -1,5 +1,8 @@
-"""Family plan links from the staff family page: send a fresh link once, or stop a link working.
+"""Family plan links from the staff family page: send the member their link, or stop it working.
 
+"Send a new plan link" sends the member's link (the same one their texts carry, or a new one
+when none is live) through the outbox by their channel, and shows it once for reading out.
+Replacing a link is the separate "stop their link working": the next one sent is then new.
 The link is a secret: it is shown on one result page only (never stored, never in a URL the
 browser keeps), and that page is not cached and sends no Referer.
 """
@@ -16,7 +19,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from tracker.errors import FieldErrors, NotFound
-from tracker.family.links import LinkPolicy, issue_link, revoke_member_links
+from tracker.family.links import LinkPolicy, revoke_member_links, send_member_link
+from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_manage
@@ -45,21 +49,22 @@ async def _family_and_member(staff: Caller, family_id: int,
 @post("/families/{family_id:int}/members/{member_id:int}/link")
 async def send_link(family_id: FromPath[int], member_id: FromPath[int],
                     staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                    state: State) -> Template:
-    """Make a fresh plan link for an adult (their old one stops) and show it this once."""
+                    windows: NamedDependency[SendWindows], state: State) -> Template:
+    """Send an adult their plan link by their channel, and show it this once."""
     family, member = await _family_and_member(staff, family_id, member_id)
     if not member["safe_to_contact"]:
         return _page("family_link_refused.html", status=400, family=family, member=member,
                      reason="not_safe")
     policy = LinkPolicy.from_settings(state["settings"])
     try:
-        url = await issue_link(member_id=member_id, now=now, actor=web_actor(staff), policy=policy)
+        sent = await send_member_link(member_id=member_id, now=now, actor=web_actor(staff),
+                                      policy=policy, windows=windows)
     except FieldErrors:
         # The only other refusal: the family has no current plan to link to.
         return _page("family_link_refused.html", status=400, family=family, member=member,
                      reason="no_plan")
-    return _page("family_link_sent.html", family=family, member=member, url=url,
-                 days=policy.days)
+    return _page("family_link_sent.html", family=family, member=member, url=sent.url,
+                 channel=sent.channel, why_not=sent.why_not, days=policy.days)
 
 
 @get("/families/{family_id:int}/members/{member_id:int}/stop-link")

@@ -1,0 +1,96 @@
+""""Send a new plan link" on the staff page: the member's one link, shown once and sent by their channel."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import httpx
+import pytest
+
+from tests.notify.test_webhooks import BASE
+from tests.support.staff_pages import as_user, post_as_form, signable_world
+from tracker.bootstrap import build_dispatcher
+from tracker.notify.providers import providers_for
+from tracker.notify.tables import Outbox
+from tracker.plans.tables import FamilyMember
+
+pytestmark = pytest.mark.usefixtures("clean_outbox")
+LINK = re.compile(r"http://testserver\.local/f/[A-Za-z0-9_\-]+")
+
+
+# This module's own numbers: pytest imports test_webhooks under another name than this module
+# does, so its counter would hand out numbers twice; the factories' 900123 and 900456 are taken.
+_numbers = (n for n in range(800, 900) if n != 777)
+
+
+async def own_number(world) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Give Jess a number no other test family shares."""
+    jess = world.family["members"][0]["id"]
+    number = f"+4477009{next(_numbers):05d}"
+    await FamilyMember.update({FamilyMember.mobile: number}).where(FamilyMember.id == jess)
+    return jess, number
+
+
+@pytest.fixture
+async def hooks(migrated, clock, real_settings):  # type: ignore[no-untyped-def]
+    """The app with Twilio settings, and a client on the same loop."""
+    from tracker.app import create_app
+
+    app = create_app(real_settings, clock=clock, scheduler=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+
+
+
+async def _dispatch(clock, settings) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
+    try:
+        await dispatcher.tick(materialise=False)
+    finally:
+        await dispatcher.providers.close()
+
+
+async def test_the_lead_sends_the_link_by_text_and_it_is_the_one_the_page_showed(hooks, clock, real_settings,
+                                                                                 twilio_server):
+    world = await signable_world(clock.now())
+    jess, number = await own_number(world)
+    await as_user(hooks, world.lead)
+    answer = await post_as_form(hooks, f"/families/{world.family['id']}/members/{jess}/link")
+    assert answer.status_code == 200 and "We are texting the link to Jess" in answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    shown = LINK.search(answer.text).group(0)
+    [row] = await Outbox.select().where((Outbox.recipient_member == jess) & (Outbox.template == "family_link"))
+    assert row["channel"] == "sms" and shown.rsplit("/", 1)[1] not in row["context"]
+    await _dispatch(clock, real_settings)
+    [text] = twilio_server.to(number)
+    assert LINK.search(text["body"]).group(0) == shown
+    # Sending again sends the same link: the one in the first text keeps working.
+    clock.advance(minutes=10)
+    again = await post_as_form(hooks, f"/families/{world.family['id']}/members/{jess}/link")
+    assert again.status_code == 200, again.headers.get("location")
+    assert LINK.search(again.text).group(0) == shown
+    assert (await hooks.get(shown.removeprefix(BASE))).status_code == 200
+
+
+async def test_a_member_who_prefers_email_gets_it_by_email(hooks, clock, real_settings, smtp_server):
+    world = await signable_world(clock.now())
+    jess, _ = await own_number(world)
+    await FamilyMember.update({FamilyMember.preferred_channel: "email",
+                               FamilyMember.email: "jess.link@example.org"}).where(FamilyMember.id == jess)
+    await as_user(hooks, world.lead)
+    answer = await post_as_form(hooks, f"/families/{world.family['id']}/members/{jess}/link")
+    assert "We are emailing the link to Jess" in answer.text
+    await _dispatch(clock, real_settings)
+    [mail] = smtp_server.to("jess.link@example.org")
+    assert LINK.search(answer.text).group(0) in mail.get_body(("plain",)).get_content()
+
+
+async def test_without_consent_to_texts_nothing_is_sent_and_the_page_says_why(hooks, clock, twilio_server):
+    world = await signable_world(clock.now())
+    jess, _ = await own_number(world)
+    await FamilyMember.update({FamilyMember.sms_consent: False}).where(FamilyMember.id == jess)
+    await as_user(hooks, world.lead)
+    answer = await post_as_form(hooks, f"/families/{world.family['id']}/members/{jess}/link")
+    assert answer.status_code == 200 and "has not agreed to texts" in answer.text
+    assert await Outbox.count().where(Outbox.template == "family_link") == 0
