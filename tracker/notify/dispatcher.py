@@ -604,9 +604,11 @@ async def _insert_outbox(nudges: list[Nudge], now: datetime,
                    r.recipient_member, r.family_id, r.status, r.due_at, r.attempts,
                    r.next_attempt_at, "", "", "", r.created_at, r.updated_at]
     marks = ", ".join("(" + ", ".join(["{}"] * len(INSERT_COLUMNS)) + ")" for _ in rows)
-    return await Outbox.raw(  # noqa: S608 - only placeholders are formatted in
-        f"INSERT INTO notify_outbox ({', '.join(INSERT_COLUMNS)}) VALUES {marks} "
-        "ON CONFLICT (key) DO NOTHING RETURNING id", *values)
+    # Only the fixed column names and placeholders are formatted in; values go as parameters.
+    sql = f"INSERT INTO notify_outbox ({', '.join(INSERT_COLUMNS)}) VALUES {marks} "  # noqa: S608
+    inserted: list[dict[str, Any]] = await Outbox.raw(
+        sql + "ON CONFLICT (key) DO NOTHING RETURNING id", *values)
+    return inserted
 
 
 INSERT_COLUMNS = ("key", "rule", "channel", "template", "context", "recipient_user",
