@@ -20,10 +20,11 @@ from tracker.app import create_app
 from tracker.audit import Actor
 from tracker.cli_support import HANDLERS, SubParsers, command, print_errors, run_migrations, with_db
 from tracker.clock import Clock, FixedClock, SystemClock, parse_now
-from tracker.demo import seed_demo
+from tracker.demo_voice import seed_full_demo
 from tracker.errors import FieldErrors
 from tracker.family import cli as family_cli
 from tracker.notify import cli as notify_cli
+from tracker.notify.outbox import send_windows
 from tracker.notify.providers import providers_for
 from tracker.ops.logs import configure_logging
 from tracker.people.accounts import create_user, issue_api_token
@@ -44,8 +45,9 @@ async def _migrate(args: argparse.Namespace, clock: Clock, settings: Settings) -
 @command("demo")
 async def _demo(args: argparse.Namespace, clock: Clock, settings: Settings) -> int:
     async def go() -> int:
-        report = await seed_demo(now=clock.now(), policy=PlanPolicy.from_settings(settings),
-                               only_if_empty=args.if_empty)
+        report = await seed_full_demo(
+            now=clock.now(), policy=PlanPolicy.from_settings(settings),
+            windows=send_windows(settings), only_if_empty=args.if_empty)
         print(report)
         return 0
 

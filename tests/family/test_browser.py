@@ -13,7 +13,7 @@ import pytest
 
 from tests.family.conftest import texted_link, token_of
 from tests.support.browser import axe_violations, describe
-from tests.support.factories import POLICY, make_world
+from tests.support.factories import POLICY, WINDOWS, make_world
 from tracker.family.routes import BAD_GUESS_LIMIT
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import Action
@@ -204,9 +204,9 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     import sys
     from pathlib import Path
 
-    from tracker.demo import seed_demo
+    from tracker.demo_voice import HELEN_SHARED_NOTE, ROUTINE_STEP, SAM_REPLY, seed_full_demo
 
-    await seed_demo(policy=POLICY, now=live_clock.now())
+    await seed_full_demo(policy=POLICY, windows=WINDOWS, now=live_clock.now())
     command = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "tracker"), "--now", live_clock.now().isoformat(),
         "family-link", "--demo", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -218,6 +218,12 @@ async def test_the_demo_link_from_the_command_opens_on_a_phone_and_marks_a_step_
     await page.get_by_role("button", name="Continue to your plan").click()
     await page.wait_for_url(f"{live_server}/family")
     assert await page.get_by_role("heading", name="Hello Jess").is_visible()
+    # The demo's family side, as Jess reads it: Sam's reply, Helen's shared note, her routine
+    # step, and Rosie's words the chair shared.
+    text = await page.locator("main").inner_text()
+    for words in (SAM_REPLY, HELEN_SHARED_NOTE, ROUTINE_STEP, "Mondays, Tuesdays",
+                  "Rosie told her teacher"):
+        assert words in text, words
     # The first of her steps still open (other tests may have moved some of the demo's on).
     done_button = page.locator("button[id^=choice-]").first
     step = int((await done_button.get_attribute("id")).removeprefix("choice-"))

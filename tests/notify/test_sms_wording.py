@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from tests.support.factories import POLICY
+from tests.support.factories import POLICY, WINDOWS
 from tracker.bootstrap import build_dispatcher
-from tracker.demo import seed_demo
+from tracker.demo_voice import seed_full_demo
 from tracker.notify.providers import providers_for
 from tracker.notify.segments import segments
 from tracker.notify.staff_texts import TEXTABLE
@@ -21,7 +21,7 @@ from tracker.plans.tables import Child
 from tracker.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
-HELENS_MOBILE = "+447700900456"  # the demo's Helen chose email and text on her profile
+HELENS_MOBILE = "+447700900789"  # the demo's Helen chose email and text on her profile
 
 CONCERN_WORDS = ["neglect", "physical", "emotional", "sexual", "abuse", "harm", "risk", "concern",
                  "worried", "protection", "safeguarding", "social worker", "police", "school", "health",
@@ -32,7 +32,7 @@ BLAMING = ["failed to", "you must", "warning", "final reminder", "non-compliance
 
 @pytest.fixture
 async def demo_texts(clock):  # type: ignore[no-untyped-def]
-    await seed_demo(policy=POLICY, now=clock.now())
+    await seed_full_demo(policy=POLICY, windows=WINDOWS, now=clock.now())
     settings = dataclasses.replace(get_settings(), send_rate_per_second=0, sms_backend="console",
                                    email_backend="console", dispatch_batch_size=5000)
     dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(3))

@@ -13,9 +13,10 @@ import pytest
 
 from tests.staff.test_authorisation import fill, is_public, staff_routes
 from tests.support.browser import axe_violations, describe
-from tests.support.factories import POLICY
+from tests.support.factories import POLICY, WINDOWS
 from tests.support.staff import sign_in_page
-from tracker.demo import DEMO_FAMILY, DEMO_PASSWORD, STAFF, seed_demo
+from tracker.demo import DEMO_FAMILY, DEMO_PASSWORD, STAFF
+from tracker.demo_voice import seed_full_demo
 from tracker.people.tables import StaffUser
 from tracker.plans.tables import (
     Action,
@@ -70,7 +71,7 @@ async def _page_problems(page: Any, base: str, path: str, who: str) -> list[str]
 
 async def test_every_staff_page_fits_a_375_px_phone_for_every_demo_role(live_server, browser,
                                                                          live_clock, app):
-    await seed_demo(now=live_clock.now(), policy=POLICY)
+    await seed_full_demo(now=live_clock.now(), policy=POLICY, windows=WINDOWS)
     values = await _demo_values()
     paths = sorted({fill(r, values) for r in staff_routes(app)
                     if r.method == "GET" and not is_public(r)
