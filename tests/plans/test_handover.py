@@ -15,7 +15,7 @@ from tracker.notify.templates import Letterhead, render_email
 from tracker.people.tables import StaffUser
 from tracker.plans import handover, service
 from tracker.plans.handover import LeaverFlag
-from tracker.plans.schemas import ActionIn, ActionPatch, ConferenceIn
+from tracker.plans.schemas import ActionIn, ActionPatch, ConferenceIn, FamilyIn
 from tracker.plans.tables import Action, ConferenceInvitee
 from tracker.staff.pages.handover import email_teller
 
@@ -169,3 +169,24 @@ async def test_a_lead_hands_on_only_the_work_on_the_families_they_lead(client, c
     still = await Action.select(Action.owner_user).where(Action.id == theirs).first()
     assert still["owner_user"] == world.invitee.id
     assert (await handover.flags_for_families([other.family["id"]]))[other.family["id"]].actions == 1
+
+
+async def test_the_caseload_flags_a_leavers_work_on_the_familys_row(client, clock):
+    world, _ = await _leaver_world(clock)
+    calm_id = await service.create_family(  # the same lead's family where nobody has left
+        data=FamilyIn(name="Calm family", lead_professional_id=world.lead.id),
+        caller=world.lead.caller, actor=SYSTEM, now=clock.now())
+    url = f"/people/{world.invitee.id}/handover"
+    await as_user(client, world.lead)
+    page = await client.get("/families")
+    text = " ".join(page.text.split())
+    assert page.status_code == 200
+    assert f'id="leaver-flag-{world.family["id"]}"' in page.text
+    assert f'id="leaver-flag-{calm_id}"' not in page.text
+    assert "1 action, 1 offer of support, 1 report for a conference" in text
+    assert f'href="{url}"' in page.text  # the lead may hand it on from here
+    await as_user(client, world.chair)
+    chair_view = await client.get("/families")
+    assert f'id="leaver-flag-{world.family["id"]}"' in chair_view.text
+    assert f'href="{url}"' not in chair_view.text
+    assert "has left: ask the lead professional or an admin" in chair_view.text

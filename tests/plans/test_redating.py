@@ -15,7 +15,8 @@ from tracker.notify.providers import providers_for
 from tracker.notify.sending import TickReport
 from tracker.notify.tables import Outbox
 from tracker.plans import service
-from tracker.plans.schemas import ConferenceIn, ConferencePatch
+from tracker.plans.plan_versions import carried_actions
+from tracker.plans.schemas import ActionIn, ConferenceIn, ConferencePatch
 from tracker.plans.tables import Action, Plan
 from tracker.settings import get_settings
 
@@ -24,11 +25,15 @@ from tracker.settings import get_settings
 REVIEW_DAY = date(2026, 12, 15)
 NEXT_REVIEW = date(2027, 6, 15)
 INTERVAL = NEXT_REVIEW - REVIEW_DAY
+ROUTINE_REVIEW = date(2026, 12, 10)  # a routine step's review-by date, passed by the review
 
 
-async def _held_review(clock):  # type: ignore[no-untyped-def]
-    """A world whose review conference has met and recorded its decision (the clock is on its day)."""
+async def _held_review(clock, *, before=None):  # type: ignore[no-untyped-def]
+    """A world whose review conference has met and recorded its decision (the clock is on its day).
+    `before(world)` runs first, while the clock is still before the review."""
     world = await signable_world(clock.now())
+    if before is not None:
+        await before(world)
     review_id = await service.create_conference(
         data=ConferenceIn(family_id=world.family["id"], kind="review_cp", starts_at=at(REVIEW_DAY),
                           chair_id=world.chair.id, invitee_ids=[world.invitee.id]),
@@ -38,6 +43,23 @@ async def _held_review(clock):  # type: ignore[no-untyped-def]
         conference_id=review_id, actor=SYSTEM, now=clock.now(), policy=POLICY,
         patch=ConferencePatch(decision="cp_plan", categories=["neglect"], next_review_on=NEXT_REVIEW))
     return world, review_id
+
+
+async def _held_review_with_routine(clock):  # type: ignore[no-untyped-def]
+    """_held_review, where Jess also has a routine step (Mondays and Thursdays, reviewed by
+    10 December): (world, review id, the routine step's id)."""
+    made: list[int] = []
+
+    async def add_routine(world) -> None:  # type: ignore[no-untyped-def]
+        made.append(await service.add_action(policy=POLICY, actor=SYSTEM, now=clock.now(), data=ActionIn(
+            outcome_id=world.outcome_id, owner_member_id=world.family["members"][0]["id"],
+            description="Jess walks Rosie to school so she is in class by 8:50",
+            success_measure="The register shows Rosie in class by 8:50", repeats="days",
+            repeat_days=["thu", "mon"], review_on=ROUTINE_REVIEW, check_in="your mornings"),
+            plan_id=world.plan_id))
+
+    world, review_id = await _held_review(clock, before=add_routine)
+    return world, review_id, made[0]
 
 
 async def _carried(plan_id: int) -> dict[int, date]:
@@ -174,3 +196,58 @@ async def test_the_revise_form_saves_the_dates_typed(client, clock):
     plan_id = int(saved.headers["location"].split("/")[2].split("?")[0])
     assert await _carried(plan_id) == {world.action_id: date(2027, 2, 1),
                                        world.member_action_id: date(2027, 1, 8)}
+
+
+# ---------------------------------------------------------------- routine steps
+
+
+async def _routine_dates(plan_id: int, routine_id: int) -> tuple[date | None, date | None]:
+    row = await Action.select(Action.due_on, Action.review_on).where(
+        (Action.plan == plan_id) & (Action.carried_from == routine_id)).first()
+    return row["due_on"], row["review_on"]
+
+
+async def test_a_carried_routines_review_by_date_moves_on_never_past_the_next_review(client, clock):
+    world, review_id, routine_id = await _held_review_with_routine(clock)
+    carried = await carried_actions(review_id, now=clock.now(), policy=POLICY)
+    proposed = {a["id"]: a["proposed_due_on"] for a in carried["actions"]}
+    assert proposed[routine_id] == ROUTINE_REVIEW + INTERVAL
+    # A conference whose next review comes sooner caps the moved date at that review.
+    sooner = date(2027, 3, 1)
+    await service.update_conference(conference_id=review_id, actor=SYSTEM, now=clock.now(),
+                                    policy=POLICY, patch=ConferencePatch(next_review_on=sooner))
+    capped = await carried_actions(review_id, now=clock.now(), policy=POLICY)
+    assert {a["id"]: a["proposed_due_on"] for a in capped["actions"]}[routine_id] <= sooner
+    response = await client.post("/api/v1/plans", json={"conference_id": review_id,
+                                                        "kind": "child_protection"}, headers=world.lead.headers)
+    assert response.status_code == 201, response.text
+    plan_id = response.json()["id"]
+    due_on, review_on = await _routine_dates(plan_id, routine_id)
+    assert due_on is None and review_on is not None and REVIEW_DAY <= review_on <= sooner
+    events = await AuditEvent.select(AuditEvent.changes).where(
+        (AuditEvent.record_type == "action") & (AuditEvent.plan_id == plan_id))
+    changes = [json.loads(e["changes"]) for e in events]
+    assert ["2026-12-10", review_on.isoformat()] in [c.get("review_on") for c in changes]
+
+
+async def test_a_routines_new_review_by_date_is_chosen_on_the_revise_page(client, clock):
+    world, review_id, routine_id = await _held_review_with_routine(clock)
+    await as_user(client, world.lead)
+    url = f"/conferences/{review_id}/revise"
+    page = " ".join((await client.get(url)).text.split())
+    assert "New review-by date" in page and "Was to be reviewed by" in page
+    moved = ROUTINE_REVIEW + INTERVAL
+    assert f'name="due-{routine_id}-day" type="text" inputmode="numeric" value="{moved.day}"' in page
+    others = {**_dates(world.action_id, date(2027, 2, 1)),
+              **_dates(world.member_action_id, date(2027, 1, 8))}
+    past = await post_as_form(client, url, {**others, **_dates(routine_id, date(2026, 12, 1))})
+    assert past.status_code == 400
+    assert f'href="#due-{routine_id}"' in past.text and "new review-by date" in past.text
+    saved = await post_as_form(client, url, {**others, **_dates(routine_id, date(2027, 1, 20))})
+    assert saved.status_code == 303, saved.text[:800]
+    plan_id = int(saved.headers["location"].split("/")[2].split("?")[0])
+    assert await _routine_dates(plan_id, routine_id) == (None, date(2027, 1, 20))
+    # The plan page's card says how often and when it is reviewed, not a due date.
+    card = " ".join((await client.get(f"/plans/{plan_id}")).text.split())
+    assert "How often</dt> <dd class=\"govuk-summary-list__value\">Mondays and Thursdays" in card
+    assert "Review by</dt> <dd class=\"govuk-summary-list__value\">Wednesday 20 January 2027" in card

@@ -193,6 +193,17 @@ async def test_children_and_an_unborn_baby_with_dates_checked(client, clock):
     assert "Unborn baby, expected" in page
 
 
+async def test_a_child_with_no_date_is_asked_for_one_in_plain_words(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    response = await post_as_form(client, f"/families/{world.family['id']}/children/new",
+                                  {"name": "Ann"})
+    assert response.status_code == 400
+    text = " ".join(response.text.split())
+    assert "Enter the date of birth, or the expected date for an unborn baby." in text
+    assert "expected_on" not in text  # no API field names on a web page
+
+
 async def test_who_may_change_the_record(client, clock):
     world = await signable_world(clock.now())
     family_id = world.family["id"]

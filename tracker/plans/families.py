@@ -103,7 +103,7 @@ def _child_values(
             errors[f"{prefix}.expected_on"] = problem
     if new and not values.get("date_of_birth") and not values.get("expected_on"):
         errors[f"{prefix}.date_of_birth"] = (
-            "Enter the date of birth, or expected_on for an unborn baby."
+            "Enter the date of birth, or the expected date for an unborn baby."
         )
     if values.get("date_of_birth") and values.get("expected_on"):
         errors[f"{prefix}.expected_on"] = (

@@ -14,6 +14,7 @@ from tracker.plans import events
 from tracker.plans.common import PlanPolicy, given
 from tracker.plans.dates import moved_due, review_interval
 from tracker.plans.events import PlanEnded
+from tracker.plans.routines import is_routine
 from tracker.plans.schemas import (
     OPEN_STATUSES,
     PlanIn,
@@ -58,7 +59,10 @@ def due_key(action_id: int) -> str:
 async def carried_actions(conference_id: int, *, now: datetime,
                           policy: PlanPolicy | None = None) -> dict[str, Any]:
     """What revising the plan at this conference would carry: each open action, its old due date
-    and the proposed new one (moved on by the review interval, between today and the next review)."""
+    and the proposed new one (moved on by the review interval, between today and the next review).
+
+    A routine step has a review-by date instead of a due date: for one (`routine`), `due_on` and
+    `proposed_due_on` are its old and proposed review-by dates, proposed the same way."""
     conference = await Conference.select().where(Conference.id == conference_id).first()
     if conference is None:
         raise NotFound(f"conference {conference_id}")
@@ -70,13 +74,17 @@ async def carried_actions(conference_id: int, *, now: datetime,
     actions: list[dict[str, Any]] = []
     if previous is not None:
         actions = await Action.select(
-            Action.id, Action.description, Action.due_on, Action.status,
+            Action.id, Action.description, Action.due_on, Action.status, Action.repeats,
+            Action.review_on,
             Action.owner_user._.name.as_alias("owner_user_name"),
             Action.owner_member._.name.as_alias("owner_member_name"),
         ).where((Action.plan == previous["id"]) & Action.status.is_in(sorted(OPEN_STATUSES))
                 ).order_by(Action.id)
     today = local_date(now)
     for action in actions:
+        action["routine"] = is_routine(action["repeats"])
+        if action["routine"]:
+            action["due_on"] = action["review_on"]
         action["proposed_due_on"] = moved_due(action["due_on"], interval, today,
                                               conference["next_review_on"])
     return {"previous": previous, "interval": interval, "actions": actions,
@@ -87,17 +95,24 @@ def _check_due_dates(given_dates: dict[int, date], carried: dict[str, Any], toda
                      policy: PlanPolicy, errors: dict[str, str]) -> dict[int, date | None]:
     """The new due date of every carried action: the one given, else the proposed one."""
     proposed = {a["id"]: a["proposed_due_on"] for a in carried["actions"]}
+    routines = {a["id"] for a in carried["actions"] if a["routine"]}
     window = policy.date_window(datetime.combine(today, datetime.min.time(), LONDON))
     for action_id, due in sorted(given_dates.items()):
         if action_id not in proposed:
             errors[due_key(action_id)] = (f"Action {action_id} is not an open action carried "
                                           "into this plan.")
         elif due < today:
-            errors[due_key(action_id)] = (f"Choose a new due date for action {action_id} that is "
-                                          "today or later, so it does not start overdue.")
-        elif problem := window.problem(due, f"the new due date of action {action_id}"):
+            errors[due_key(action_id)] = (f"Choose a new {_date_words(action_id, routines)} for "
+                                          f"action {action_id} that is today or later, so it does "
+                                          "not start overdue.")
+        elif problem := window.problem(due, f"the new {_date_words(action_id, routines)} of "
+                                            f"action {action_id}"):
             errors[due_key(action_id)] = problem
     return {**proposed, **given_dates}
+
+
+def _date_words(action_id: int, routines: set[int]) -> str:
+    return "review-by date" if action_id in routines else "due date"
 
 
 async def create_plan(*, data: PlanIn, actor: Actor, now: datetime,
@@ -106,7 +121,8 @@ async def create_plan(*, data: PlanIn, actor: Actor, now: datetime,
 
     Revising keeps the old plan as history (superseded), copies its outcomes, carries
     forward every open action with a new due date (`data.due_dates`, else moved on by the
-    review interval, never before today, so none starts overdue), and leaves done, not
+    review interval, never before today, so none starts overdue; a routine step's date is its
+    review-by date, moved the same way), and leaves done, not
     achieved and cancelled ones behind. Nothing is made before the conference starts.
     """
     policy = policy or PlanPolicy()
@@ -185,6 +201,7 @@ async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Ac
         (Action.plan == old_plan) & (Action.status.is_in(sorted(OPEN_STATUSES)))
     ).order_by(Action.id)
     for action in open_actions:
+        dates = _carried_dates(action, due_dates.get(action["id"]))
         new_id = (
             await Action.insert(
                 Action(plan=new_plan, outcome=outcome_map[action["outcome"]],
@@ -192,10 +209,11 @@ async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Ac
                        owner_member=action["owner_member"],
                        support_offered=action["support_offered"],
                        support_by=action["support_by"],
-                       due_on=due_dates.get(action["id"], action["due_on"]),
+                       due_on=dates.get("due_on", [None, action["due_on"]])[1],
                        success_measure=action["success_measure"], status=action["status"],
                        repeats=action["repeats"], repeat_days=action["repeat_days"],
-                       review_on=action["review_on"], check_in=action["check_in"],
+                       review_on=dates.get("review_on", [None, action["review_on"]])[1],
+                       check_in=action["check_in"],
                        carried_from=action["id"], created_at=now, updated_at=now)
             ).returning(Action.id)
         )[0]["id"]
@@ -203,9 +221,15 @@ async def _carry_forward(old_plan: int, new_plan: int, family_id: int, actor: Ac
             actor=actor, now=now, record_type="action", record_id=new_id, action="create",
             changes={**audit.created({"description": action["description"],
                                       "status": action["status"], "carried_from": action["id"]}),
-                     "due_on": [action["due_on"], due_dates.get(action["id"], action["due_on"])]},
+                     **dates},
             family_id=family_id, plan_id=new_plan,
         )
+
+
+def _carried_dates(action: dict[str, Any], new: date | None) -> dict[str, list[date | None]]:
+    """A carried action's [old, new] due date, or a routine step's [old, new] review-by date."""
+    key = "review_on" if is_routine(action["repeats"]) else "due_on"
+    return {key: [action[key], new or action[key]]}
 
 
 async def end_plan(*, plan_id: int, actor: Actor, now: datetime) -> None:

@@ -154,7 +154,8 @@ class PlanIn(Body):
 
     conference_id: Id
     kind: PlanKind
-    # A revised plan: the new due date of each carried action (its id on the plan being revised).
+    # A revised plan: the new due date of each carried action (its id on the plan being revised);
+    # for a carried routine step, its new review-by date.
     # Any carried action left out moves on by the review interval (see plan_versions).
     due_dates: Annotated[dict[Id, date], Meta(max_length=500)] | UnsetType = UNSET
 

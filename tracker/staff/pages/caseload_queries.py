@@ -3,7 +3,8 @@
 A page costs the same few queries however many families there are: the count, the page of
 families (the access rule, the search and the filter in one SQL statement), then one query per
 column for the whole page (current plans, next conferences, overdue actions, last words from the
-family, core group meetings). No query runs per family.
+family, core group meetings, work held by people who have left, and those people's names).
+No query runs per family.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from piccolo.query.functions.aggregate import Count, Max
 
 from tracker.clock import local_date
 from tracker.people.caller import Caller
+from tracker.plans import handover
 from tracker.plans.access import VISIBLE_PLACEHOLDERS, VISIBLE_TO_CALLER_SQL
 from tracker.plans.common import PlanPolicy
 from tracker.plans.core_groups import rhythm
@@ -177,12 +179,14 @@ async def caseload(caller: Caller, query: CaseloadQuery, *, now: datetime,
     overdue: dict[int, int] = {}
     contact: dict[int, datetime] = {}
     meetings: dict[int, list[datetime]] = {}
+    leavers: dict[int, handover.LeaverFlag] = {}
     if ids:
         plans = await _current_plans(ids)
         meetings = await _core_group_starts(plans)
         conferences = await _next_conferences(ids, now)
         overdue = await _overdue_counts(ids, local_date(now))
         contact = await _last_contact(ids)
+        leavers = await handover.flags_for_families(ids)
     rows = [{
         **f,
         "plan": plans.get(f["id"]),
@@ -192,6 +196,9 @@ async def caseload(caller: Caller, query: CaseloadQuery, *, now: datetime,
             now=now, policy=policy),
         "overdue": overdue.get(f["id"], 0),
         "last_contact": contact.get(f["id"]),
+        "leaver_flag": leavers.get(f["id"]),
+        "can_hand_over": caller.is_admin or f["lead_id"] == caller.id,
     } for f in families]
     pages = max(1, -(-total // PAGE_SIZE))
-    return {"rows": rows, "total": total, "pages": pages}
+    return {"rows": rows, "total": total, "pages": pages,
+            "leaver_names": await handover.leaver_names(list(leavers.values()))}

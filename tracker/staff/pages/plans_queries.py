@@ -8,6 +8,7 @@ from typing import Any
 from tracker.people.caller import Caller
 from tracker.plans import handover, service
 from tracker.plans.access import can_manage_family
+from tracker.plans.routines import how_often
 from tracker.plans.tables import Action, Child, Conference, Family
 from tracker.staff.pages.common_queries import (
     names_for,
@@ -32,9 +33,22 @@ async def revision_changes(plan: dict[str, Any]) -> dict[str, list[dict[str, Any
     }
 
 
+def often_words(action: dict[str, Any]) -> str | None:
+    """A routine step's rhythm for its card ("Each day", "Mondays and Thursdays"), else None."""
+    days = action["repeat_days"]
+    words = how_often(action["repeats"], days if isinstance(days, str) else ",".join(days))
+    if words is None:
+        return None
+    words = words.removeprefix("on ")
+    return words[:1].upper() + words[1:]
+
+
 async def plan_page(plan_id: int, caller: Caller, today: date) -> dict[str, Any]:
     """Everything the plan page shows."""
     plan = await service.plan_view(plan_id, today=today)
+    for outcome in plan["outcomes"]:
+        for action in outcome["actions"]:
+            action["often"] = often_words(action)
     family = await Family.select(Family.id, Family.name).where(
         Family.id == plan["family_id"]).first()
     conference = await Conference.select(Conference.id, Conference.kind,
