@@ -17,6 +17,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -95,6 +96,17 @@ def _time(context: Context, value: datetime | None) -> str:
     return format_time(local.time(), "short", locale=lang)
 
 
+@pass_context
+def _names(context: Context, names: Any) -> str:
+    """'Rosie and Alfie' (or 'Rosie, Alfie and Sam') in the page's language: never 'Rosie, Alfie'."""
+    items = [str(name) for name in names]
+    if not items:
+        return ""
+    lang = language_used(_lang(context))
+    # Babel's plain English puts a comma before "and"; the families read British English.
+    return format_list(items, locale="en_GB" if lang == SOURCE_LANGUAGE else lang)
+
+
 def install(env: Environment) -> None:
     """Give an environment with jinja2.ext.i18n gettext/ngettext that follow the page's `lang`.
 
@@ -105,7 +117,8 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2's i18n extension at run time
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
-    env.filters.update(day_in_language=_day, time_in_language=_time, language_name=language_name)
+    env.filters.update(day_in_language=_day, time_in_language=_time, language_name=language_name,
+                       names_in_language=_names)
 
 
 def gettext_for(lang: str) -> Any:

@@ -76,6 +76,19 @@ OFCOM_DRAMA = re.compile(r"^\+447700900\d{3}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def display_phone(e164: str | None) -> str:
+    """A stored number as people write it: 07700 900123 for a UK number, +48 … for others."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)
+
+
 def normalise_mobile(raw: str, region: str = "GB") -> str:
     """A mobile number as E.164 (+447700900123); raises ValueError with a message to show."""
     try:

@@ -22,6 +22,7 @@ from tracker import i18n
 from tracker.clock import LONDON
 from tracker.settings import PROJECT_ROOT, Settings
 from tracker.static_assets import ASSET_PREFIX, asset_route, catalogue_of
+from tracker.validate import display_phone
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -89,7 +90,7 @@ def jinja_environment(*, auto_reload: bool = False) -> Environment:
     )
     env.filters.update(
         local_datetime=local_datetime, long_date=long_date, short_date=short_date,
-        status_words=status_words,
+        status_words=status_words, phone=display_phone,
     )
     env.globals["asset_url"] = catalogue_of(STATIC_DIR).url
     # gettext/ngettext follow the page's `lang` (a family member's language), else English.

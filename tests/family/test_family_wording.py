@@ -68,3 +68,16 @@ def test_the_leads_email_names_the_family_without_a_possessive_slip():
                                                      "plan_id": 1, "asked_for_help": True, "choice": "help"},
                   letterhead=Letterhead(authority_name="Anytown", base_url="https://t.example")).text
     assert "on the plan for Rosie's family (Taylor)" in text and "(Taylor)'s" not in text
+
+
+async def test_a_reply_names_its_writer_and_role_without_brackets(signed_in):
+    world = signed_in.world
+    await StaffUser.update({StaffUser.role_title: "Social worker"}).where(StaffUser.id == world.lead.id)
+    await signed_in.post_form("/family/messages", {"message": "Can we talk about mornings?"})
+    answer = await signed_in.client.post(
+        f"/api/v1/plans/{world.plan_id}/messages", headers=world.lead.headers,
+        json={"member_id": signed_in.member_id, "body": "Yes. I can come on Tuesday at 10."})
+    assert answer.status_code == 201, answer.text
+    page = (await signed_in.plan_page()).text
+    assert "Sam Lead, your social worker, replied" in page
+    assert "(Social worker)" not in page

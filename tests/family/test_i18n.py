@@ -66,3 +66,11 @@ def test_a_members_language_with_a_catalogue_is_used(tmp_path, monkeypatch):
     finally:
         i18n.translations.cache_clear()
         i18n.language_used.cache_clear()
+
+
+def test_several_childrens_names_read_as_a_sentence_never_a_comma_list():
+    env = jinja_environment()
+    page = env.from_string("{{ _('For %(names)s', names=children | names_in_language) }}")
+    assert page.render(lang="en", children=["Rosie", "Alfie"]) == "For Rosie and Alfie"
+    assert page.render(lang="en", children=["Rosie", "Alfie", "Baby"]) == "For Rosie, Alfie and Baby"
+    assert page.render(lang="en", children=["Rosie"]) == "For Rosie"

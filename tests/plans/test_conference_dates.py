@@ -19,7 +19,7 @@ from tracker.notify.sending import TickReport
 from tracker.notify.tables import Outbox
 from tracker.plans import service
 from tracker.plans.dates import WorkingCalendar
-from tracker.plans.schemas import ConferenceIn, FamilyIn, MemberIn
+from tracker.plans.schemas import ConferenceIn, ConferencePatch, FamilyIn, MemberIn
 from tracker.plans.tables import Conference, Plan
 from tracker.settings import get_settings
 
@@ -215,3 +215,18 @@ async def test_once_a_review_is_recorded_its_reminders_stop_and_pending_ones_are
     clock.at = at(date(2026, 12, 17), 12)
     await dispatcher.materialise(clock.now(), TickReport(now=clock.now()))
     assert {r["status"] for r in await _conference_rows(review_id)} == {"cancelled"}
+
+
+async def test_a_recorded_weekend_conference_no_longer_asks_to_check_its_date(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    saturday = date(2026, 11, 21)
+    held = await service.create_conference(policy=POLICY, actor=SYSTEM, now=clock.now(), data=ConferenceIn(
+        family_id=world.family["id"], kind="review_cp", chair_id=world.chair.id, starts_at=at(saturday),
+        held=True))
+    assert "is a weekend day" in (await client.get(f"/conferences/{held}")).text
+    await service.update_conference(conference_id=held, actor=SYSTEM, now=clock.now(), policy=POLICY,
+                                    patch=ConferencePatch(decision="cin_plan",
+                                                          next_review_on=date(2027, 2, 1)))
+    page = (await client.get(f"/conferences/{held}")).text
+    assert "Child in need plan" in page and "is a weekend day" not in page

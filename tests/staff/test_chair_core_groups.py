@@ -14,7 +14,7 @@ from tests.support.factories import POLICY, SYSTEM, World, at, make_core_group, 
 from tests.support.staff_pages import as_user, give_password, signable_world
 from tracker.audit import Actor
 from tracker.plans import core_groups, service
-from tracker.plans.schemas import ActionReviewIn, ConferenceIn, CoreGroupPatch, FamilyIn
+from tracker.plans.schemas import ActionReviewIn, ConferenceIn, ConferencePatch, CoreGroupPatch, FamilyIn
 
 RECORD = CoreGroupPatch(
     better="Rosie was in class by 8:50 on nine days out of ten.",
@@ -127,3 +127,18 @@ async def test_the_dashboard_reads_a_fixed_number_of_queries_however_many_confer
     assert html.count('class="govuk-summary-card tracker-review-card"') == 5
     assert five == one, f"1 conference: {one} queries; 5 conferences: {five}"
     assert 5 < one <= 20, one
+
+
+async def test_a_conference_recorded_earlier_today_leaves_the_dashboard_its_reports_no_longer_late(
+        client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    held = await service.create_conference(policy=POLICY, actor=SYSTEM, now=now, data=ConferenceIn(
+        family_id=world.family["id"], kind="review_cp", chair_id=world.chair.id,
+        starts_at=now - timedelta(hours=1), invitee_ids=[world.invitee.id]))
+    await as_user(client, world.chair)
+    assert f'href="/conferences/{held}"' in (await client.get("/chair")).text  # still to record
+    await service.update_conference(conference_id=held, actor=SYSTEM, now=now, policy=POLICY,
+                                    patch=ConferencePatch(decision="cin_plan",
+                                                         next_review_on=now.date() + timedelta(days=90)))
+    assert f'href="/conferences/{held}"' not in (await client.get("/chair")).text

@@ -89,6 +89,8 @@ async def test_the_lead_adds_and_changes_an_adult_with_every_field(client, clock
     assert marta["language"] == "pl" and marta["sms_consent"]
     form = (await client.get(f"/families/{family_id}/members/{marta['id']}")).text
     assert 'value="+447700900456"' in form
+    record = (await client.get(f"/families/{family_id}")).text
+    assert "07700 900456" in record and "+447700900456" not in record  # as people write it
     changed = await post_as_form(client, f"/families/{family_id}/members/{marta['id']}",
                                  {**ADULT, "preferred_channel": "email", "interpreter_needed": "no"})
     assert changed.status_code == 303

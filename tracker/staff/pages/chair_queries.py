@@ -52,6 +52,8 @@ async def chair_reviews(caller: Caller, now: datetime, policy: PlanPolicy, *,
         Conference.family.as_alias("family_id"), Conference.family.name.as_alias("family_name"),
     ).where(
         (Conference.chair == caller.id)
+        # A conference whose decision is recorded has happened: its reports are no longer due.
+        & Conference.decision.is_null()
         & (Conference.starts_at >= start_of_day(today))
         & (Conference.starts_at < now + timedelta(weeks=weeks))
     ).order_by(Conference.starts_at)
