@@ -391,6 +391,20 @@ async def test_throttle_spaces_sends_per_sender_on_the_injected_clock(clock):
     assert slept == [1.0, 1.0]
 
 
+async def test_throttle_sleeps_one_interval_a_send_when_the_clock_does_not_move(clock):
+    # A clock that stays still while we sleep (a fixed test clock, a clock read once a tick)
+    # must not make each sleep longer than the last: 1, 1, 1 seconds, never 1, 2, 3.
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    throttle = Throttle(1.0, clock, sleep)
+    for _ in range(4):
+        await throttle.wait("+447700900999")
+    assert slept == [1.0, 1.0, 1.0]
+
+
 async def test_the_dispatcher_sends_one_message_a_second_by_default(clock, dispatchers):
     import dataclasses
 

@@ -63,6 +63,11 @@ class Throttle:
         self.clock = clock
         self.sleep = sleep
         self._next: dict[str, datetime] = {}
+        # The latest slot already slept up to. An injected clock need not move while we sleep
+        # (a fixed clock in tests, a clock read once per tick): without this, each send after a
+        # sleep would be measured from the old "now" and the sleeps would add up, the nth send
+        # waiting n intervals.
+        self._reached: datetime | None = None
 
     async def wait(self, sender: str) -> None:
         """Sleep until this sender may send again, then book its next slot."""
@@ -70,10 +75,14 @@ class Throttle:
             return
         # The slot is booked before sleeping, so concurrent sends to one sender queue up.
         now = self.clock.now()
+        if self._reached is not None and self._reached > now:
+            now = self._reached
         ready = max(self._next.get(sender, now), now)
         self._next[sender] = ready + self.interval
         if ready > now:
             await self.sleep((ready - now).total_seconds())
+            if self._reached is None or ready > self._reached:
+                self._reached = ready
 
 
 def backoff(attempts: int, base_seconds: float, rng: random.Random) -> timedelta:
