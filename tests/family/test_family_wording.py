@@ -63,11 +63,16 @@ async def test_the_summary_does_not_double_a_full_stop(client, clock):
     assert "How we'll know: Confirmed in writing." in page and "writing.." not in page
 
 
-def test_the_leads_email_names_the_family_without_a_possessive_slip():
-    text = render("email", "family_update_to_lead", {"member_name": "Jess", "family_name": "Rosie's family (Taylor)",
-                                                     "plan_id": 1, "asked_for_help": True, "choice": "help"},
-                  letterhead=Letterhead(authority_name="Anytown", base_url="https://t.example")).text
-    assert "on the plan for Rosie's family (Taylor)" in text and "(Taylor)'s" not in text
+def test_the_leads_email_uses_the_neutral_reference_not_the_familys_name():
+    # Staff emails reach school and agency inboxes: the family is "family F1", never its name
+    # (so no "Rosie's family (Taylor)'s plan" slip either).
+    context = {"member_name": "Jess", "family_name": "Rosie's family (Taylor)", "family_ref": "F1",
+               "plan_id": 1, "asked_for_help": True, "choice": "help"}
+    message = render("email", "family_update_to_lead", context,
+                     letterhead=Letterhead(authority_name="Anytown", base_url="https://t.example"))
+    assert "family F1" in message.text and "F1" in message.subject
+    for words in ("Taylor", "Rosie", "Jess", "'s plan"):
+        assert words not in message.text and words not in message.subject, words
 
 
 async def test_a_reply_names_its_writer_and_role_without_brackets(signed_in):
