@@ -115,7 +115,7 @@ def test_an_unknown_status_is_refused_beside_that_actions_card_and_the_note_is_k
     form = forms.progress({"status": "finished", "note": "All sorted"}, action_id=5)
     assert form.value is None
     assert form.errors == {"status-5": "Choose one of the statuses shown."}
-    assert form.echo == {"status": "finished", "note": "All sorted"}
+    assert form.echo == {"status": "finished", "note": "All sorted", "share_with_family": False}
 
 
 def test_the_services_refusal_lands_beside_that_actions_card():
