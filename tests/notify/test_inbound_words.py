@@ -7,17 +7,15 @@ every text we send goes to the loopback Twilio server through the real dispatche
 from __future__ import annotations
 
 import json
-import random
 
 import httpx
 import pytest
 
 from tests.notify.test_webhooks import BASE, new_sid, post, signed
 from tests.support.factories import WINDOWS, make_world
+from tests.support.inbound import OwnNumbers, dispatch_once
 from tracker.audit import AuditEvent
-from tracker.bootstrap import build_dispatcher
 from tracker.notify.outbox import enqueue
-from tracker.notify.providers import providers_for
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import FamilyMember, PlanMessage
 
@@ -25,17 +23,8 @@ pytestmark = pytest.mark.usefixtures("clean_outbox")
 PATH = "/webhooks/twilio/inbound"
 
 
-# This module's own numbers: pytest imports test_webhooks under another name than this module
-# does, so its counter would hand out numbers twice; the factories' 900123 and 900456 are taken.
-_numbers = (n for n in range(600, 800) if n != 777)
-
-
-async def own_number(world) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    """Give Jess a number no other test family shares."""
-    jess = world.family["members"][0]["id"]
-    number = f"+4477009{next(_numbers):05d}"
-    await FamilyMember.update({FamilyMember.mobile: number}).where(FamilyMember.id == jess)
-    return jess, number
+own_number = OwnNumbers(600, 800).give
+_dispatch = dispatch_once
 
 
 @pytest.fixture
@@ -46,15 +35,6 @@ async def hooks(migrated, clock, real_settings):  # type: ignore[no-untyped-def]
     app = create_app(real_settings, clock=clock, scheduler=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         yield client
-
-
-
-async def _dispatch(clock, real_settings) -> None:  # type: ignore[no-untyped-def]
-    dispatcher = build_dispatcher(real_settings, clock, providers_for(real_settings), rng=random.Random(1))
-    try:
-        await dispatcher.tick(materialise=False)
-    finally:
-        await dispatcher.providers.close()
 
 
 async def _member(member_id: int) -> dict:

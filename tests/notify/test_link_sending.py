@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 import httpx
 import pytest
 
 from tests.notify.test_webhooks import BASE
+from tests.support.inbound import OwnNumbers, dispatch_once
 from tests.support.staff_pages import as_user, post_as_form, signable_world
-from tracker.bootstrap import build_dispatcher
-from tracker.notify.providers import providers_for
 from tracker.notify.tables import Outbox
 from tracker.plans.tables import FamilyMember
 
@@ -19,17 +17,8 @@ pytestmark = pytest.mark.usefixtures("clean_outbox")
 LINK = re.compile(r"http://testserver\.local/f/[A-Za-z0-9_\-]+")
 
 
-# This module's own numbers: pytest imports test_webhooks under another name than this module
-# does, so its counter would hand out numbers twice; the factories' 900123 and 900456 are taken.
-_numbers = (n for n in range(800, 900) if n != 777)
-
-
-async def own_number(world) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    """Give Jess a number no other test family shares."""
-    jess = world.family["members"][0]["id"]
-    number = f"+4477009{next(_numbers):05d}"
-    await FamilyMember.update({FamilyMember.mobile: number}).where(FamilyMember.id == jess)
-    return jess, number
+own_number = OwnNumbers(800, 900).give
+_dispatch = dispatch_once
 
 
 @pytest.fixture
@@ -40,15 +29,6 @@ async def hooks(migrated, clock, real_settings):  # type: ignore[no-untyped-def]
     app = create_app(real_settings, clock=clock, scheduler=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         yield client
-
-
-
-async def _dispatch(clock, settings) -> None:  # type: ignore[no-untyped-def]
-    dispatcher = build_dispatcher(settings, clock, providers_for(settings), rng=random.Random(1))
-    try:
-        await dispatcher.tick(materialise=False)
-    finally:
-        await dispatcher.providers.close()
 
 
 async def test_the_lead_sends_the_link_by_text_and_it_is_the_one_the_page_showed(hooks, clock, real_settings,
