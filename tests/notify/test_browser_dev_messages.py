@@ -15,7 +15,7 @@ from tracker.notify.outbox import enqueue
 from tracker.notify.providers import providers_for
 from tracker.settings import get_settings
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_outbox")]
 
 
 async def test_a_message_with_a_long_link_fits_a_phone(live_server, browser, live_clock):

@@ -14,8 +14,8 @@ class OwnNumbers:
     """Numbers no other test family shares, from a range of the module's own.
 
     pytest imports test_webhooks under another name than the modules using this do, so one
-    shared counter would hand out numbers twice; the factories' 900123 and 900456 and the
-    staff-texts test's 900777 are taken.
+    shared counter would hand out numbers twice; the factories' 900123 and 900456, 900777, and
+    the staff-texts test's 900011 are taken. Give each module a range no other module uses.
     """
 
     def __init__(self, start: int, stop: int) -> None:
