@@ -2,9 +2,12 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from tests.support.factories import make_world
 from tracker.audit import AuditEvent
 from tracker.clock import local_date
+from tracker.plans.routines import how_often
 from tracker.plans.smart import ActionFacts, check_action
 from tracker.plans.tables import Action
 
@@ -143,3 +146,14 @@ def test_a_routine_still_needs_a_measure_and_an_owner():
     result = check_action(facts(repeats="each_day", review_on=date(2027, 1, 15), success_measure="",
                                 has_owner=False))
     assert result.missing == ("specific", "measurable")
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    ("mon,tue,wed,thu,fri", "on weekdays"),
+    ("fri,thu,wed,tue,mon", "on weekdays"),
+    ("sat,sun", "at weekends"),
+    ("mon,wed", "on Mondays and Wednesdays"),
+    ("mon,tue,wed,thu", "on Mondays, Tuesdays, Wednesdays and Thursdays"),
+])
+def test_how_often_says_weekdays_and_weekends_in_plain_words(days: str, said: str) -> None:
+    assert how_often("days", days) == said

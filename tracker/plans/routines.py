@@ -48,6 +48,10 @@ def how_often(repeats: str | None, repeat_days: str) -> str | None:
     numbers = weekday_numbers(repeats, repeat_days)
     if not numbers:
         return None
+    if set(numbers) == {0, 1, 2, 3, 4}:
+        return "on weekdays"
+    if set(numbers) == {5, 6}:
+        return "at weekends"
     names = [_DAY_NAMES[n] + "s" for n in numbers]
     if len(names) == 1:
         return f"on {names[0]}"
