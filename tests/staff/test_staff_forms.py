@@ -59,6 +59,12 @@ def test_a_date_that_is_not_whole_or_real_says_what_to_fix(parts, message):
     assert fields.parse_date(parts, label="the due date", required=True) == (None, message)
 
 
+def test_a_date_of_birth_that_is_not_real_gives_a_past_example():
+    message = fields.parse_date({"day": "31", "month": "2", "year": "2019"}, label="the date of birth",
+                                example="14 5 2018")
+    assert message == (None, "The date of birth must be a real date, like 14 5 2018")
+
+
 def test_an_optional_date_left_blank_is_no_date_and_no_error():
     assert fields.parse_date({"day": "", "month": "", "year": ""}, label="x") == (None, None)
 

@@ -123,7 +123,7 @@ def child(data: FormData, *, child_id: int | None = None) -> Form[ChildIn]:
                                   date_fields(data, "expected-on"))
     echo: dict[str, Any] = {"name": name, "born_on": born_on, "expected_on": expected_on}
     errors: dict[str, str] = {}
-    born, problem = parse_date(born_on, label="the date of birth")
+    born, problem = parse_date(born_on, label="the date of birth", example="14 5 2018")
     if problem:
         errors["born-on"] = problem
     expected, problem = parse_date(expected_on, label="the expected date")

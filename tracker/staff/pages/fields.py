@@ -56,19 +56,22 @@ def _capital(label: str) -> str:
 
 
 def parse_date(parts: Mapping[str, str], *, label: str, required: bool = False,
-               ) -> tuple[date | None, str | None]:
-    """A date from GOV.UK day/month/year inputs, or a plain-English error."""
+               example: str = "27 3 2027") -> tuple[date | None, str | None]:
+    """A date from GOV.UK day/month/year inputs, or a plain-English error.
+
+    `example` is a date of the kind asked for (a past one for a date of birth).
+    """
     day, month, year = parts.get("day", ""), parts.get("month", ""), parts.get("year", "")
     if not (day or month or year):
         return None, (f"Enter {label}" if required else None)
     if not (day and month and year):
         return None, f"{_capital(label)} must include a day, month and year"
     if not all(p.isascii() and p.isdigit() for p in (day, month, year)) or len(year) != 4:
-        return None, f"{_capital(label)} must be a real date, like 27 3 2027"
+        return None, f"{_capital(label)} must be a real date, like {example}"
     try:
         return date(int(year), int(month), int(day)), None
     except ValueError:
-        return None, f"{_capital(label)} must be a real date, like 27 3 2027"
+        return None, f"{_capital(label)} must be a real date, like {example}"
 
 
 def date_parts(value: date | None) -> dict[str, str]:
