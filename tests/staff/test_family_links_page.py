@@ -188,3 +188,17 @@ async def test_two_apps_with_different_public_addresses_each_link_to_their_own(m
         seen[base] = html.unescape(found.group(1))
     assert seen["https://north.example.org"].startswith("https://north.example.org/f/")
     assert seen["https://south.example.org"].startswith("https://south.example.org/f/")
+
+
+async def test_asking_to_stop_a_link_that_was_never_sent_says_there_is_nothing_to_stop(client, clock):
+    world = await signable_world(clock.now())
+    safe, _ = _members(world)
+    await FamilyLink.delete().where(FamilyLink.member == safe["id"])
+    await as_user(client, world.lead)
+    confirm = await client.get(f"{_base(world, safe)}/stop-link")
+    assert confirm.status_code == 200
+    assert "has no plan link working now" in confirm.text and "nothing to stop" in confirm.text
+    assert f'action="{_base(world, safe)}/stop-link"' not in confirm.text
+    await post_as_form(client, f"{_base(world, safe)}/link")
+    confirm = await client.get(f"{_base(world, safe)}/stop-link")
+    assert f'action="{_base(world, safe)}/stop-link"' in confirm.text

@@ -20,6 +20,7 @@ from litestar.response import Template
 
 from tracker.errors import FieldErrors, NotFound
 from tracker.family.links import LinkPolicy, revoke_member_links, send_member_link
+from tracker.family.tables import FamilyLink, FamilySession
 from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans import service
@@ -67,12 +68,22 @@ async def send_link(family_id: FromPath[int], member_id: FromPath[int],
                  channel=sent.channel, why_not=sent.why_not, days=policy.days)
 
 
+async def _has_live_access(member_id: int, now: datetime) -> bool:
+    """True when the adult has a link that still opens the plan, or is signed in to it."""
+    link = await FamilyLink.exists().where(
+        (FamilyLink.member == member_id) & FamilyLink.revoked_at.is_null() & (FamilyLink.expires_at > now))
+    return link or await FamilySession.exists().where(
+        (FamilySession.member == member_id) & FamilySession.ended_at.is_null()
+        & (FamilySession.expires_at > now))
+
+
 @get("/families/{family_id:int}/members/{member_id:int}/stop-link")
 async def confirm_stop_link(family_id: FromPath[int], member_id: FromPath[int],
-                            staff: NamedDependency[Caller]) -> Template:
-    """Ask before stopping an adult's link: they will need a new one to see the plan."""
+                            staff: NamedDependency[Caller], now: NamedDependency[datetime]) -> Template:
+    """Ask before stopping an adult's link; say so plainly when there is nothing to stop."""
     family, member = await _family_and_member(staff, family_id, member_id)
-    return _page("family_link_stop.html", family=family, member=member)
+    return _page("family_link_stop.html", family=family, member=member,
+                 live=await _has_live_access(member_id, now))
 
 
 @post("/families/{family_id:int}/members/{member_id:int}/stop-link")
