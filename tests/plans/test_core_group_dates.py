@@ -36,6 +36,17 @@ def test_after_a_review_the_interval_runs_from_the_review():
                               rules=RULES) == date(2027, 3, 30)
 
 
+def test_a_due_by_date_on_a_weekend_or_bank_holiday_moves_back_to_the_working_day_before():
+    # A meeting held on Saturday 14 November 2026: six weeks on is Saturday 26 December.
+    assert next_core_group_by(conference_kind="initial_cp", conference_on=date(2026, 11, 10),
+                              last_meeting_on=date(2026, 11, 14), cal=CAL,
+                              rules=RULES) == date(2026, 12, 24)
+    # Six weeks after Monday 16 November is Monday 28 December, a bank holiday (Boxing Day's substitute).
+    assert next_core_group_by(conference_kind="initial_cp", conference_on=date(2026, 11, 10),
+                              last_meeting_on=date(2026, 11, 16), cal=CAL,
+                              rules=RULES) == date(2026, 12, 24)
+
+
 def test_the_interval_is_a_setting_passed_down_to_the_rules():
     policy = PlanPolicy.from_settings(Settings(core_group_interval_weeks=4))
     assert policy.statutory.core_group_interval_weeks == 4

@@ -33,6 +33,15 @@ async def test_sam_arranges_and_records_a_core_group_and_priya_sees_it(live_serv
     await page.get_by_role("link", name="Arrange a core group meeting").click()
     await page.wait_for_load_state()
     await _axe(page, "/plans/{id}/core-groups/new")
+    # On a phone: find a professional not yet working with the family; the page fits 375 px.
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await page.locator("#invitee-q").fill(world.outsider.email)
+    await page.get_by_role("button", name="Find").click()
+    await page.get_by_text("1 found: tick them in the list above.").wait_for()
+    await _axe(page, "/plans/{id}/core-groups/new after Find")
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the arrange form is {width} px wide on a 375 px phone"
+    await page.set_viewport_size({"width": 1280, "height": 800})
     await page.locator("#starts-on-day").fill("30")
     await page.locator("#starts-on-month").fill("11")
     await page.locator("#starts-on-year").fill("2026")
@@ -41,6 +50,7 @@ async def test_sam_arranges_and_records_a_core_group_and_priya_sees_it(live_serv
     await page.get_by_role("button", name="Arrange the meeting").click()
     await page.wait_for_url(f"**/plans/{world.plan_id}*")
     await page.get_by_text("The next meeting is booked for Mon 30 Nov 2026, 2:00pm").wait_for()
+    await page.get_by_text("The core group meeting is arranged for Mon 30 Nov 2026, 2:00pm.").wait_for()
     await _axe(page, "/plans/{id} with a core group booked")
 
     # The day of the meeting, after it has started.

@@ -35,7 +35,7 @@ async def test_arranging_keeps_what_was_typed_on_a_problem_and_saves_with_invita
                                            "starts-on-year": "2026", "starts_time": "10:00",
                                            "invitees": [str(world.invitee.id)]})
     assert bad.status_code == 400 and 'href="#starts-on"' in bad.text
-    early = await post_as_form(client, url, {"starts-on-day": "1", "starts-on-month": "11",
+    early = await post_as_form(client, url, {"starts-on-day": "2", "starts-on-month": "11",
                                              "starts-on-year": "2026", "starts_time": "10:00"})
     assert early.status_code == 400 and "after the conference that made it" in early.text
     assert await CoreGroupMeeting.count().where(CoreGroupMeeting.plan == world.plan_id) == 0
@@ -105,3 +105,42 @@ async def test_invitees_find_the_meeting_in_their_calendar_feed_without_names(cl
     assert event.decoded("DTSTART") == datetime(2026, 11, 30, 14, tzinfo=UTC)
     assert f"/plans/{world.plan_id}#core-groups" in str(event["URL"])
     assert world.family["name"] not in response.content.decode()
+
+
+async def test_the_invite_list_is_the_people_around_the_family_with_a_find_for_anyone_else(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    url = f"/plans/{world.plan_id}/core-groups/new"
+    form = (await client.get(url)).text
+    offered = set(re.findall(r'name="invitees" type="checkbox" value="(\d+)"', form))
+    assert str(world.invitee.id) in offered  # owns an action on the plan
+    assert str(world.lead.id) not in offered  # the person arranging it is there anyway
+    assert str(world.outsider.id) not in offered  # not working with the family: found by a search
+    found = await post_as_form(client, url, {"starts-on-day": "30", "starts-on-month": "11",
+                                             "starts-on-year": "2026", "starts_time": "14:00",
+                                             "invitees": [str(world.invitee.id)],
+                                             "invitee_q": world.outsider.email, "find_invitees": "1"})
+    assert found.status_code == 200 and "1 found" in found.text
+    assert f'value="{world.outsider.id}"' in found.text
+    assert f'name="invitees" type="checkbox" value="{world.invitee.id}" checked' in found.text
+    assert 'name="starts-on-day"' in found.text and 'value="30"' in found.text  # kept as typed
+    assert await CoreGroupMeeting.count().where(CoreGroupMeeting.plan == world.plan_id) == 0
+
+
+async def test_a_weekend_meeting_is_warned_about_then_kept_and_the_plan_page_confirms_it(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    url = f"/plans/{world.plan_id}/core-groups/new"
+    saturday = {"starts-on-day": "28", "starts-on-month": "11", "starts-on-year": "2026",
+                "starts_time": "10:00", "invitees": [str(world.invitee.id)]}
+    warned = await post_as_form(client, url, saturday)
+    assert warned.status_code == 200 and "Saturday 28 November 2026 is a weekend day" in warned.text
+    assert "Core group meetings are usually held on working days" in warned.text
+    assert await CoreGroupMeeting.count().where(CoreGroupMeeting.plan == world.plan_id) == 0
+    kept = await post_as_form(client, url, {**saturday, "non_working_ok": "2026-11-28"})
+    assert kept.status_code == 303
+    page = (await client.get(kept.headers["location"])).text
+    assert "The core group meeting is arranged for Sat 28 Nov 2026, 10:00am" in page
+    assert "has been sent an email invitation" in page
+    again = (await client.get(f"/plans/{world.plan_id}")).text
+    assert "is arranged for" not in again  # the confirmation shows once, after saving

@@ -177,18 +177,21 @@ def next_core_group_by(
     after that conference.
     """
     if last_meeting_on is not None and last_meeting_on >= conference_on:
-        return last_meeting_on + timedelta(weeks=rules.core_group_interval_weeks)
-    if conference_kind == "initial_cp":
+        by = last_meeting_on + timedelta(weeks=rules.core_group_interval_weeks)
+    elif conference_kind == "initial_cp":
         return first_core_group_by(conference_on, cal, rules)
-    return conference_on + timedelta(weeks=rules.core_group_interval_weeks)
+    else:
+        by = conference_on + timedelta(weeks=rules.core_group_interval_weeks)
+    # "At most so many weeks": a weekend or bank holiday moves the date back, never on.
+    return by if cal.is_working_day(by) else cal.previous_working_day(by)
 
 
-def non_working_day_warning(d: date, cal: WorkingCalendar) -> str | None:
-    """A warning (never a refusal) when a conference falls on a weekend or a bank holiday."""
+def non_working_day_warning(d: date, cal: WorkingCalendar, *, meetings: str = "Conferences") -> str | None:
+    """A warning (never a refusal) when a conference (or a meeting) falls on a weekend or a bank holiday."""
     if cal.is_working_day(d):
         return None
     what = "a weekend day" if d.weekday() >= 5 else "a bank holiday"
-    return (f"{d:%A %-d %B %Y} is {what}. Conferences are usually held on working days: check the "
+    return (f"{d:%A %-d %B %Y} is {what}. {meetings} are usually held on working days: check the "
             "date with the family and everyone invited before you keep it.")
 
 

@@ -10,14 +10,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from tracker.clock import local_date
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import core_group_views, core_groups
 from tracker.plans.access import require_manage
-from tracker.plans.common import PlanPolicy, plan_family
-from tracker.plans.schemas import CORE_GROUP_TEXT_FIELDS
+from tracker.plans.common import PlanPolicy, plan_family, working_calendar
+from tracker.plans.dates import non_working_day_warning
+from tracker.plans.schemas import CORE_GROUP_TEXT_FIELDS, CoreGroupIn
 from tracker.staff.pages import core_group_forms as forms
 from tracker.staff.pages import core_groups_queries as queries
+from tracker.staff.pages import fields, pickers
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.saved_checks import saved_checks
 
@@ -38,10 +41,22 @@ TEXT_HINTS = {
 }
 
 
-async def _arrange(plan_id: int, today: date, policy: PlanPolicy, form: dict[str, Any],
-                   errors: dict[str, str], status: int = 200) -> Template:
-    return render("core_group_new.html", status=status, form=form, errors=errors,
-                  **await queries.arrange_page(plan_id, today, policy))
+async def _arrange(plan_id: int, staff: Caller, today: date, policy: PlanPolicy, form: dict[str, Any],
+                   errors: dict[str, str], status: int = 200, search: str = "",
+                   **extra: Any) -> Template:
+    keep = [i for i in (fields.int_or_none(v) for v in form.get("invitees", [])) if i]
+    return render("core_group_new.html", status=status, form=form, errors=errors, **extra,
+                  **await queries.arrange_page(plan_id, today, policy, arranger=staff.id,
+                                               search=search, keep=keep))
+
+
+def _date_warning(value: CoreGroupIn, kept: str) -> dict[str, str] | None:
+    """The weekend or bank-holiday warning for a meeting date not yet kept (never a refusal)."""
+    day = local_date(value.starts_at)
+    text = non_working_day_warning(day, working_calendar(), meetings="Core group meetings")
+    if text is None or kept == day.isoformat():
+        return None
+    return {"text": text, "day": day.isoformat()}
 
 
 @get("/plans/{plan_id:int}/core-groups/new")
@@ -49,7 +64,7 @@ async def arrange_form(plan_id: FromPath[int], staff: NamedDependency[Caller],
                        today: NamedDependency[date], policy: NamedDependency[PlanPolicy]) -> Template:
     """Arrange a core group meeting: when, and which professionals to invite."""
     await require_manage(staff, await plan_family(plan_id))
-    return await _arrange(plan_id, today, policy, forms.arrange_echo(None, []), {})
+    return await _arrange(plan_id, staff, today, policy, forms.arrange_echo(None, []), {})
 
 
 @post("/plans/{plan_id:int}/core-groups/new")
@@ -60,7 +75,13 @@ async def arrange(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
     """Save the meeting; each professional invited is emailed an invitation."""
     await require_manage(staff, await plan_family(plan_id))
     form = forms.arrange(data)
+    if (find := pickers.find_pressed(data, "find_invitees", "invitee_q", "invitee-q")) is not None:
+        # "Find" beside the invitations: the same form back, with the search's finds; no save.
+        return await _arrange(plan_id, staff, today, policy, form.echo, find[1],
+                              status=400 if find[1] else 200, search=find[0])
     errors = form.errors
+    if form.value is not None and (warning := _date_warning(form.value, fields.text(data, "non_working_ok"))):
+        return await _arrange(plan_id, staff, today, policy, form.echo, {}, date_warning=warning)
     if form.value is not None:
         try:
             meeting_id = await core_groups.create_core_group(
@@ -68,7 +89,7 @@ async def arrange(plan_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
             return see_other(f"/plans/{plan_id}?saved=core-group-{meeting_id}#core-groups")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
-    return await _arrange(plan_id, today, policy, form.echo, errors, status=400)
+    return await _arrange(plan_id, staff, today, policy, form.echo, errors, status=400)
 
 
 def _record_context(context: dict[str, Any], form: dict[str, Any], errors: dict[str, str],

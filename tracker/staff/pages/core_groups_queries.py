@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from tracker.errors import NotFound
 from tracker.plans import core_group_views, core_groups, service
 from tracker.plans.common import PlanPolicy
 from tracker.plans.tables import CoreGroupMeeting, Family, FamilyMember, Plan
+from tracker.staff.pages import pickers
 from tracker.staff.pages.common_queries import start_of_day
 from tracker.vocabulary import OPEN_STATUSES, PLAN_KIND_WORDS, STATUS_WORDS
 
@@ -27,16 +29,22 @@ async def plan_panel(plan_id: int, today: date, policy: PlanPolicy) -> dict[str,
             "overdue": rhythm.overdue(today)}
 
 
-async def arrange_page(plan_id: int, today: date, policy: PlanPolicy) -> dict[str, Any]:
-    """What the arrange form shows: the plan, the family, when it is due, who can be invited."""
+async def arrange_page(plan_id: int, today: date, policy: PlanPolicy, *, arranger: int,
+                       search: str = "", keep: Iterable[int] = ()) -> dict[str, Any]:
+    """What the arrange form shows: the plan, the family, when it is due, and who can be
+    invited: the professionals working with the family (not the person arranging it, who is
+    there anyway), anyone already ticked, and a search's finds."""
     plan = await Plan.select(Plan.id, Plan.kind, Plan.family).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFound(f"plan {plan_id}")
     family = await Family.select(Family.id, Family.name).where(Family.id == plan["family"]).first()
+    people = await pickers.people_around(plan["family"], search=search, keep=keep)
     return {"plan": plan, "family": family,
             "kind_words": PLAN_KIND_WORDS.get(plan["kind"], plan["kind"]),
             "panel": await plan_panel(plan_id, today, policy),
-            "professionals": await service.staff_directory()}
+            "professionals": [p for p in people["staff"] if p["id"] != arranger],
+            "found": [p for p in people["found"] if p["id"] != arranger],
+            "invitee_search": people["search"]}
 
 
 async def record_page(meeting_id: int, now: datetime) -> dict[str, Any]:
