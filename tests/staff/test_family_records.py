@@ -47,6 +47,26 @@ async def test_a_professional_opens_a_family_and_lands_on_its_record(client, clo
     assert "CIN-2231" in page and f'href="/families/{family_id}/members/new"' in page
 
 
+async def test_the_lead_picker_offers_you_and_finds_anyone_else_without_listing_everyone(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    form = (await client.get("/families/new")).text
+    offered = set(re.findall(r'<option value="(\d+)"', form))
+    assert offered == {str(world.lead.id)}  # you, not the whole authority
+    typed = {"name": "Adeyemi family", "reference": "R-77", "lead": str(world.lead.id),
+             "lead_q": world.invitee.email, "find_lead": "1"}
+    before = await Family.count()
+    found = await post_as_form(client, "/families/new", typed)
+    assert found.status_code == 200 and "1 found: choose them in the list above." in found.text
+    assert f'<option value="{world.invitee.id}"' in found.text
+    assert 'value="Adeyemi family"' in found.text and await Family.count() == before  # kept, not saved
+    chosen = await post_as_form(client, "/families/new", {"name": "Adeyemi family", "reference": "R-77",
+                                                          "lead": str(world.invitee.id)})
+    assert chosen.status_code == 303
+    row = await Family.select(Family.lead_professional).where(Family.name == "Adeyemi family").first()
+    assert row["lead_professional"] == world.invitee.id
+
+
 async def test_bad_new_family_input_gets_field_messages_keeps_values_and_saves_nothing(client,
                                                                                        clock):
     world = await signable_world(clock.now())

@@ -22,15 +22,23 @@ from tracker.plans.access import can_see_family, require_manage
 from tracker.plans.schemas import FamilyPatch
 from tracker.staff.pages import family_forms as ff
 from tracker.staff.pages import family_records_queries as queries
+from tracker.staff.pages import fields, pickers
 from tracker.staff.pages.common import render, see_other, web_actor
 
 # ---------------------------------------------------------------- a new family
 
 
+async def _leads(staff: Caller, form: dict[str, Any], search: str = "",
+                 current: int | None = None) -> dict[str, Any]:
+    """The lead picker: the caller, the lead chosen or current, and a Find's results."""
+    return await queries.lead_choices(keep=[staff.id, current, fields.int_or_none(form.get("lead"))],
+                                      search=search)
+
+
 async def _new_page(staff: Caller, form: dict[str, Any], errors: dict[str, str],
-                    status: int = 200) -> Template:
+                    status: int = 200, search: str = "") -> Template:
     return render("family_new.html", status=status, form=form, errors=errors,
-                  leads=await queries.lead_choices())
+                  **await _leads(staff, form, search))
 
 
 @get("/families/new")
@@ -44,6 +52,9 @@ async def create_family(data: URLEncodedBody[dict[str, Any]], staff: NamedDepend
                         now: NamedDependency[datetime]) -> Template | Redirect:
     """Save the new family, then go to its record to add the adults and children."""
     form = ff.new_family(data)
+    if (find := pickers.find_pressed(data, "find_lead", "lead_q", "lead-q")) is not None:
+        # "Find" beside the lead: the same form back with the search's finds; nothing saved.
+        return await _new_page(staff, form.echo, find[1], status=400 if find[1] else 200, search=find[0])
     errors = form.errors
     if form.value is not None:
         try:
@@ -69,7 +80,7 @@ async def details_form(family_id: FromPath[int], staff: NamedDependency[Caller])
     echo = {"name": family["name"], "reference": family["reference"],
             "lead": str(family["lead_professional_id"] or "")}
     return render("family_details.html", family=family, form=echo, errors={},
-                  leads=await queries.lead_choices())
+                  **await _leads(staff, echo, current=family["lead_professional_id"]))
 
 
 @post("/families/{family_id:int}/details")
@@ -79,6 +90,11 @@ async def save_details(family_id: FromPath[int], data: URLEncodedBody[dict[str, 
     """Save the family's details (audited)."""
     await require_manage(staff, family_id)
     form = ff.family_details(data)
+    if (find := pickers.find_pressed(data, "find_lead", "lead_q", "lead-q")) is not None:
+        family = await families.family_view(family_id)
+        return render("family_details.html", status=400 if find[1] else 200, family=family,
+                      form=form.echo, errors=find[1],
+                      **await _leads(staff, form.echo, find[0], current=family["lead_professional_id"]))
     errors = form.errors
     if form.value is not None:
         try:
@@ -87,8 +103,9 @@ async def save_details(family_id: FromPath[int], data: URLEncodedBody[dict[str, 
             return see_other(f"/families/{family_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
-    return render("family_details.html", status=400, family=await families.family_view(family_id),
-                  form=form.echo, errors=errors, leads=await queries.lead_choices())
+    family = await families.family_view(family_id)
+    return render("family_details.html", status=400, family=family, form=form.echo, errors=errors,
+                  **await _leads(staff, form.echo, current=family["lead_professional_id"]))
 
 
 # ---------------------------------------------------------------- adults
