@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
-from tracker.db import atomic, by_name
+from tracker.db import atomic, by_name, for_update
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller, parse_roles
 from tracker.plans.access import active_user, visible_family_ids
@@ -377,3 +378,121 @@ async def list_conferences(
             return []
         query = query.where(Conference.family.is_in(sorted(visible)))
     return await query
+
+
+# ---------------------------------------------------------------- moving or cancelling a booking
+
+# Told inside the move's or cancellation's transaction: (whom, what changed). The caller passes a
+# function that queues the email, so the email commits, or not, with the change.
+Tell = Callable[[int, dict[str, Any]], Awaitable[None]]
+REASON_MAX = 500
+ALREADY_HELD = ("This conference's decision is recorded, so it has already happened: "
+                "it stays on the family's record and cannot be moved or cancelled.")
+
+
+async def booked_conference(family_id: int) -> dict[str, Any] | None:
+    """The family's conference that is booked and not yet recorded (its decision still to come),
+    the soonest first; None when there is none."""
+    return await Conference.select(
+        Conference.id, Conference.kind, Conference.starts_at,
+    ).where(
+        (Conference.family == family_id) & Conference.decision.is_null()
+    ).order_by(Conference.starts_at).first()
+
+
+async def _booking(conference_id: int) -> dict[str, Any]:
+    row = await for_update(Conference.select().where(Conference.id == conference_id)).first()
+    if row is None:
+        raise NotFound(f"conference {conference_id}")
+    return dict(row)
+
+
+async def _people_to_tell(conference: dict[str, Any], actor_user_id: int | None) -> list[int]:
+    """Everyone invited, and the chair: each once, never the person making the change."""
+    ids = [r["user"] for r in await ConferenceInvitee.select(ConferenceInvitee.user).where(
+        ConferenceInvitee.conference == conference["id"]).order_by(ConferenceInvitee.id)]
+    if conference["chair"] is not None:
+        ids.append(conference["chair"])
+    seen: list[int] = []
+    for user_id in ids:
+        if user_id != actor_user_id and user_id not in seen:
+            seen.append(user_id)
+    return seen
+
+
+async def move_conference(
+    *, conference_id: int, starts_at: datetime, actor: Actor, now: datetime,
+    policy: PlanPolicy, tell: Tell,
+) -> bool:
+    """Move a booked conference to a new date and time (today or later).
+
+    Everyone's report due date follows (the reminders and report-due nudges are keyed by the
+    dates, so the dispatcher re-dates them); the invitees and the chair are told. Returns False
+    when the conference was already at that time (nothing changed, nobody told).
+    """
+    async with atomic():
+        current = await _booking(conference_id)
+        if current["decision"]:
+            raise FieldErrors({"starts_at": ALREADY_HELD})
+        if current["starts_at"] == starts_at:
+            return False
+        await update_conference(conference_id=conference_id,
+                                patch=ConferencePatch(starts_at=starts_at), actor=actor, now=now,
+                                policy=policy)
+        due = report_due_on(local_date(starts_at), working_calendar(), policy.statutory)
+        for user_id in await _people_to_tell(current, actor.user_id):
+            await tell(user_id, {"news": "moved", "conference_id": conference_id,
+                                 "family_id": current["family"], "kind": current["kind"],
+                                 "was_at": current["starts_at"], "conference_at": starts_at,
+                                 "report_due_on": due})
+    return True
+
+
+async def cancel_conference(
+    *, conference_id: int, reason: str, actor: Actor, now: datetime, tell: Tell,
+) -> int:
+    """Cancel a booked conference: it, and its invitations, are taken off the family's record
+    (the audit keeps what it was and why it was cancelled); its reminders and report-due nudges
+    stop, since the dispatcher no longer finds it. The invitees and the chair are told.
+
+    A conference that has happened (its decision recorded, or a plan made from it) stays; so does
+    one with a report already in, which would otherwise be lost. Returns the family's id.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors({"reason": "Say why the conference is cancelled, so everyone "
+                                     "invited understands."})
+    if len(reason) > REASON_MAX:
+        raise FieldErrors({"reason": f"Keep the reason to {REASON_MAX} characters or fewer."})
+    async with atomic():
+        current = await _booking(conference_id)
+        if current["decision"] or await Plan.exists().where(Plan.conference == conference_id):
+            raise FieldErrors({"reason": ALREADY_HELD})
+        invitations = await ConferenceInvitee.select().where(
+            ConferenceInvitee.conference == conference_id).order_by(ConferenceInvitee.id)
+        if any(r["report_submitted_at"] or r["report_file"] for r in invitations):
+            raise FieldErrors({"reason": (
+                "A report is already in for this conference, so it stays on the record: "
+                "move it to a new date instead.")})
+        family_id = int(current["family"])
+        told = await _people_to_tell(current, actor.user_id)
+        await ConferenceInvitee.delete().where(ConferenceInvitee.conference == conference_id)
+        for row in invitations:
+            await audit.record(
+                actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
+                action="delete", changes={"user": [row["user"], None],
+                                          "report_due_on": [row["report_due_on"], None]},
+                family_id=family_id)
+        await Conference.delete().where(Conference.id == conference_id)
+        kept = ("kind", "starts_at", "chair")
+        await audit.record(
+            actor=actor, now=now, record_type="conference", record_id=conference_id,
+            action="delete",
+            changes={**{name: [current[name], None] for name in kept},
+                     "cancelled_because": [None, reason]},
+            family_id=family_id)
+        for user_id in told:
+            await tell(user_id, {"news": "cancelled", "conference_id": conference_id,
+                                 "family_id": family_id, "kind": current["kind"],
+                                 "was_at": current["starts_at"], "reason": reason})
+    return family_id
