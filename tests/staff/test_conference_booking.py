@@ -1,0 +1,194 @@
+"""Moving or cancelling a booked conference from the staff pages, and the plan page showing the
+booked conference instead of offering to arrange another."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from tests.support.factories import POLICY, SYSTEM, at
+from tests.support.staff_pages import as_user, post_as_form, signable_world
+from tracker.audit import AuditEvent
+from tracker.clock import LONDON
+from tracker.notify.rules import RuleSettings, all_nudges
+from tracker.notify.state import load_state
+from tracker.notify.tables import Outbox
+from tracker.plans import service
+from tracker.plans.conferences import ALREADY_HELD
+from tracker.plans.dates import report_due_on
+from tracker.plans.schemas import ConferenceIn
+from tracker.plans.tables import Conference, ConferenceInvitee
+
+
+def _next_weekday(d: date, weekday: int) -> date:
+    return d + timedelta(days=(weekday - d.weekday()) % 7 or 7)
+
+
+def _when(d: date, time: str = "10:00") -> dict[str, str]:
+    return {"starts-on-day": str(d.day), "starts-on-month": str(d.month),
+            "starts-on-year": str(d.year), "starts_time": time}
+
+
+async def _book(world, now) -> int:
+    """A review booked three weeks ahead (a Tuesday), the invitee invited, chaired by the chair."""
+    day = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=21), 1)
+    return await service.create_conference(
+        data=ConferenceIn(family_id=world.family["id"], kind="review_cp", starts_at=at(day),
+                          chair_id=world.chair.id, invitee_ids=[world.invitee.id]),
+        actor=SYSTEM, now=now, policy=POLICY)
+
+
+async def _nudge_keys(conference_id: int, now) -> list[str]:
+    state = await load_state(now)
+    return [n.key for n in all_nudges(state, now, service.working_calendar(), RuleSettings())
+            if f"conference:{conference_id}:" in n.key]
+
+
+async def _emails(template: str, conference_id: int) -> list[dict]:
+    return await Outbox.select().where(
+        (Outbox.template == template)
+        & Outbox.key.like(f"{template}:conference:{conference_id}:%")).order_by(Outbox.id)
+
+
+async def test_the_plan_page_shows_the_booked_conference_with_move_or_cancel(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    await as_user(client, world.lead)
+    before = (await client.get(f"/plans/{world.plan_id}")).text
+    assert "Arrange a conference" in before and 'id="booked-conference"' not in before
+    conference_id = await _book(world, now)
+    html = (await client.get(f"/plans/{world.plan_id}")).text
+    assert "Arrange a conference" not in html
+    assert 'id="booked-conference"' in html and "Review child protection conference" in html
+    assert f'href="/conferences/{conference_id}/move"' in html
+    starts = (await Conference.select(Conference.starts_at).where(
+        Conference.id == conference_id).first())["starts_at"].astimezone(LONDON)
+    assert f"{starts:%-d %b %Y}" in html and "10:00am" in html
+    conference_page = (await client.get(f"/conferences/{conference_id}")).text
+    assert "Move or cancel this conference" in conference_page
+
+
+async def test_the_lead_moves_a_booked_conference_and_everyone_invited_is_told(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    conference_id = await _book(world, now)
+    old_keys = await _nudge_keys(conference_id, now)
+    assert any(k.startswith("report_due:") for k in old_keys)
+    await as_user(client, world.lead)
+    page = await client.get(f"/conferences/{conference_id}/move")
+    assert page.status_code == 200 and "Move or cancel this conference" in page.text
+    # Brought forward to a Saturday: the weekend warning first, as when arranging; nothing moves.
+    saturday = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=7), 5)
+    warned = await post_as_form(client, f"/conferences/{conference_id}/move",
+                                _when(saturday, "11:30"))
+    assert warned.status_code == 200 and 'id="date-warning"' in warned.text
+    assert (await Conference.select(Conference.starts_at).where(
+        Conference.id == conference_id).first())["starts_at"].astimezone(LONDON).date() != saturday
+    # A weekday instead: moved, reports follow, the audit keeps it, the invitee and chair told.
+    thursday = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=7), 3)
+    moved = await post_as_form(client, f"/conferences/{conference_id}/move",
+                               _when(thursday, "11:30"))
+    assert moved.status_code == 303, moved.text[:600]
+    assert moved.headers["location"] == f"/conferences/{conference_id}?saved=moved"
+    row = await Conference.select().where(Conference.id == conference_id).first()
+    starts = row["starts_at"].astimezone(LONDON)
+    assert (starts.date(), starts.hour, starts.minute) == (thursday, 11, 30)
+    due = report_due_on(thursday, service.working_calendar(), POLICY.statutory)
+    invitation = await ConferenceInvitee.select().where(
+        ConferenceInvitee.conference == conference_id).first()
+    assert invitation["report_due_on"] == due
+    assert await AuditEvent.exists().where(
+        (AuditEvent.record_type == "conference") & (AuditEvent.record_id == conference_id)
+        & (AuditEvent.action == "update") & (AuditEvent.actor_user_id == world.lead.id))
+    emails = await _emails("conference_moved", conference_id)
+    assert sorted(e["recipient_user"] for e in emails) == sorted([world.invitee.id, world.chair.id])
+    for email in emails:
+        context = json.loads(email["context"])
+        assert context["family_ref"] == f"F{world.family['id']}"
+        assert world.family["name"] not in email["context"] and "Rosie" not in email["context"]
+    # The reminders follow the new date: none of the old keys is still wanted.
+    new_keys = await _nudge_keys(conference_id, now)
+    assert new_keys and not set(new_keys) & set(old_keys)
+    assert any(due.isoformat() in k for k in new_keys if k.startswith("report_due:"))
+    shown = (await client.get(moved.headers["location"])).text
+    assert 'id="notice"' in shown and "The conference is moved" in shown
+
+
+async def test_a_move_to_a_past_day_is_refused_with_a_field_error(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    conference_id = await _book(world, now)
+    await as_user(client, world.lead)
+    response = await post_as_form(client, f"/conferences/{conference_id}/move",
+                                  _when(now.astimezone(LONDON).date() - timedelta(days=3)))
+    assert response.status_code == 400
+    assert "today or later" in response.text and 'href="#starts-on' in response.text
+    bad = await post_as_form(client, f"/conferences/{conference_id}/move",
+                             {**_when(now.date()), "starts_time": "25:99"})
+    assert bad.status_code == 400 and "starts-time-error" in bad.text
+    assert not await _emails("conference_moved", conference_id)
+
+
+async def test_cancelling_needs_a_reason_then_stops_everything_and_tells_everyone(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    conference_id = await _book(world, now)
+    assert await _nudge_keys(conference_id, now)
+    await as_user(client, world.lead)
+    empty = await post_as_form(client, f"/conferences/{conference_id}/cancel", {"reason": "  "})
+    assert empty.status_code == 400 and "Say why the conference is cancelled" in empty.text
+    assert await Conference.exists().where(Conference.id == conference_id)
+    reason = "The review is brought forward to a new conference next week."
+    done = await post_as_form(client, f"/conferences/{conference_id}/cancel", {"reason": reason})
+    assert done.status_code == 303, done.text[:600]
+    assert done.headers["location"] == f"/plans/{world.plan_id}?saved=conference-cancelled"
+    assert not await Conference.exists().where(Conference.id == conference_id)
+    assert not await ConferenceInvitee.exists().where(
+        ConferenceInvitee.conference == conference_id)
+    event = await AuditEvent.select().where(
+        (AuditEvent.record_type == "conference") & (AuditEvent.record_id == conference_id)
+        & (AuditEvent.action == "delete")).first()
+    assert event is not None and reason in event["changes"]
+    assert event["actor_user_id"] == world.lead.id
+    assert not await _nudge_keys(conference_id, now)
+    emails = await _emails("conference_cancelled", conference_id)
+    assert sorted(e["recipient_user"] for e in emails) == sorted([world.invitee.id, world.chair.id])
+    assert all(reason not in e["context"] for e in emails)  # the reason stays behind sign-in
+    plan_page = (await client.get(done.headers["location"])).text
+    assert "Arrange a conference" in plan_page and "The conference is cancelled" in plan_page
+    assert (await client.get(f"/conferences/{conference_id}/move")).status_code == 404
+
+
+async def test_a_held_conference_is_neither_moved_nor_cancelled(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    await as_user(client, world.lead)
+    page = (await client.get(f"/conferences/{world.conference_id}/move")).text
+    assert 'id="already-held"' in page and 'action="/conferences/' not in page
+    cancel = await post_as_form(client, f"/conferences/{world.conference_id}/cancel",
+                                {"reason": "No longer needed."})
+    assert cancel.status_code == 400 and ALREADY_HELD.split(":")[0] in cancel.text
+    move = await post_as_form(client, f"/conferences/{world.conference_id}/move",
+                              _when(now.astimezone(LONDON).date() + timedelta(days=10)))
+    assert move.status_code == 400
+    assert await Conference.exists().where(Conference.id == world.conference_id)
+
+
+async def test_only_the_lead_or_a_chair_moves_or_cancels(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    conference_id = await _book(world, now)
+    await as_user(client, world.invitee)
+    assert (await client.get(f"/conferences/{conference_id}/move")).status_code == 403
+    refused = await post_as_form(client, f"/conferences/{conference_id}/cancel",
+                                 {"reason": "Not mine to cancel."})
+    assert refused.status_code == 403
+    await as_user(client, world.outsider)
+    assert (await client.get(f"/conferences/{conference_id}/move")).status_code == 404
+    assert await Conference.exists().where(Conference.id == conference_id)
+    await as_user(client, world.chair)
+    done = await post_as_form(client, f"/conferences/{conference_id}/cancel",
+                              {"reason": "Brought forward."})
+    assert done.status_code == 303
+    emails = await _emails("conference_cancelled", conference_id)
+    assert [e["recipient_user"] for e in emails] == [world.invitee.id]  # never the chair themself
