@@ -10,6 +10,7 @@ from tests.support.factories import POLICY, SYSTEM, at
 from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.audit import AuditEvent
 from tracker.clock import LONDON
+from tracker.family.service import _next_review
 from tracker.notify.rules import RuleSettings, all_nudges
 from tracker.notify.state import load_state
 from tracker.notify.tables import Outbox
@@ -18,6 +19,7 @@ from tracker.plans.conferences import ALREADY_HELD
 from tracker.plans.dates import report_due_on
 from tracker.plans.schemas import ConferenceIn
 from tracker.plans.tables import Conference, ConferenceInvitee
+from tracker.staff.calendar import feed_events
 
 
 def _next_weekday(d: date, weekday: int) -> date:
@@ -112,6 +114,12 @@ async def test_the_lead_moves_a_booked_conference_and_everyone_invited_is_told(c
     assert any(due.isoformat() in k for k in new_keys if k.startswith("report_due:"))
     shown = (await client.get(moved.headers["location"])).text
     assert 'id="notice"' in shown and "The conference is moved" in shown
+    # The family's page and the invitee's and chair's calendars show the new time.
+    assert (await _next_review(world.plan_id, now))["starts_at"] == row["starts_at"]
+    for user in (world.invitee, world.chair):
+        events = await feed_events(user.id, now=now)
+        assert [c["starts_at"] for c in events["conferences"] if c["id"] == conference_id] == [
+            row["starts_at"]]
 
 
 async def test_a_move_to_a_past_day_is_refused_with_a_field_error(client, clock):
@@ -151,6 +159,12 @@ async def test_cancelling_needs_a_reason_then_stops_everything_and_tells_everyon
     assert event is not None and reason in event["changes"]
     assert event["actor_user_id"] == world.lead.id
     assert not await _nudge_keys(conference_id, now)
+    # The family's page goes back to the date the review is due by; calendars drop it.
+    assert (await _next_review(world.plan_id, now))["starts_at"] is None
+    for user in (world.invitee, world.chair):
+        events = await feed_events(user.id, now=now)
+        assert conference_id not in [c["id"] for c in events["conferences"]]
+        assert conference_id not in [r["id"] for r in events["reports"]]
     emails = await _emails("conference_cancelled", conference_id)
     assert sorted(e["recipient_user"] for e in emails) == sorted([world.invitee.id, world.chair.id])
     assert all(reason not in e["context"] for e in emails)  # the reason stays behind sign-in
@@ -192,3 +206,34 @@ async def test_only_the_lead_or_a_chair_moves_or_cancels(client, clock):
     assert done.status_code == 303
     emails = await _emails("conference_cancelled", conference_id)
     assert [e["recipient_user"] for e in emails] == [world.invitee.id]  # never the chair themself
+
+
+async def test_the_api_moves_and_cancels_a_booking_and_tells_everyone(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    conference_id = await _book(world, now)
+    base = f"/api/v1/conferences/{conference_id}"
+    refused = await client.post(f"{base}/move", headers=world.invitee.headers,
+                                json={"starts_at": at(now.date() + timedelta(days=9)).isoformat()})
+    assert refused.status_code == 403
+    past = await client.post(f"{base}/move", headers=world.lead.headers,
+                             json={"starts_at": at(now.date() - timedelta(days=2)).isoformat()})
+    assert past.status_code == 400 and "starts_at" in past.json()["errors"]
+    thursday = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=7), 3)
+    moved = await client.post(f"{base}/move", headers=world.lead.headers,
+                              json={"starts_at": at(thursday, 14).isoformat()})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["starts_at"].startswith(thursday.isoformat())
+    assert len(await _emails("conference_moved", conference_id)) == 2
+    no_reason = await client.post(f"{base}/cancel", headers=world.lead.headers, json={"reason": ""})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["errors"]
+    unknown = await client.post(f"{base}/cancel", headers=world.lead.headers,
+                                json={"reason": "x", "extra": 1})
+    assert unknown.status_code == 400
+    done = await client.post(f"{base}/cancel", headers=world.lead.headers,
+                             json={"reason": "Brought forward to a new conference."})
+    assert done.status_code == 200, done.text
+    assert done.json()["id"] == conference_id
+    assert sorted(done.json()["told_user_ids"]) == sorted([world.invitee.id, world.chair.id])
+    assert (await client.get(base, headers=world.lead.headers)).status_code == 404
+    assert len(await _emails("conference_cancelled", conference_id)) == 2

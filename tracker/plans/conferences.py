@@ -450,13 +450,14 @@ async def move_conference(
 
 async def cancel_conference(
     *, conference_id: int, reason: str, actor: Actor, now: datetime, tell: Tell,
-) -> int:
+) -> dict[str, Any]:
     """Cancel a booked conference: it, and its invitations, are taken off the family's record
     (the audit keeps what it was and why it was cancelled); its reminders and report-due nudges
     stop, since the dispatcher no longer finds it. The invitees and the chair are told.
 
     A conference that has happened (its decision recorded, or a plan made from it) stays; so does
-    one with a report already in, which would otherwise be lost. Returns the family's id.
+    one with a report already in, which would otherwise be lost. Returns what was cancelled
+    (id, family_id, kind, was_at) and who was told (told_user_ids).
     """
     reason = (reason or "").strip()
     if not reason:
@@ -495,4 +496,5 @@ async def cancel_conference(
             await tell(user_id, {"news": "cancelled", "conference_id": conference_id,
                                  "family_id": family_id, "kind": current["kind"],
                                  "was_at": current["starts_at"], "reason": reason})
-    return family_id
+    return {"id": conference_id, "family_id": family_id, "kind": current["kind"],
+            "was_at": current["starts_at"], "told_user_ids": told}

@@ -12,8 +12,6 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
-from tracker.notify.outbox import enqueue
-from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_manage
@@ -25,26 +23,7 @@ from tracker.staff.pages.arrange import date_warning
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.pages.common_queries import family_row
 from tracker.staff.pages.fields import text
-from tracker.vocabulary import CONFERENCE_KIND_WORDS, family_ref
-
-
-def email_teller(windows: SendWindows, now: datetime) -> Tell:
-    """Tell an invitee or the chair by email, through the outbox: the family by its reference,
-    never by name; the reason for a cancellation stays behind sign-in."""
-
-    async def tell(user_id: int, news: dict[str, Any]) -> None:
-        template = f"conference_{news['news']}"
-        context = {"conference_id": news["conference_id"], "family_id": news["family_id"],
-                   "family_ref": family_ref(news["family_id"]), "was_at": news["was_at"]}
-        if news["news"] == "moved":
-            context.update(conference_at=news["conference_at"],
-                           report_due_on=news["report_due_on"])
-        await enqueue(channel="email", template=template, due_at=now, windows=windows,
-                      key=(f"{template}:conference:{news['conference_id']}:user:{user_id}:"
-                           f"{now.isoformat()}"),
-                      context=context, recipient_user_id=user_id)
-
-    return tell
+from tracker.vocabulary import CONFERENCE_KIND_WORDS
 
 
 async def _page(conference_id: int, now: datetime, policy: PlanPolicy, *, status: int = 200,
@@ -74,7 +53,7 @@ async def move_or_cancel_form(conference_id: FromPath[int], staff: NamedDependen
 async def move(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                staff: NamedDependency[Caller], now: NamedDependency[datetime],
                policy: NamedDependency[PlanPolicy],
-               windows: NamedDependency[SendWindows]) -> Template | Redirect:
+               conference_tell: NamedDependency[Tell]) -> Template | Redirect:
     """Move it: the weekend and bank-holiday warning first, as when arranging; then everyone's
     report due date follows, and everyone invited is told."""
     await require_manage(staff, await service.conference_family(conference_id))
@@ -87,7 +66,7 @@ async def move(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
         try:
             moved = await service.move_conference(
                 conference_id=conference_id, starts_at=form.value.starts_at,
-                actor=web_actor(staff), now=now, policy=policy, tell=email_teller(windows, now))
+                actor=web_actor(staff), now=now, policy=policy, tell=conference_tell)
             return see_other(f"/conferences/{conference_id}?saved={'moved' if moved else 'unmoved'}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)
@@ -98,7 +77,7 @@ async def move(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]
 async def cancel(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                  staff: NamedDependency[Caller], now: NamedDependency[datetime],
                  policy: NamedDependency[PlanPolicy],
-                 windows: NamedDependency[SendWindows]) -> Template | Redirect:
+                 conference_tell: NamedDependency[Tell]) -> Template | Redirect:
     """Cancel it, with a reason (kept in the audit): its reminders stop and everyone invited is
     told; back to the family's current plan, or the family."""
     family_id = await service.conference_family(conference_id)
@@ -107,7 +86,7 @@ async def cancel(conference_id: FromPath[int], data: URLEncodedBody[dict[str, An
     try:
         await service.cancel_conference(conference_id=conference_id, reason=reason,
                                         actor=web_actor(staff), now=now,
-                                        tell=email_teller(windows, now))
+                                        tell=conference_tell)
     except FieldErrors as exc:
         return await _page(conference_id, now, policy, status=400, reason=reason,
                            errors={"reason": exc.errors.get("reason", ALREADY_HELD)})
