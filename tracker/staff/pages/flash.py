@@ -13,11 +13,13 @@ NOTICES = {
     "unmoved": "The conference was already at that date and time, so nothing changed.",
     "conference-cancelled": "The conference is cancelled. Everyone invited, and the chair, are "
                             "told by email, and its reminders have stopped.",
-    "reply": "Your reply is sent. It is kept with the conversation below.",
+    # A key ending "-" also covers the codes that name what was saved (?saved=reply-12).
+    "reply-": "Your reply is sent. It is kept with the conversation below.",
     "widened": "Done: who can read these words has changed.",
 }
 
 
 def notice(code: str | None) -> str | None:
     """The sentence for a code from the address, or None for no code or one we do not know."""
-    return NOTICES.get(code or "")
+    code = code or ""
+    return NOTICES.get(code) or NOTICES.get(code.split("-", 1)[0] + "-")

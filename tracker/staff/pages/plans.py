@@ -51,7 +51,8 @@ async def plan_page(plan_id: FromPath[int], staff: NamedDependency[Caller],
     just after an outcome or action is saved (?saved=action-12), what the checks found."""
     await require_family(staff, await service.plan_family(plan_id))
     context = await plan_context(plan_id, staff, today, policy)
-    context["checks"] = plan_saved_checks(context["plan"], saved, policy)
+    context["checks"] = (plan_saved_checks(context["plan"], saved, policy)
+                         or await conversation_queries.reply_checks(plan_id, saved, staff, policy))
     context["notice"] = flash.notice(saved)
     return render("plan.html", **context)
 
