@@ -237,3 +237,29 @@ async def test_the_api_moves_and_cancels_a_booking_and_tells_everyone(client, cl
     assert sorted(done.json()["told_user_ids"]) == sorted([world.invitee.id, world.chair.id])
     assert (await client.get(base, headers=world.lead.headers)).status_code == 404
     assert len(await _emails("conference_cancelled", conference_id)) == 2
+
+
+async def test_the_arrangements_form_and_the_api_patch_tell_everyone_of_a_new_date(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    conference_id = await _book(world, now)
+    await as_user(client, world.lead)
+    thursday = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=7), 3)
+    # The same chair and invitations, a new date: both are told.
+    changed = await post_as_form(client, f"/conferences/{conference_id}/arrangements", {
+        **_when(thursday), "chair": str(world.chair.id), "invitees": [str(world.invitee.id)]})
+    assert changed.status_code == 303, changed.text[:600]
+    emails = await _emails("conference_moved", conference_id)
+    assert sorted(e["recipient_user"] for e in emails) == sorted([world.invitee.id, world.chair.id])
+    # The invitation alone changes (no new date): nobody is told of a move.
+    again = await post_as_form(client, f"/conferences/{conference_id}/arrangements", {
+        **_when(thursday), "chair": str(world.chair.id), "invitees": []})
+    assert again.status_code == 303
+    assert len(await _emails("conference_moved", conference_id)) == 2
+    # A PATCH moving it over the API tells the chair (the invitee is no longer invited).
+    later = at(thursday + timedelta(days=1), 11).isoformat()
+    patched = await client.patch(f"/api/v1/conferences/{conference_id}",
+                                 headers=world.lead.headers, json={"starts_at": later})
+    assert patched.status_code == 200, patched.text
+    emails = await _emails("conference_moved", conference_id)
+    assert [e["recipient_user"] for e in emails[2:]] == [world.chair.id]

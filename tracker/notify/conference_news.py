@@ -29,6 +29,7 @@ def email_teller(windows: SendWindows, now: datetime) -> Tell:
                            report_due_on=news["report_due_on"])
         await enqueue(channel="email", template=template, due_at=now, windows=windows,
                       key=(f"{template}:conference:{news['conference_id']}:user:{user_id}:"
+                           f"{news.get('conference_at', news['was_at']).isoformat()}:"
                            f"{now.isoformat()}"),
                       context=context, recipient_user_id=user_id)
 

@@ -53,6 +53,9 @@ STEP_MAX = 20_000
 SHARE_FIELDS = ("share_children_views", "share_family_reflections")
 NO_CHAIR = "Choose who will chair the conference."
 NOT_BEFORE_TODAY = "The date of the conference must be today or later."
+# Told inside a move's or a cancellation's transaction: (whom, what changed). The caller passes a
+# function that queues the email, so the email commits, or not, with the change.
+Tell = Callable[[int, dict[str, Any]], Awaitable[None]]
 # What a conference decides and records: none of it can be saved before the conference starts.
 RECORD_FIELDS = (*STEP_FIELDS, "decision", "categories", "next_review_on")
 
@@ -245,9 +248,14 @@ async def create_conference(
 
 async def update_conference(
     *, conference_id: int, patch: ConferencePatch, actor: Actor, now: datetime,
-    policy: PlanPolicy,
+    policy: PlanPolicy, tell: Tell | None = None,
 ) -> None:
-    """Record the seven steps, the decision, or change the date, chair or invitees."""
+    """Record the seven steps, the decision, or change the date, chair or invitees.
+
+    With `tell`, moving a booked conference (no decision yet) tells the people invited both
+    before and after the change, and the chair if they stay, of the new date (never the person
+    making the change).
+    """
     current = await Conference.select().where(Conference.id == conference_id).first()
     if current is None:
         raise NotFound(f"conference {conference_id}")
@@ -266,7 +274,11 @@ async def update_conference(
         _check_decision({**current, **values}, errors, policy.statutory)
     if errors:
         raise FieldErrors(errors)
+    moving = (tell is not None and "starts_at" in values
+              and values["starts_at"] != current["starts_at"]
+              and not {**current, **values}.get("decision"))
     async with atomic():
+        told_before = await _people_to_tell(current, actor.user_id) if moving else []
         if values:
             before = {k: current[k] for k in values}
             await Conference.update(by_name(values)).where(Conference.id == conference_id)
@@ -289,6 +301,15 @@ async def update_conference(
             ]
             await _set_invitees(conference_id, current["family"], ids, starts_at, actor, now,
                                  policy.statutory)
+        if moving and tell is not None:
+            still = await _people_to_tell({**current, "chair": values.get("chair", current["chair"])},
+                                          actor.user_id)
+            due = report_due_on(local_date(starts_at), working_calendar(), policy.statutory)
+            for user_id in (u for u in told_before if u in still):
+                await tell(user_id, {"news": "moved", "conference_id": conference_id,
+                                     "family_id": current["family"], "kind": current["kind"],
+                                     "was_at": current["starts_at"], "conference_at": starts_at,
+                                     "report_due_on": due})
 
 
 async def mark_report_submitted(
@@ -382,9 +403,6 @@ async def list_conferences(
 
 # ---------------------------------------------------------------- moving or cancelling a booking
 
-# Told inside the move's or cancellation's transaction: (whom, what changed). The caller passes a
-# function that queues the email, so the email commits, or not, with the change.
-Tell = Callable[[int, dict[str, Any]], Awaitable[None]]
 REASON_MAX = 500
 ALREADY_HELD = ("This conference's decision is recorded, so it has already happened: "
                 "it stays on the family's record and cannot be moved or cancelled.")
@@ -438,13 +456,7 @@ async def move_conference(
             return False
         await update_conference(conference_id=conference_id,
                                 patch=ConferencePatch(starts_at=starts_at), actor=actor, now=now,
-                                policy=policy)
-        due = report_due_on(local_date(starts_at), working_calendar(), policy.statutory)
-        for user_id in await _people_to_tell(current, actor.user_id):
-            await tell(user_id, {"news": "moved", "conference_id": conference_id,
-                                 "family_id": current["family"], "kind": current["kind"],
-                                 "was_at": current["starts_at"], "conference_at": starts_at,
-                                 "report_due_on": due})
+                                policy=policy, tell=tell)
     return True
 
 

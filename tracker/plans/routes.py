@@ -151,12 +151,14 @@ class ConferenceController(Controller):
     async def patch_conference(
         self, conference_id: FromPath[int], data: JSONBody[ConferencePatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-        policy: NamedDependency[PlanPolicy],
+        policy: NamedDependency[PlanPolicy], conference_tell: NamedDependency[Tell],
     ) -> ConferenceOut:
-        """Record steps, the decision, or change the date, chair or invitees."""
+        """Record steps, the decision, or change the date, chair or invitees (a booked
+        conference's new date is emailed to everyone invited, as `/move` does)."""
         await require_manage(caller, await service.conference_family(conference_id))
         await service.update_conference(
-            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now, policy=policy)
+            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now, policy=policy,
+            tell=conference_tell)
         return to_out(await service.conference_view(conference_id, policy=policy), ConferenceOut)
 
     @post("/{conference_id:int}/move", status_code=200, responses=error_responses(*CHANGE))
