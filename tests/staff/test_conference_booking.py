@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from tests.support.factories import POLICY, SYSTEM, at
-from tests.support.staff_pages import as_user, post_as_form, signable_world
+from tests.support.factories import POLICY, SYSTEM, at, make_user
+from tests.support.staff_pages import as_user, give_password, post_as_form, signable_world
 from tracker.audit import AuditEvent
 from tracker.clock import LONDON
 from tracker.family.service import _next_review
@@ -263,3 +263,20 @@ async def test_the_arrangements_form_and_the_api_patch_tell_everyone_of_a_new_da
     assert patched.status_code == 200, patched.text
     emails = await _emails("conference_moved", conference_id)
     assert [e["recipient_user"] for e in emails[2:]] == [world.chair.id]
+
+
+async def test_a_chair_linked_only_by_the_booking_goes_to_their_start_page(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    other_chair = await make_user(now, "chair", name="Kay Chair")
+    await give_password(other_chair.id)
+    day = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=21), 2)
+    conference_id = await service.create_conference(
+        data=ConferenceIn(family_id=world.family["id"], kind="review_cp", starts_at=at(day),
+                          chair_id=other_chair.id, invitee_ids=[world.invitee.id]),
+        actor=SYSTEM, now=now, policy=POLICY)
+    await as_user(client, other_chair)
+    done = await post_as_form(client, f"/conferences/{conference_id}/cancel",
+                              {"reason": "Another chair is taking the review."})
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert (await client.get(f"/plans/{world.plan_id}")).status_code == 404  # not theirs now

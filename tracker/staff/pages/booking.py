@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from tracker.errors import FieldErrors
 from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import require_manage
+from tracker.plans.access import can_see_family, require_manage
 from tracker.plans.common import PlanPolicy
 from tracker.plans.conferences import ALREADY_HELD, REASON_MAX, Tell
 from tracker.plans.tables import Plan
@@ -90,6 +90,9 @@ async def cancel(conference_id: FromPath[int], data: URLEncodedBody[dict[str, An
     except FieldErrors as exc:
         return await _page(conference_id, now, policy, status=400, reason=reason,
                            errors={"reason": exc.errors.get("reason", ALREADY_HELD)})
+    if not await can_see_family(staff, family_id):
+        # A chair linked to the family only by this conference no longer sees it.
+        return see_other("/")
     plan = await Plan.select(Plan.id).where(
         (Plan.family == family_id) & (Plan.status == "active")).first()
     if plan:

@@ -8,11 +8,11 @@ shows the notice again without sending the form a second time.
 from __future__ import annotations
 
 NOTICES = {
-    "moved": "The conference is moved. Everyone invited, and the chair, are told by email, "
-             "and their reports are now due by the date shown below.",
+    "moved": "The conference is moved, and everyone invited is told by email. "
+             "Each report is now due by the date shown below.",
     "unmoved": "The conference was already at that date and time, so nothing changed.",
-    "conference-cancelled": "The conference is cancelled. Everyone invited, and the chair, are "
-                            "told by email, and its reminders have stopped.",
+    "conference-cancelled": "The conference is cancelled, and everyone invited is told by "
+                            "email. Its reminders have stopped.",
     # A key ending "-" also covers the codes that name what was saved (?saved=reply-12).
     "reply-": "Your reply is sent. It is kept with the conversation below.",
     "widened": "Done: who can read these words has changed.",
