@@ -34,6 +34,7 @@ from tracker.clock import Clock, SystemClock
 from tracker.deps import (
     authenticate_first,
     provide_caller,
+    provide_conference_tell,
     provide_now,
     provide_policy,
     provide_staff,
@@ -204,6 +205,7 @@ def create_app(
             "today": Provide(provide_today),
             "policy": Provide(provide_policy),
             "windows": Provide(provide_windows),
+            "conference_tell": Provide(provide_conference_tell),
         },
         exception_handlers={
             FieldErrors: _field_errors,

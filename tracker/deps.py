@@ -9,10 +9,12 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
 from tracker.clock import Clock, local_date
+from tracker.notify.conference_news import email_teller
 from tracker.notify.quiet import SendWindows
 from tracker.people.accounts import caller_for_token
 from tracker.people.caller import Caller
 from tracker.plans.common import PlanPolicy
+from tracker.plans.conferences import Tell
 
 
 def clock_of(state: State) -> Clock:
@@ -30,6 +32,13 @@ async def provide_windows(state: State) -> SendWindows:
     """The quiet hours the app was built with (where a message's first try is placed)."""
     windows: SendWindows = state["send_windows"]
     return windows
+
+
+async def provide_conference_tell(state: State) -> Tell:
+    """Tells the people invited to a conference, and its chair, that it moved or is cancelled:
+    an email queued in the change's own transaction (tracker.notify.conference_news)."""
+    windows: SendWindows = state["send_windows"]
+    return email_teller(windows, clock_of(state).now())
 
 
 async def provide_now(state: State) -> datetime:

@@ -35,6 +35,7 @@ def _demo_like_context() -> dict:
         "week_of": date(2026, 12, 7), "link": "https://tracker.example.org/reset/x", "hours": 48,
         "minutes": 30, "from_name": "Dan Reid", "count": 3, "family_count": 1,
         "next_by": date(2026, 12, 18), "starts_at": WHEN,
+        "was_at": datetime(2026, 12, 1, 14, 0, tzinfo=LONDON), "report_due_on": date(2026, 12, 4),
     }
 
 
@@ -68,6 +69,7 @@ def test_no_name_in_the_subject_or_preview_of_a_staff_email(template):
 
 
 @pytest.mark.parametrize("template", ["action_before", "action_due", "action_overdue", "chair_summary",
+                                      "conference_cancelled", "conference_moved",
                                       "family_message_to_lead", "family_replied", "family_update_to_lead",
                                       "report_due", "text_undelivered", "weekly_digest"])
 def test_these_staff_emails_name_nobody_anywhere_and_point_to_sign_in(template):

@@ -114,8 +114,11 @@ async def test_password_check_runs_off_the_event_loop_and_takes_tens_of_millisec
 
 
 async def _request_reset(client, email):
+    """Ask for a reset link as a browser does: post/redirect/get to the answer."""
     await client.get("/reset")
-    return await post_form(client, "/reset", {"email": email})
+    posted = await post_form(client, "/reset", {"email": email})
+    assert posted.status_code == 303 and posted.headers["location"] == "/reset?sent=1"
+    return await client.get(posted.headers["location"])
 
 
 async def _latest_link(user_id: int) -> str:

@@ -85,7 +85,11 @@ async def test_stopping_a_link_asks_first_then_the_link_gets_the_dead_link_page(
     # Opening the confirmation changes nothing.
     row = await FamilyLink.select().where(FamilyLink.member == safe["id"]).first()
     assert row["revoked_at"] is None
-    stopped = await post_as_form(client, f"{_base(world, safe)}/stop-link")
+    posted = await post_as_form(client, f"{_base(world, safe)}/stop-link")
+    # Post/redirect/get: the answer is a GET address, so refreshing it stops nothing again.
+    assert posted.status_code == 303
+    assert posted.headers["location"] == f"{_base(world, safe)}/stop-link?stopped=1"
+    stopped = await client.get(posted.headers["location"])
     assert stopped.status_code == 200
     assert stopped.headers["cache-control"] == "no-store"
     assert "has stopped working" in stopped.text
@@ -100,7 +104,9 @@ async def test_stopping_when_there_is_no_link_says_so_kindly(client, clock):
     world = await signable_world(clock.now())
     safe, _ = _members(world)
     await as_user(client, world.lead)
-    response = await post_as_form(client, f"{_base(world, safe)}/stop-link")
+    posted = await post_as_form(client, f"{_base(world, safe)}/stop-link")
+    assert posted.status_code == 303 and posted.headers["location"].endswith("?stopped=0")
+    response = await client.get(posted.headers["location"])
     assert response.status_code == 200 and "had no working link" in response.text
 
 

@@ -59,10 +59,23 @@ async def test_the_lead_replies_from_the_plan_page_and_a_reply_is_checked_on_sav
     answer = await post_as_form(client, f"/plans/{world.plan_id}/messages",
                                 {"member_id": str(jess),
                                  "body": "Thank you for telling me. You failed to attend, so we must escalate."})
-    assert answer.status_code == 200  # saved, with a second look at the wording
-    assert "a second look at the wording" in answer.text
+    # Post/redirect/get: the result is a GET address, so refreshing it sends nothing again.
+    assert answer.status_code == 303, answer.text[:600]
+    location = answer.headers["location"]
+    assert location.startswith(f"/plans/{world.plan_id}?saved=reply-")
+    for _ in range(2):  # the page, then a refresh of it
+        shown = (await client.get(location)).text
+        assert "Your reply is sent" in shown  # the flash
+        assert "a second look at the wording" in shown  # saved, with a second look at the wording
     assert await PlanMessage.count().where((PlanMessage.member == jess)
                                            & PlanMessage.author_user.is_not_null()) == 1
+    # The checks are the author's: another manager opening the same address sees none.
+    await as_user(client, world.chair)
+    assert "a second look at the wording" not in (await client.get(location)).text
+    await as_user(client, world.lead)
+    plain = await post_as_form(client, f"/plans/{world.plan_id}/messages",
+                               {"member_id": str(jess), "body": "Thank you, see you on Monday."})
+    assert plain.status_code == 303 and "?saved=reply-" in plain.headers["location"]
     # Helen, invited but supporting none of Jess's steps, has no reply form and is refused.
     await as_user(client, world.invitee)
     assert "Reply to a family member" not in (await client.get(f"/plans/{world.plan_id}")).text
@@ -87,6 +100,7 @@ async def test_the_lead_widens_a_message_with_a_reason_from_the_plan_page(client
     assert "Enter why everyone working with the family should read it." in no_reason.text
     done = await post_as_form(client, path, {"reason": "Jess asked me to share it."})
     assert done.status_code == 303
+    assert "who can read these words has changed" in (await client.get(done.headers["location"])).text
     assert await AuditEvent.count().where((AuditEvent.record_type == "plan_message")
                                           & (AuditEvent.record_id == private["id"])
                                           & (AuditEvent.action == "update")) == 1

@@ -89,7 +89,10 @@ async def test_a_progress_note_is_saved_and_its_findings_shown(client, clock):
     assert card.status_code == 200 and BANNER in card.text and "did not bother" in card.text
     page = await post_as_form(client, f"/actions/{world.action_id}/update",
                               {"status": "in_progress", "note": "Mum can't be bothered."})
-    assert page.status_code == 200 and BANNER in page.text  # shown at once, not after a redirect
+    # Post/redirect/get: the findings are on the page it redirects to, and stay on a refresh.
+    assert page.status_code == 303 and page.headers["location"].startswith("/actions?saved=note-")
+    for _ in range(2):
+        assert BANNER in (await client.get(page.headers["location"])).text
     notes = [u["note"] for u in await ProgressUpdate.select().where(ProgressUpdate.action == world.action_id)]
     assert "Mum did not bother to answer." in notes and "Mum can't be bothered." in notes
     plain = await post_as_form(client, f"/actions/{world.action_id}/update",

@@ -106,6 +106,16 @@ class ConferenceSummaryOut(Out):
     decision: Decision | None
 
 
+class ConferenceCancelledOut(Out):
+    """A booked conference, now cancelled: taken off the family's record, everyone invited told."""
+
+    id: int
+    family_id: int
+    kind: ConferenceKind
+    was_at: datetime
+    told_user_ids: list[int]
+
+
 class InviteeOut(Out):
     """A professional invited to a conference, with when their report is due and when it came."""
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from tracker import audit
 from tracker.audit import Actor
 from tracker.clock import LONDON, local_date
-from tracker.db import atomic, by_name
+from tracker.db import atomic, by_name, for_update
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller, parse_roles
 from tracker.plans.access import active_user, visible_family_ids
@@ -52,6 +53,9 @@ STEP_MAX = 20_000
 SHARE_FIELDS = ("share_children_views", "share_family_reflections")
 NO_CHAIR = "Choose who will chair the conference."
 NOT_BEFORE_TODAY = "The date of the conference must be today or later."
+# Told inside a move's or a cancellation's transaction: (whom, what changed). The caller passes a
+# function that queues the email, so the email commits, or not, with the change.
+Tell = Callable[[int, dict[str, Any]], Awaitable[None]]
 # What a conference decides and records: none of it can be saved before the conference starts.
 RECORD_FIELDS = (*STEP_FIELDS, "decision", "categories", "next_review_on")
 
@@ -244,9 +248,14 @@ async def create_conference(
 
 async def update_conference(
     *, conference_id: int, patch: ConferencePatch, actor: Actor, now: datetime,
-    policy: PlanPolicy,
+    policy: PlanPolicy, tell: Tell | None = None,
 ) -> None:
-    """Record the seven steps, the decision, or change the date, chair or invitees."""
+    """Record the seven steps, the decision, or change the date, chair or invitees.
+
+    With `tell`, moving a booked conference (no decision yet) tells the people invited both
+    before and after the change, and the chair if they stay, of the new date (never the person
+    making the change).
+    """
     current = await Conference.select().where(Conference.id == conference_id).first()
     if current is None:
         raise NotFound(f"conference {conference_id}")
@@ -265,7 +274,11 @@ async def update_conference(
         _check_decision({**current, **values}, errors, policy.statutory)
     if errors:
         raise FieldErrors(errors)
+    moving = (tell is not None and "starts_at" in values
+              and values["starts_at"] != current["starts_at"]
+              and not {**current, **values}.get("decision"))
     async with atomic():
+        told_before = await _people_to_tell(current, actor.user_id) if moving else []
         if values:
             before = {k: current[k] for k in values}
             await Conference.update(by_name(values)).where(Conference.id == conference_id)
@@ -288,6 +301,15 @@ async def update_conference(
             ]
             await _set_invitees(conference_id, current["family"], ids, starts_at, actor, now,
                                  policy.statutory)
+        if moving and tell is not None:
+            still = await _people_to_tell({**current, "chair": values.get("chair", current["chair"])},
+                                          actor.user_id)
+            due = report_due_on(local_date(starts_at), working_calendar(), policy.statutory)
+            for user_id in (u for u in told_before if u in still):
+                await tell(user_id, {"news": "moved", "conference_id": conference_id,
+                                     "family_id": current["family"], "kind": current["kind"],
+                                     "was_at": current["starts_at"], "conference_at": starts_at,
+                                     "report_due_on": due})
 
 
 async def mark_report_submitted(
@@ -377,3 +399,114 @@ async def list_conferences(
             return []
         query = query.where(Conference.family.is_in(sorted(visible)))
     return await query
+
+
+# ---------------------------------------------------------------- moving or cancelling a booking
+
+REASON_MAX = 500
+ALREADY_HELD = ("This conference's decision is recorded, so it has already happened: "
+                "it stays on the family's record and cannot be moved or cancelled.")
+
+
+async def booked_conference(family_id: int) -> dict[str, Any] | None:
+    """The family's conference that is booked and not yet recorded (its decision still to come),
+    the soonest first; None when there is none."""
+    return await Conference.select(
+        Conference.id, Conference.kind, Conference.starts_at,
+    ).where(
+        (Conference.family == family_id) & Conference.decision.is_null()
+    ).order_by(Conference.starts_at).first()
+
+
+async def _booking(conference_id: int) -> dict[str, Any]:
+    row = await for_update(Conference.select().where(Conference.id == conference_id)).first()
+    if row is None:
+        raise NotFound(f"conference {conference_id}")
+    return dict(row)
+
+
+async def _people_to_tell(conference: dict[str, Any], actor_user_id: int | None) -> list[int]:
+    """Everyone invited, and the chair: each once, never the person making the change."""
+    ids = [r["user"] for r in await ConferenceInvitee.select(ConferenceInvitee.user).where(
+        ConferenceInvitee.conference == conference["id"]).order_by(ConferenceInvitee.id)]
+    if conference["chair"] is not None:
+        ids.append(conference["chair"])
+    seen: list[int] = []
+    for user_id in ids:
+        if user_id != actor_user_id and user_id not in seen:
+            seen.append(user_id)
+    return seen
+
+
+async def move_conference(
+    *, conference_id: int, starts_at: datetime, actor: Actor, now: datetime,
+    policy: PlanPolicy, tell: Tell,
+) -> bool:
+    """Move a booked conference to a new date and time (today or later).
+
+    Everyone's report due date follows (the reminders and report-due nudges are keyed by the
+    dates, so the dispatcher re-dates them); the invitees and the chair are told. Returns False
+    when the conference was already at that time (nothing changed, nobody told).
+    """
+    async with atomic():
+        current = await _booking(conference_id)
+        if current["decision"]:
+            raise FieldErrors({"starts_at": ALREADY_HELD})
+        if current["starts_at"] == starts_at:
+            return False
+        await update_conference(conference_id=conference_id,
+                                patch=ConferencePatch(starts_at=starts_at), actor=actor, now=now,
+                                policy=policy, tell=tell)
+    return True
+
+
+async def cancel_conference(
+    *, conference_id: int, reason: str, actor: Actor, now: datetime, tell: Tell,
+) -> dict[str, Any]:
+    """Cancel a booked conference: it, and its invitations, are taken off the family's record
+    (the audit keeps what it was and why it was cancelled); its reminders and report-due nudges
+    stop, since the dispatcher no longer finds it. The invitees and the chair are told.
+
+    A conference that has happened (its decision recorded, or a plan made from it) stays; so does
+    one with a report already in, which would otherwise be lost. Returns what was cancelled
+    (id, family_id, kind, was_at) and who was told (told_user_ids).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors({"reason": "Say why the conference is cancelled, so everyone "
+                                     "invited understands."})
+    if len(reason) > REASON_MAX:
+        raise FieldErrors({"reason": f"Keep the reason to {REASON_MAX} characters or fewer."})
+    async with atomic():
+        current = await _booking(conference_id)
+        if current["decision"] or await Plan.exists().where(Plan.conference == conference_id):
+            raise FieldErrors({"reason": ALREADY_HELD})
+        invitations = await ConferenceInvitee.select().where(
+            ConferenceInvitee.conference == conference_id).order_by(ConferenceInvitee.id)
+        if any(r["report_submitted_at"] or r["report_file"] for r in invitations):
+            raise FieldErrors({"reason": (
+                "A report is already in for this conference, so it stays on the record: "
+                "move it to a new date instead.")})
+        family_id = int(current["family"])
+        told = await _people_to_tell(current, actor.user_id)
+        await ConferenceInvitee.delete().where(ConferenceInvitee.conference == conference_id)
+        for row in invitations:
+            await audit.record(
+                actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
+                action="delete", changes={"user": [row["user"], None],
+                                          "report_due_on": [row["report_due_on"], None]},
+                family_id=family_id)
+        await Conference.delete().where(Conference.id == conference_id)
+        kept = ("kind", "starts_at", "chair")
+        await audit.record(
+            actor=actor, now=now, record_type="conference", record_id=conference_id,
+            action="delete",
+            changes={**{name: [current[name], None] for name in kept},
+                     "cancelled_because": [None, reason]},
+            family_id=family_id)
+        for user_id in told:
+            await tell(user_id, {"news": "cancelled", "conference_id": conference_id,
+                                 "family_id": family_id, "kind": current["kind"],
+                                 "was_at": current["starts_at"], "reason": reason})
+    return {"id": conference_id, "family_id": family_id, "kind": current["kind"],
+            "was_at": current["starts_at"], "told_user_ids": told}

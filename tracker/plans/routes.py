@@ -24,6 +24,7 @@ from tracker.plans.access import (
 from tracker.plans.api_types import (
     ActionOut,
     AuditEventOut,
+    ConferenceCancelledOut,
     ConferenceOut,
     ConferenceSummaryOut,
     FamilyOut,
@@ -36,10 +37,13 @@ from tracker.plans.api_types import (
     ProgressUpdateOut,
 )
 from tracker.plans.common import PlanPolicy
+from tracker.plans.conferences import Tell
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,
+    ConferenceCancel,
     ConferenceIn,
+    ConferenceMove,
     ConferencePatch,
     FamilyIn,
     FamilyPatch,
@@ -147,13 +151,43 @@ class ConferenceController(Controller):
     async def patch_conference(
         self, conference_id: FromPath[int], data: JSONBody[ConferencePatch],
         caller: NamedDependency[Caller], now: NamedDependency[datetime],
-        policy: NamedDependency[PlanPolicy],
+        policy: NamedDependency[PlanPolicy], conference_tell: NamedDependency[Tell],
     ) -> ConferenceOut:
-        """Record steps, the decision, or change the date, chair or invitees."""
+        """Record steps, the decision, or change the date, chair or invitees (a booked
+        conference's new date is emailed to everyone invited, as `/move` does)."""
         await require_manage(caller, await service.conference_family(conference_id))
         await service.update_conference(
-            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now, policy=policy)
+            conference_id=conference_id, patch=data, actor=api_actor(caller), now=now, policy=policy,
+            tell=conference_tell)
         return to_out(await service.conference_view(conference_id, policy=policy), ConferenceOut)
+
+    @post("/{conference_id:int}/move", status_code=200, responses=error_responses(*CHANGE))
+    async def move_conference(
+        self, conference_id: FromPath[int], data: JSONBody[ConferenceMove],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+        policy: NamedDependency[PlanPolicy], conference_tell: NamedDependency[Tell],
+    ) -> ConferenceOut:
+        """Move a booked conference (today or later): report due dates and reminders follow,
+        and everyone invited, and the chair, are told by email."""
+        await require_manage(caller, await service.conference_family(conference_id))
+        await service.move_conference(
+            conference_id=conference_id, starts_at=data.starts_at, actor=api_actor(caller),
+            now=now, policy=policy, tell=conference_tell)
+        return to_out(await service.conference_view(conference_id, policy=policy), ConferenceOut)
+
+    @post("/{conference_id:int}/cancel", status_code=200, responses=error_responses(*CHANGE))
+    async def cancel_conference(
+        self, conference_id: FromPath[int], data: JSONBody[ConferenceCancel],
+        caller: NamedDependency[Caller], now: NamedDependency[datetime],
+        conference_tell: NamedDependency[Tell],
+    ) -> ConferenceCancelledOut:
+        """Cancel a booked conference, with a reason: it and its invitations are taken off the
+        record (the audit keeps them), its reminders stop, and everyone invited is told. A
+        conference already held, or with a report in, stays (400)."""
+        await require_manage(caller, await service.conference_family(conference_id))
+        return to_out(await service.cancel_conference(
+            conference_id=conference_id, reason=data.reason, actor=api_actor(caller), now=now,
+            tell=conference_tell), ConferenceCancelledOut)
 
 
 class PlanController(Controller):

@@ -149,6 +149,18 @@ class ConferencePatch(ConferenceFields, kw_only=True):
     kind: ConferenceKind | UnsetType = UNSET
 
 
+class ConferenceMove(Body):
+    """A booked conference's new date and time; everyone invited, and the chair, are told."""
+
+    starts_at: datetime
+
+
+class ConferenceCancel(Body):
+    """Why a booked conference is not going ahead (kept in the audit, not put in any email)."""
+
+    reason: Annotated[str, Meta(max_length=500)]
+
+
 class PlanIn(Body):
     """A plan made (or revised) by a conference."""
 

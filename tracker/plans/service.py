@@ -29,10 +29,13 @@ from tracker.plans.common import (
 from tracker.plans.conferences import (
     STEP_FIELDS,
     STEP_MAX,
+    booked_conference,
+    cancel_conference,
     conference_view,
     create_conference,
     list_conferences,
     mark_report_submitted,
+    move_conference,
     update_conference,
 )
 from tracker.plans.families import create_family, family_view, list_families, update_family
@@ -47,9 +50,10 @@ from tracker.plans.progress import (
 
 __all__ = [
     "HISTORY_IS_KEPT", "STEP_FIELDS", "STEP_MAX", "PlanPolicy",
-    "action_family", "action_view", "add_action", "add_outcome", "conference_family",
+    "action_family", "action_view", "add_action", "add_outcome", "booked_conference",
+    "cancel_conference", "conference_family",
     "conference_view", "create_conference", "create_family", "create_plan", "end_plan", "plan_kind_for", "family_view",
-    "list_conferences", "list_families", "list_updates", "mark_report_submitted",
+    "list_conferences", "list_families", "list_updates", "mark_report_submitted", "move_conference",
     "plan_audit", "plan_family", "plan_progress", "plans_progress", "plan_view", "record_progress",
     "staff_directory", "update_action", "update_conference", "update_family",
     "working_calendar",

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors
@@ -111,21 +111,22 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
 
 
 @get("/reset", include_in_schema=False, guards=[require_password_signin])
-async def reset_form() -> Template:
-    """Ask for a password reset link."""
-    return Template(template_name="staff/reset_request.html", context={"sent": False})
+async def reset_form(sent: FromQuery[str | None] = None) -> Template:
+    """Ask for a password reset link; after asking (?sent=1), the same answer for every address."""
+    return Template(template_name="staff/reset_request.html", context={"sent": sent == "1"})
 
 
 @post("/reset", include_in_schema=False, guards=[require_password_signin])
-async def reset_submit(request: Request[Any, Any, Any]) -> Template:
-    """Always the same answer, whether or not the address has an account."""
+async def reset_submit(request: Request[Any, Any, Any]) -> Redirect:
+    """Always the same answer, whether or not the address has an account: post/redirect/get, so
+    refreshing the answer never asks for another link."""
     form = await request.form()
     await signin.request_reset(
         email=str(form.get("email", ""))[:254], address=client_address(request),
         now=_now(request), base_url=_settings(request).public_base_url,
         windows=request.app.state["send_windows"], devices=_known_devices(request),
     )
-    return Template(template_name="staff/reset_request.html", context={"sent": True})
+    return Redirect("/reset?sent=1", status_code=303)
 
 
 def _reset_page(*, usable: bool, errors: dict[str, str] | None = None, status: int = 200) -> Template:

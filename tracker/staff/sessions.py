@@ -18,13 +18,19 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
 
 from tracker import tokens
 from tracker.errors import Forbidden, NotFound
+from tracker.family.routes import page as family_page
 from tracker.people.caller import Caller, parse_roles
 from tracker.settings import Settings
 from tracker.staff.tables import StaffSession
@@ -262,11 +268,34 @@ def not_signed_in(request: Request[Any, Any, Any], exc: NotAuthorizedException) 
     return Redirect(target, status_code=303)
 
 
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """The API, webhooks and the schema always answer JSON; so does any other address for a
+    client that asks for JSON and not HTML. Browsers (Accept: text/html) and clients that take
+    anything get a page."""
+    if not is_page_path(request.url.path) or request.url.path.startswith("/static/"):
+        return True
+    accept = request.headers.get("accept", "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
+def is_family_path(path: str) -> bool:
+    """The family's own pages (the texted link and the plan page), which never show staff links."""
+    return path == "/family" or path.startswith(("/f/", "/family/"))
+
+
+def _family_problem(status: int, headers: dict[str, str] | None = None) -> Template:
+    kind = "form_expired" if status == 403 else "not_found"
+    return family_page("family/problem.html", status_code=status, kind=kind,
+                       headers=headers or {})
+
+
 def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """JSON 403 for the API; a kind 403 page for people who are signed in but lack a role."""
     detail = exc.detail if isinstance(exc, PermissionDeniedException) else str(exc)
-    if not is_page_path(request.url.path):
+    if wants_json(request):
         return _json(detail, 403)
+    if is_family_path(request.url.path):
+        return _family_problem(403)
     if "csrf" in (detail or "").lower():
         # A form older than its token (or sent from another site): nothing was saved.
         detail = ("Nothing was saved: the form had expired, or came from another website. "
@@ -279,11 +308,25 @@ def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The same answer for missing and hidden records: JSON for the API, a kind page for staff."""
-    path = request.url.path
-    if not is_page_path(path) or path.startswith(("/f/", "/family")):
+    """The same answer for missing and hidden records, and for addresses that do not exist:
+    JSON for the API and JSON clients, a kind page in the staff or the family layout otherwise."""
+    if wants_json(request):
         return _json("Not found.", 404)
+    if is_family_path(request.url.path):
+        return _family_problem(404)
     return Template(template_name="staff/not_found.html", context={}, status_code=404)
+
+
+def method_not_allowed(request: Request[Any, Any, Any],
+                       exc: MethodNotAllowedException) -> Response[Any]:
+    """A form's address opened as a link (or the wrong method): a page with a way back; JSON for
+    the API. The Allow header stays."""
+    if wants_json(request):
+        return _json(exc.detail, 405, exc.headers)
+    if is_family_path(request.url.path):
+        return _family_problem(405, exc.headers)
+    return Template(template_name="staff/not_allowed.html", context={}, status_code=405,
+                    headers=exc.headers or {})
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
@@ -291,4 +334,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     PermissionDeniedException: forbidden,
     Forbidden: forbidden,
     NotFound: not_found,
+    NotFoundException: not_found,
+    MethodNotAllowedException: method_not_allowed,
 }

@@ -12,6 +12,7 @@ from litestar import Router
 from tracker.staff.pages import (
     actions,
     arrange,
+    booking,
     caseload,
     chair,
     conferences,
@@ -41,6 +42,7 @@ router = Router(
         # a leaver's work handed to someone else
         handover.handover_page, handover.hand_over,
         arrange.arrange_form, arrange.arrange, arrange.change_arrangements,
+        booking.move_or_cancel_form, booking.move, booking.cancel,
         # the plan, its outcomes and actions, and the live hints
         plans.plan_page, plans.add_outcome, plans.add_action, plans.language_hint,
         plans.action_hint, arrange.edit_action_form, arrange.edit_action,

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from tracker.clock import local_date
@@ -18,6 +18,7 @@ from tracker.plans import service
 from tracker.plans.access import require_action_update, require_family
 from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import ACTION_STATUSES
+from tracker.plans.tables import ProgressUpdate
 from tracker.staff import report_files
 from tracker.staff.pages import actions_queries as queries
 from tracker.staff.pages import fields, forms
@@ -47,11 +48,27 @@ async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[s
     }
 
 
+async def _note_checks(saved: str | None, staff: Caller, policy: PlanPolicy) -> list[dict[str, Any]]:
+    """The wording checks for a note just saved (?saved=note-12), for its author only."""
+    kind, _, ident = (saved or "").partition("-")
+    if kind != "note" or not ident.isdigit():
+        return []
+    row = await ProgressUpdate.select(ProgressUpdate.note, ProgressUpdate.shared_with_family).where(
+        (ProgressUpdate.id == int(ident)) & (ProgressUpdate.author_user == staff.id)).first()
+    return saved_checks([("Your note", row["note"], bool(row["shared_with_family"]))],
+                        policy) if row else []
+
+
 @get("/actions")
 async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                          state: State) -> Template:
-    """My actions: overdue first, then due soon, by family; family news; reports to send."""
-    return render("actions.html", **await _actions_context(staff, now, state))
+                          state: State, policy: NamedDependency[PlanPolicy],
+                          saved: FromQuery[str | None] = None) -> Template:
+    """My actions: overdue first, then due soon, by family; family news; reports to send;
+    just after a note is saved (?saved=note-12), what the wording checks found in it."""
+    context = await _actions_context(staff, now, state)
+    if checks := await _note_checks(saved, staff, policy):
+        context["checks"] = checks
+    return render("actions.html", **context)
 
 
 @post("/actions/{action_id:int}/update")
@@ -64,9 +81,10 @@ async def update_action_status(
     await require_action_update(staff, action_id)
     form = forms.progress(data, action_id=action_id)
     errors = form.errors
+    update_id = None
     if form.value is not None:
         try:
-            await service.record_progress(action_id=action_id, status=form.value.status,
+            update_id = await service.record_progress(action_id=action_id, status=form.value.status,
                                           note=form.value.note, actor=web_actor(staff), now=now,
                                           shared_with_family=form.value.share_with_family)
         except FieldErrors as exc:
@@ -83,8 +101,9 @@ async def update_action_status(
     if not errors and not checks:
         return see_other(f"/actions#action-{action_id}")
     if not errors:
-        # Saved; the note's wording is worth a second look, so show it here, not after a redirect.
-        return render("actions.html", checks=checks, **await _actions_context(staff, now, state))
+        # Saved; the note's wording is worth a second look: post/redirect/get to the page that
+        # shows it, so refreshing never adds the note twice.
+        return see_other(f"/actions?saved=note-{update_id}#action-{action_id}")
     context = await _actions_context(staff, now, state)
     context.update(errors=errors, failed_action=action_id, form=form.echo)
     return render("actions.html", status=400, **context)

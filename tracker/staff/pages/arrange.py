@@ -16,6 +16,7 @@ from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_arrange_conference, require_manage
 from tracker.plans.common import PlanPolicy, working_calendar
+from tracker.plans.conferences import Tell
 from tracker.plans.dates import non_working_day_warning
 from tracker.staff.pages import arrange_queries as queries
 from tracker.staff.pages import fields, forms, pickers
@@ -87,8 +88,10 @@ async def arrange(family_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
 @post("/conferences/{conference_id:int}/arrangements")
 async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                               staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                              policy: NamedDependency[PlanPolicy]) -> Template | Redirect:
-    """Move the conference or change its chair or invitations; report due dates follow."""
+                              policy: NamedDependency[PlanPolicy],
+                              conference_tell: NamedDependency[Tell]) -> Template | Redirect:
+    """Move the conference or change its chair or invitations; report due dates follow, and a
+    new date is emailed to everyone invited."""
     family_id = await service.conference_family(conference_id)
     await require_manage(staff, family_id)
     form = forms.arrangement(data, kinds=None)
@@ -111,7 +114,8 @@ async def change_arrangements(conference_id: FromPath[int], data: URLEncodedBody
         try:
             await service.update_conference(conference_id=conference_id,
                                             patch=form.value.patch(),
-                                            actor=web_actor(staff), now=now, policy=policy)
+                                            actor=web_actor(staff), now=now, policy=policy,
+                                            tell=conference_tell)
             return see_other(f"/conferences/{conference_id}")
         except FieldErrors as exc:
             errors = form.service_errors(exc)

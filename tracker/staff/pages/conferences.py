@@ -17,7 +17,7 @@ from tracker.plans.access import can_manage_family, require_family, require_mana
 from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import SEVEN_STEPS, PlanIn
 from tracker.staff.pages import conferences_queries as queries
-from tracker.staff.pages import forms
+from tracker.staff.pages import flash, forms
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.pages.common_queries import arranging_people, family_row
 from tracker.staff.saved_checks import record_saved_checks
@@ -50,6 +50,7 @@ async def conference_page(conference_id: FromPath[int], staff: NamedDependency[C
     context = await conference_context(conference_id, staff, now, policy)
     if saved == "record":
         context["checks"] = record_saved_checks(context["conference"], SEVEN_STEPS, policy)
+    context["notice"] = flash.notice(saved)
     return render("conference.html", **context)
 
 

@@ -8,7 +8,9 @@ from typing import Any
 from tracker.family.conversation import plan_messages
 from tracker.people.caller import Caller
 from tracker.plans.access import can_reply, is_lead
-from tracker.plans.tables import FamilyMember, Plan
+from tracker.plans.common import PlanPolicy
+from tracker.plans.tables import FamilyMember, Plan, PlanMessage
+from tracker.staff.saved_checks import saved_checks
 
 
 async def conversation(plan_id: int, caller: Caller) -> dict[str, Any]:
@@ -30,3 +32,15 @@ async def conversation(plan_id: int, caller: Caller) -> dict[str, Any]:
         "reply_members": reply_members,
         "is_lead": await is_lead(caller, plan["family"]),
     }
+
+
+async def reply_checks(plan_id: int, saved: str | None, staff: Caller,
+                       policy: PlanPolicy) -> list[dict[str, Any]]:
+    """The wording checks for a reply just sent (?saved=reply-12): only its author sees them."""
+    kind, _, ident = (saved or "").partition("-")
+    if kind != "reply" or not ident.isdigit():
+        return []
+    row = await PlanMessage.select(PlanMessage.body).where(
+        (PlanMessage.id == int(ident)) & (PlanMessage.plan == plan_id)
+        & (PlanMessage.author_user == staff.id)).first()
+    return saved_checks([("Your reply", row["body"], True)], policy) if row else []

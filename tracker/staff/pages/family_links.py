@@ -15,8 +15,8 @@ from typing import Any
 from litestar import get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath
-from litestar.response import Template
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
 
 from tracker.errors import FieldErrors, NotFound
 from tracker.family.links import LinkPolicy, revoke_member_links, send_member_link
@@ -25,7 +25,7 @@ from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans import service
 from tracker.plans.access import require_manage
-from tracker.staff.pages.common import web_actor
+from tracker.staff.pages.common import see_other, web_actor
 
 SECRET_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 """For every page here: the fresh link must not linger in a cache or leak in a Referer."""
@@ -79,19 +79,26 @@ async def _has_live_access(member_id: int, now: datetime) -> bool:
 
 @get("/families/{family_id:int}/members/{member_id:int}/stop-link")
 async def confirm_stop_link(family_id: FromPath[int], member_id: FromPath[int],
-                            staff: NamedDependency[Caller], now: NamedDependency[datetime]) -> Template:
-    """Ask before stopping an adult's link; say so plainly when there is nothing to stop."""
+                            staff: NamedDependency[Caller], now: NamedDependency[datetime],
+                            stopped: FromQuery[str | None] = None) -> Template:
+    """Ask before stopping an adult's link (or say plainly there is nothing to stop). After
+    stopping it (?stopped=1, or ?stopped=0 when there was none), say so."""
     family, member = await _family_and_member(staff, family_id, member_id)
+    if stopped in ("0", "1"):
+        return _page("family_link_stopped.html", family=family, member=member,
+                     ended=int(stopped))
     return _page("family_link_stop.html", family=family, member=member,
                  live=await _has_live_access(member_id, now))
 
 
 @post("/families/{family_id:int}/members/{member_id:int}/stop-link")
 async def stop_link(family_id: FromPath[int], member_id: FromPath[int],
-                    staff: NamedDependency[Caller], now: NamedDependency[datetime]) -> Template:
-    """Stop the adult's link working and sign them out of the plan on their phone."""
-    family, member = await _family_and_member(staff, family_id, member_id)
+                    staff: NamedDependency[Caller], now: NamedDependency[datetime]) -> Redirect:
+    """Stop the adult's link working and sign them out of the plan on their phone; then
+    post/redirect/get to the page that says so."""
+    await _family_and_member(staff, family_id, member_id)
     ended = await revoke_member_links(member_id=member_id, reason="revoked_by_lead", now=now,
                                       actor=web_actor(staff))
-    return _page("family_link_stopped.html", family=family, member=member, ended=ended)
+    return see_other(f"/families/{family_id}/members/{member_id}/stop-link"
+                     f"?stopped={1 if ended else 0}")
 

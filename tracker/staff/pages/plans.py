@@ -16,12 +16,13 @@ from tracker.plans import service
 from tracker.plans.access import require_family, require_manage
 from tracker.plans.common import PlanPolicy
 from tracker.plans.smart import ActionFacts, check_action
-from tracker.staff.pages import conversation_queries, fields, forms, pickers
+from tracker.staff.pages import conversation_queries, fields, flash, forms, pickers
 from tracker.staff.pages import plans_queries as queries
 from tracker.staff.pages.common import render, see_other, web_actor
 from tracker.staff.pages.common_queries import owner_choices
 from tracker.staff.pages.core_groups_queries import plan_panel as core_group_panel
 from tracker.staff.saved_checks import plan_saved_checks
+from tracker.vocabulary import CONFERENCE_KIND_WORDS
 
 
 async def plan_context(plan_id: int, staff: Caller, today: date, policy: PlanPolicy,
@@ -33,6 +34,11 @@ async def plan_context(plan_id: int, staff: Caller, today: date, policy: PlanPol
                    language={a["id"]: policy.check_language(a["description"])
                              for o in context["plan"]["outcomes"] for a in o["actions"]})
     context["core_groups"] = await core_group_panel(plan_id, today, policy)
+    # The conference booked and still to be held, if any: shown (with "Move or cancel") instead
+    # of "Arrange a conference", so a second one is not booked beside it by mistake.
+    booked = await service.booked_conference(context["family"]["id"])
+    context["booked"] = booked and {
+        **booked, "kind_words": CONFERENCE_KIND_WORDS.get(booked["kind"], booked["kind"])}
     context.update(extra)
     return context
 
@@ -45,7 +51,9 @@ async def plan_page(plan_id: FromPath[int], staff: NamedDependency[Caller],
     just after an outcome or action is saved (?saved=action-12), what the checks found."""
     await require_family(staff, await service.plan_family(plan_id))
     context = await plan_context(plan_id, staff, today, policy)
-    context["checks"] = plan_saved_checks(context["plan"], saved, policy)
+    context["checks"] = (plan_saved_checks(context["plan"], saved, policy)
+                         or await conversation_queries.reply_checks(plan_id, saved, staff, policy))
+    context["notice"] = flash.notice(saved)
     return render("plan.html", **context)
 
 
