@@ -52,6 +52,8 @@ async def _arrange(plan_id: int, staff: Caller, today: date, policy: PlanPolicy,
 
 def _date_warning(value: CoreGroupIn, kept: str) -> dict[str, str] | None:
     """The weekend or bank-holiday warning for a meeting date not yet kept (never a refusal)."""
+    if not isinstance(value.starts_at, datetime):
+        return None
     day = local_date(value.starts_at)
     text = non_working_day_warning(day, working_calendar(), meetings="Core group meetings")
     if text is None or kept == day.isoformat():

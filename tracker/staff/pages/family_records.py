@@ -31,7 +31,7 @@ from tracker.staff.pages.common import render, see_other, web_actor
 async def _leads(staff: Caller, form: dict[str, Any], search: str = "",
                  current: int | None = None) -> dict[str, Any]:
     """The lead picker: the caller, the lead chosen or current, and a Find's results."""
-    return await queries.lead_choices(keep=[staff.id, current, fields.int_or_none(form.get("lead"))],
+    return await queries.lead_choices(keep=[staff.id, current, fields.int_or_none(str(form.get("lead") or ""))],
                                       search=search)
 
 
