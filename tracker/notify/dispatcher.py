@@ -239,7 +239,7 @@ class Dispatcher:
         cfg = rule_settings(self.settings)
         # Only actions that can have a nudge open now are read (the rules want the same).
         calendar = RememberingCalendar(self.calendar)
-        state = await load_state(now, skip, due_window(now, calendar, cfg))
+        state = await load_state(now, skip, due_window(now, cfg))
         wanted = nudges_due(state, now, calendar, cfg, skip)
         wanted += await core_group_nudges(now, self.calendar, self.settings)
         wanted = by_choice(wanted, await staff_choices())  # each professional's email, text or both

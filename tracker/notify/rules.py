@@ -473,7 +473,7 @@ WINDOW_MARGIN = timedelta(days=14)
 """Slack on each side of `due_window`: more than any run of closed days (Christmas and a weekend)."""
 
 
-def due_window(now: datetime, cal: Calendar, cfg: RuleSettings) -> tuple[date, date] | None:
+def due_window(now: datetime, cfg: RuleSettings) -> tuple[date, date] | None:
     """The due dates an action can have and still have a nudge open at `now` (both ends kept).
 
     An action due outside it has none: its earliest nudge (`action_before`) opens at most the
@@ -487,8 +487,10 @@ def due_window(now: datetime, cal: Calendar, cfg: RuleSettings) -> tuple[date, d
         return None
     today = now.astimezone(cfg.tz).date()
     earliest = today - timedelta(days=7 * cfg.overdue_max) - WINDOW_MARGIN
-    latest = max(cal.add_working_days(today, cfg.professional_working_days_before),
-                 today + timedelta(days=cfg.member_days_before)) + WINDOW_MARGIN
+    # Calendar days only (two for each working day, and the margin), so a calendar that cannot
+    # answer fails the rules that ask it, action by action, not the reading of every action.
+    latest = today + timedelta(days=max(2 * cfg.professional_working_days_before,
+                                        cfg.member_days_before)) + WINDOW_MARGIN
     return earliest, latest
 
 
