@@ -439,6 +439,9 @@ def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings
     about actions and conferences whose window is closed at `now` are not built (nudges_due).
     """
     open_at = now if open_only else None
+    # Only nudges open now: an action due outside the window has none (see due_window), so its
+    # dates are not even worked out (the digest's tick reads every action).
+    earliest, latest = _due_bounds(now, cfg) if open_only else (date.min, date.max)
     members = {m.id: m for m in state.members}
     # Each conference reads only its own family's members (the same ones, in the same order):
     # scanning every member for every conference grew as conferences times members.
@@ -447,8 +450,9 @@ def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings
         by_family.setdefault(m.family_id, []).append(m)
     found: list[Nudge] = []
     for action in state.actions:
-        found += _isolated("action", action.id, partial(action_nudges, action, members, cal, cfg, open_at),
-                           on_error)
+        if action.due_on is None or earliest <= action.due_on <= latest:
+            found += _isolated("action", action.id,
+                               partial(action_nudges, action, members, cal, cfg, open_at), on_error)
         found += _isolated("action", action.id, partial(routine_nudges, action, members, now, cfg),
                            on_error)
     for conf in state.conferences:
@@ -483,8 +487,10 @@ def due_window(now: datetime, cfg: RuleSettings) -> tuple[date, date] | None:
     reading every action would; the margin covers weekends and bank holidays either way.
     None while the weekly digest is open: the digest lists every open action, whatever its date.
     """
-    if digest_open(now, cfg):
-        return None
+    return None if digest_open(now, cfg) else _due_bounds(now, cfg)
+
+
+def _due_bounds(now: datetime, cfg: RuleSettings) -> tuple[date, date]:
     today = now.astimezone(cfg.tz).date()
     earliest = today - timedelta(days=7 * cfg.overdue_max) - WINDOW_MARGIN
     # Calendar days only (two for each working day, and the margin), so a calendar that cannot
