@@ -81,18 +81,22 @@ async def load_state(now: datetime, on_error: OnError | None = None,
         Action.status, Action.owner_user, Action.owner_member, Action.updated_at,
         Action.repeats, Action.repeat_days, Action.review_on, Action.check_in, Action.created_at,
     ), which, "action", on_error)
+    since = now - timedelta(days=1)
     conferences = await _rows(Conference, (
         Conference.id, Conference.family, Conference.family.name.as_alias("family_name"),
         Conference.kind, Conference.starts_at, Conference.chair, Conference.decision,
-    ), (Conference.starts_at > now - timedelta(days=1)) & (Conference.family.status == "open"),
+    ), (Conference.starts_at > since) & (Conference.family.status == "open"),
         "conference", on_error)
-    conf_ids = [c["id"] for c in conferences]
     invitees: dict[int, list[InviteeFacts]] = {}
-    if conf_ids:
+    if conferences:
+        # The same conferences by a join, not a list of their ids: at England's size that list
+        # (tens of thousands) is more parameters than PostgreSQL takes in one statement.
         for row in await _rows(ConferenceInvitee, (
             ConferenceInvitee.conference, ConferenceInvitee.user, ConferenceInvitee.report_due_on,
             ConferenceInvitee.report_submitted_at,
-        ), ConferenceInvitee.conference.is_in(conf_ids), "conference_invitee", on_error):
+        ), (ConferenceInvitee.conference._.starts_at > since)
+                & (ConferenceInvitee.conference._.family._.status == "open"),
+                "conference_invitee", on_error):
             invitees.setdefault(row["conference"], []).append(InviteeFacts(
                 user_id=row["user"], report_due_on=row["report_due_on"],
                 submitted=row["report_submitted_at"] is not None))
