@@ -12,7 +12,7 @@ from tests.notify.test_webhooks import BASE
 from tests.support.inbound import OwnNumbers, dispatch_once
 from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.notify.tables import Outbox
-from tracker.plans.tables import FamilyMember
+from tracker.plans.tables import FamilyMember, Plan
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 LINK = re.compile(r"http://testserver\.local/f/[A-Za-z0-9_\-]+")
@@ -82,6 +82,7 @@ async def test_each_text_starts_the_links_days_afresh_and_a_stopped_or_lapsed_li
     """The texts' way to the member's live link (one guarded UPDATE, no transaction): it slides
     the expiry forward, never back, and hands out nothing once the link is stopped or lapsed."""
     from tracker.audit import Actor
+    from tracker.errors import FieldErrors
     from tracker.family.links import LinkPolicy, issue_link, revoke_member_links
     from tracker.family.tables import FamilyLink
     from tracker.settings import get_settings
@@ -107,6 +108,16 @@ async def test_each_text_starts_the_links_days_afresh_and_a_stopped_or_lapsed_li
     # A text worked out with an earlier instant (a slow sender) never shortens the link's life.
     assert await text(clock.now() - timedelta(days=3)) == first
     assert (await live())[0]["expires_at"] == clock.now() + days
+    # Not safe to contact, or no current plan: refused, though the link is still live.
+    await FamilyMember.update({FamilyMember.safe_to_contact: False}).where(FamilyMember.id == jess)
+    with pytest.raises(FieldErrors):
+        await text(clock.now())
+    await FamilyMember.update({FamilyMember.safe_to_contact: True}).where(FamilyMember.id == jess)
+    await Plan.update({Plan.status: "ended"}).where(Plan.id == world.plan_id)
+    with pytest.raises(FieldErrors):
+        await text(clock.now())
+    await Plan.update({Plan.status: "active"}).where(Plan.id == world.plan_id)
+    assert await text(clock.now()) == first
     # Stopped: the next text carries a new link, and the stopped one stays stopped.
     await revoke_member_links(member_id=jess, reason="lead", now=clock.now(), actor=Actor.system("tests"))
     second = await text(clock.now())
