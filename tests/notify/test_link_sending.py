@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from tests.notify.test_webhooks import BASE
 from tests.support.inbound import OwnNumbers, dispatch_once
 from tests.support.staff_pages import as_user, post_as_form, signable_world
 from tracker.notify.tables import Outbox
-from tracker.plans.tables import FamilyMember
+from tracker.plans.tables import FamilyMember, Plan
 
 pytestmark = pytest.mark.usefixtures("clean_outbox")
 LINK = re.compile(r"http://testserver\.local/f/[A-Za-z0-9_\-]+")
@@ -74,3 +75,58 @@ async def test_without_consent_to_texts_nothing_is_sent_and_the_page_says_why(ho
     answer = await post_as_form(hooks, f"/families/{world.family['id']}/members/{jess}/link")
     assert answer.status_code == 200 and "has not agreed to texts" in answer.text
     assert await Outbox.count().where(Outbox.template == "family_link") == 0
+
+
+async def test_each_text_starts_the_links_days_afresh_and_a_stopped_or_lapsed_link_is_never_reused(
+        migrated, clock):
+    """The texts' way to the member's live link (one guarded UPDATE, no transaction): it slides
+    the expiry forward, never back, and hands out nothing once the link is stopped or lapsed."""
+    from tracker.audit import Actor
+    from tracker.errors import FieldErrors
+    from tracker.family.links import LinkPolicy, issue_link, revoke_member_links
+    from tracker.family.tables import FamilyLink
+    from tracker.settings import get_settings
+
+    policy = LinkPolicy.from_settings(get_settings())
+    days = timedelta(days=policy.days)
+    world = await signable_world(clock.now())
+    jess = world.family["members"][0]["id"]
+
+    async def text(at):  # type: ignore[no-untyped-def]
+        return await issue_link(member_id=jess, now=at, actor=Actor.system("tests"), policy=policy)
+
+    async def live() -> list[dict]:  # type: ignore[type-arg]
+        return await FamilyLink.select(FamilyLink.id, FamilyLink.expires_at).where(
+            (FamilyLink.member == jess) & FamilyLink.revoked_at.is_null())
+
+    first = await text(clock.now())
+    [made] = await live()
+    assert made["expires_at"] == clock.now() + days
+    clock.advance(days=10)
+    assert await text(clock.now()) == first
+    assert await live() == [{"id": made["id"], "expires_at": clock.now() + days}]
+    # A text worked out with an earlier instant (a slow sender) never shortens the link's life.
+    assert await text(clock.now() - timedelta(days=3)) == first
+    assert (await live())[0]["expires_at"] == clock.now() + days
+    # Not safe to contact, or no current plan: refused, though the link is still live.
+    await FamilyMember.update({FamilyMember.safe_to_contact: False}).where(FamilyMember.id == jess)
+    with pytest.raises(FieldErrors):
+        await text(clock.now())
+    await FamilyMember.update({FamilyMember.safe_to_contact: True}).where(FamilyMember.id == jess)
+    await Plan.update({Plan.status: "ended"}).where(Plan.id == world.plan_id)
+    with pytest.raises(FieldErrors):
+        await text(clock.now())
+    await Plan.update({Plan.status: "active"}).where(Plan.id == world.plan_id)
+    assert await text(clock.now()) == first
+    # Stopped: the next text carries a new link, and the stopped one stays stopped.
+    await revoke_member_links(member_id=jess, reason="lead", now=clock.now(), actor=Actor.system("tests"))
+    second = await text(clock.now())
+    assert second != first
+    [replacement] = await live()
+    assert replacement["id"] != made["id"]
+    # Lapsed (no text or use for its whole life): a new link again, not the lapsed one slid back to life.
+    clock.advance(days=policy.days, minutes=1)
+    third = await text(clock.now())
+    assert third not in (first, second)
+    working = [r["id"] for r in await live() if r["expires_at"] > clock.now()]
+    assert len(working) == 1 and working[0] != replacement["id"]

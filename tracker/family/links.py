@@ -84,6 +84,10 @@ async def issue_link(*, member_id: int, now: datetime, actor: Actor, policy: Lin
     texts keep working. Handing the link out again starts its FAMILY_LINK_DAYS afresh.
     Refused for a member who is not safe to contact, or whose family has no current plan.
     """
+    expires_at = now + timedelta(days=policy.days)
+    live_url = await _slide_live_link(member_id, now=now, expires_at=expires_at, policy=policy)
+    if live_url is not None:
+        return live_url
     member = await FamilyMember.select().where(FamilyMember.id == member_id).first()
     if member is None:
         raise NotFound(f"member {member_id}")
@@ -94,7 +98,6 @@ async def issue_link(*, member_id: int, now: datetime, actor: Actor, policy: Lin
     ).first()
     if plan is None:
         raise FieldErrors({"member": "This family has no current plan to link to."})
-    expires_at = now + timedelta(days=policy.days)
     async with atomic():
         live = await FamilyLink.select(FamilyLink.id, FamilyLink.link_key, FamilyLink.expires_at).where(
             (FamilyLink.member == member_id) & FamilyLink.revoked_at.is_null()
@@ -106,6 +109,28 @@ async def issue_link(*, member_id: int, now: datetime, actor: Actor, policy: Lin
                     FamilyLink.id == live["id"])
             return policy.url(policy.token(live["link_key"]))
         return await _new_link(member, now=now, expires_at=expires_at, actor=actor, policy=policy)
+
+
+async def _slide_live_link(member_id: int, *, now: datetime, expires_at: datetime,
+                           policy: LinkPolicy) -> str | None:
+    """The member's live link with its days started afresh, in one statement; None otherwise.
+
+    The common case (every text after the first), without a transaction: one guarded UPDATE of
+    the member's newest live link (not stopped, not expired) while they are safe to contact and
+    their family has a current plan. Anything else (no live link, or a refusal to explain) goes
+    the transactional way in issue_link. On SQLite a transaction costs a connection of its own,
+    and the four statements it took were most of a text's cost.
+    """
+    slid = await FamilyLink.raw(
+        "UPDATE family_link SET expires_at = CASE WHEN expires_at < {} THEN {} ELSE expires_at END "
+        "WHERE revoked_at IS NULL AND expires_at > {} AND link_key IS NOT NULL AND id = ("
+        "SELECT l.id FROM family_link AS l JOIN family_member AS m ON m.id = l.member "
+        "WHERE l.member = {} AND l.revoked_at IS NULL AND l.expires_at > {} "
+        "AND l.link_key IS NOT NULL AND m.safe_to_contact = {} AND EXISTS ("
+        "SELECT 1 FROM plan AS p WHERE p.family = m.family AND p.status = 'active') "
+        "ORDER BY l.id DESC LIMIT 1) RETURNING link_key",
+        expires_at, expires_at, now, member_id, now, True)
+    return policy.url(policy.token(slid[0]["link_key"])) if slid else None
 
 
 async def _new_link(member: dict[str, Any], *, now: datetime, expires_at: datetime, actor: Actor,

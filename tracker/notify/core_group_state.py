@@ -40,9 +40,13 @@ async def load_core_group_state(now: datetime, rules: StatutoryRules) -> CoreGro
             & (Plan.family.status == "open"))
     meetings: dict[int, list[datetime]] = {}
     if plans:
-        for row in await CoreGroupMeeting.select(CoreGroupMeeting.plan, CoreGroupMeeting.starts_at
-                                                 ).where(CoreGroupMeeting.plan.is_in(
-                                                     [p["id"] for p in plans])):
+        # The same plans by a join, not a list of their ids (at England's size, more
+        # parameters than PostgreSQL takes in one statement).
+        for row in await CoreGroupMeeting.select(
+                CoreGroupMeeting.plan, CoreGroupMeeting.starts_at).where(
+                (CoreGroupMeeting.plan._.status == "active")
+                & (CoreGroupMeeting.plan._.kind == "child_protection")
+                & (CoreGroupMeeting.plan._.family._.status == "open")):
             meetings.setdefault(row["plan"], []).append(row["starts_at"])
     facts = []
     for p in plans:

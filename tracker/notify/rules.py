@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -159,7 +159,42 @@ def _isolated(kind: str, subject_id: int, make: Callable[[], list[Nudge]],
 
 
 def _at(day: date, at: time, cfg: RuleSettings) -> datetime:
-    return datetime.combine(day, at, cfg.tz).astimezone(UTC)
+    return _instant(day, at, cfg.tz)
+
+
+@lru_cache(maxsize=4096)
+def _instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    # Remembered: a tick asks for the same few hundred (day, time) pairs for every action.
+    return datetime.combine(day, at, tz).astimezone(UTC)
+
+
+def _shut(due_at: datetime, until: datetime, open_at: datetime | None) -> bool:
+    """True when only nudges open at `open_at` are asked for and this window is not open then."""
+    return open_at is not None and not due_at <= open_at < until
+
+
+class RememberingCalendar:
+    """A Calendar that remembers its answers: the rules ask about the same few hundred days
+    for every action, and each answer walks the days and their bank holidays. One per tick."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self._added: dict[tuple[date, int], date] = {}
+        self._next: dict[date, date] = {}
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """As the calendar's, remembered."""
+        found = self._added.get((d, n))
+        if found is None:
+            found = self._added[d, n] = self.calendar.add_working_days(d, n)
+        return found
+
+    def next_working_day(self, d: date) -> date:
+        """As the calendar's, remembered."""
+        found = self._next.get(d)
+        if found is None:
+            found = self._next[d] = self.calendar.next_working_day(d)
+        return found
 
 
 def _member_channel(member: MemberFacts) -> str:
@@ -172,8 +207,12 @@ def _open(action: ActionFacts) -> bool:
 
 
 def action_nudges(action: ActionFacts, members: dict[int, MemberFacts], cal: Calendar,
-                  cfg: RuleSettings) -> list[Nudge]:
-    """Every nudge about one action to its owner, whatever the time: before, on and after the due date."""
+                  cfg: RuleSettings, open_at: datetime | None = None) -> list[Nudge]:
+    """Every nudge about one action to its owner, whatever the time: before, on and after the due date.
+
+    With `open_at`, only those whose window is open then (the same nudges, never built only to
+    be dropped: a tick asks about every action).
+    """
     if not _open(action):
         return []
     due = action.due_on
@@ -198,28 +237,29 @@ def action_nudges(action: ActionFacts, members: dict[int, MemberFacts], cal: Cal
         return []
 
     def nudge(rule: str, template: str, occasion: str, day: date, until: datetime,
-              extra: dict[str, Any] | None = None) -> Nudge:
-        return Nudge(
+              extra: dict[str, Any] | None = None) -> list[Nudge]:
+        starts = _at(day, cfg.nudge_time, cfg)
+        if _shut(starts, until, open_at):
+            return []
+        return [Nudge(
             key=f"{rule}:action:{action.id}:{recipient}:{due.isoformat()}:{occasion}", rule=rule,
             channel=channel, template=prefix + template, context={**context, **(extra or {})},
-            due_at=_at(day, cfg.nudge_time, cfg), until=until, family_id=action.family_id,
+            due_at=starts, until=until, family_id=action.family_id,
             recipient_user_id=user_id, recipient_member_id=member_id,
-        )
+        )]
 
     due_at = _at(due, cfg.nudge_time, cfg)
     first_overdue = cal.next_working_day(due)
     overdue_days = [first_overdue + timedelta(days=7 * n) for n in range(cfg.overdue_max)]
-    found = [
-        nudge("action_before", "action_before", "before", before_day, due_at),
-        nudge("action_due", "action_due", "due", due, _at(first_overdue, cfg.nudge_time, cfg)),
-    ]
+    found = (nudge("action_before", "action_before", "before", before_day, due_at)
+             + nudge("action_due", "action_due", "due", due, _at(first_overdue, cfg.nudge_time, cfg)))
     for n, day in enumerate(overdue_days, start=1):
         # "Weekly until the action is updated": an update on or after the due date ends them.
         if action.updated_on is not None and action.updated_on >= due and day > action.updated_on:
             break
         ends = overdue_days[n] if n < len(overdue_days) else day + timedelta(days=7)
-        found.append(nudge("action_overdue", "action_overdue", f"n{n}", day,
-                           _at(ends, cfg.nudge_time, cfg), {"times": n}))
+        found += nudge("action_overdue", "action_overdue", f"n{n}", day,
+                       _at(ends, cfg.nudge_time, cfg), {"times": n})
     return found
 
 
@@ -264,8 +304,12 @@ def routine_nudges(action: ActionFacts, members: dict[int, MemberFacts], now: da
     return found
 
 
-def report_nudges(conf: ConferenceFacts, cal: Calendar, cfg: RuleSettings) -> list[Nudge]:
-    """Invited professionals: report due (some working days before the deadline, and on the day)."""
+def report_nudges(conf: ConferenceFacts, cal: Calendar, cfg: RuleSettings,
+                  open_at: datetime | None = None) -> list[Nudge]:
+    """Invited professionals: report due (some working days before the deadline, and on the day).
+
+    With `open_at`, only those whose window is open then.
+    """
     found: list[Nudge] = []
     conf_day = conf.starts_at.astimezone(cfg.tz).date()
     default_deadline = cal.add_working_days(conf_day, -cfg.report_deadline_working_days)
@@ -280,11 +324,14 @@ def report_nudges(conf: ConferenceFacts, cal: Calendar, cfg: RuleSettings) -> li
             ("early", early, _at(deadline, cfg.nudge_time, cfg)),
             ("deadline", deadline, _at(deadline + timedelta(days=1), time(0), cfg)),
         ):
+            starts = _at(day, cfg.nudge_time, cfg)
+            if _shut(starts, until, open_at):
+                continue
             found.append(Nudge(
                 key=f"report_due:conference:{conf.id}:user:{inv.user_id}:{deadline.isoformat()}:{occasion}",
                 rule="report_due", channel="email", template="report_due",
                 context={**context, "on_the_day": occasion == "deadline"},
-                due_at=_at(day, cfg.nudge_time, cfg), until=until, family_id=conf.family_id,
+                due_at=starts, until=until, family_id=conf.family_id,
                 recipient_user_id=inv.user_id,
             ))
     return found
@@ -309,8 +356,11 @@ def chair_nudges(conf: ConferenceFacts, cal: Calendar, cfg: RuleSettings) -> lis
 
 
 def review_nudges(conf: ConferenceFacts, members: Iterable[MemberFacts],
-                  cfg: RuleSettings) -> list[Nudge]:
-    """Family members: a review conference is coming up (7 days and 1 day before)."""
+                  cfg: RuleSettings, open_at: datetime | None = None) -> list[Nudge]:
+    """Family members: a review conference is coming up (7 days and 1 day before).
+
+    With `open_at`, only those whose window is open then.
+    """
     if conf.kind not in REVIEW_KINDS:
         return []
     conf_day = conf.starts_at.astimezone(cfg.tz).date()
@@ -322,12 +372,15 @@ def review_nudges(conf: ConferenceFacts, members: Iterable[MemberFacts],
         for i, before in enumerate(days):
             until = (_at(conf_day - timedelta(days=days[i + 1]), cfg.nudge_time, cfg)
                      if i + 1 < len(days) else conf.starts_at)
+            starts = _at(conf_day - timedelta(days=before), cfg.nudge_time, cfg)
+            if _shut(starts, until, open_at):
+                continue
             found.append(Nudge(
                 key=f"review_coming:conference:{conf.id}:member:{member.id}:{conf_day.isoformat()}:d{before}",
                 rule="review_coming", channel=_member_channel(member), template="review_coming",
                 context={"name": member.name, "conference_at": conf.starts_at,
                          "days_before": before, "needs_link": True},
-                due_at=_at(conf_day - timedelta(days=before), cfg.nudge_time, cfg), until=until,
+                due_at=starts, until=until,
                 family_id=conf.family_id, recipient_member_id=member.id,
             ))
     return found
@@ -368,36 +421,88 @@ def digest_nudges(actions: Iterable[ActionFacts], now: datetime, cfg: RuleSettin
 
 
 def conference_nudges(conf: ConferenceFacts, members: Iterable[MemberFacts], cal: Calendar,
-                      cfg: RuleSettings) -> list[Nudge]:
-    """Every nudge about one conference still to come: reports, the chair's summary, the family."""
-    return report_nudges(conf, cal, cfg) + chair_nudges(conf, cal, cfg) + review_nudges(conf, members, cfg)
+                      cfg: RuleSettings, open_at: datetime | None = None) -> list[Nudge]:
+    """Every nudge about one conference still to come: reports, the chair's summary, the family.
+
+    With `open_at`, the reports' and the family's only when their window is open then.
+    """
+    return (report_nudges(conf, cal, cfg, open_at) + chair_nudges(conf, cal, cfg)
+            + review_nudges(conf, members, cfg, open_at))
 
 
 def all_nudges(state: PlanState, now: datetime, cal: Calendar, cfg: RuleSettings,
-               on_error: OnError | None = None) -> list[Nudge]:
+               on_error: OnError | None = None, *, open_only: bool = False) -> list[Nudge]:
     """Every nudge the plan state implies around `now`, whether or not its window is open.
 
     With `on_error`, an action or conference whose nudges cannot be worked out is reported and
-    skipped, and every other subject's nudges still come out.
+    skipped, and every other subject's nudges still come out. With `open_only`, the nudges
+    about actions and conferences whose window is closed at `now` are not built (nudges_due).
     """
+    open_at = now if open_only else None
+    # Only nudges open now: an action due outside the window has none (see due_window), so its
+    # dates are not even worked out (the digest's tick reads every action).
+    earliest, latest = _due_bounds(now, cfg) if open_only else (date.min, date.max)
     members = {m.id: m for m in state.members}
+    # Each conference reads only its own family's members (the same ones, in the same order):
+    # scanning every member for every conference grew as conferences times members.
+    by_family: dict[int, list[MemberFacts]] = {}
+    for m in state.members:
+        by_family.setdefault(m.family_id, []).append(m)
     found: list[Nudge] = []
     for action in state.actions:
-        found += _isolated("action", action.id, partial(action_nudges, action, members, cal, cfg),
-                           on_error)
+        if action.due_on is None or earliest <= action.due_on <= latest:
+            found += _isolated("action", action.id,
+                               partial(action_nudges, action, members, cal, cfg, open_at), on_error)
         found += _isolated("action", action.id, partial(routine_nudges, action, members, now, cfg),
                            on_error)
     for conf in state.conferences:
         if conf.starts_at <= now or conf.recorded:
             continue
         found += _isolated("conference", conf.id,
-                           partial(conference_nudges, conf, state.members, cal, cfg), on_error)
+                           partial(conference_nudges, conf, by_family.get(conf.family_id, ()),
+                                   cal, cfg, open_at), on_error)
     found += digest_nudges(state.actions, now, cfg, on_error)
     return found
+
+
+def digest_open(now: datetime, cfg: RuleSettings) -> bool:
+    """True while this week's digest window is open (it reads every professional's open actions)."""
+    local = now.astimezone(cfg.tz)
+    monday = local.date() - timedelta(days=(local.weekday() - cfg.digest_weekday) % 7)
+    due_at = _at(monday, cfg.digest_time, cfg)
+    return due_at <= now < due_at + timedelta(days=1)
+
+
+WINDOW_MARGIN = timedelta(days=14)
+"""Slack on each side of `due_window`: more than any run of closed days (Christmas and a weekend)."""
+
+
+def due_window(now: datetime, cfg: RuleSettings) -> tuple[date, date] | None:
+    """The due dates an action can have and still have a nudge open at `now` (both ends kept).
+
+    An action due outside it has none: its earliest nudge (`action_before`) opens at most the
+    professionals' working days (or the members' days) before its due date, and its last (the
+    final overdue one) closes `overdue_max` weeks after the first working day after it. So the
+    dispatcher need only read those actions, and routines (no due date), to want exactly what
+    reading every action would; the margin covers weekends and bank holidays either way.
+    None while the weekly digest is open: the digest lists every open action, whatever its date.
+    """
+    return None if digest_open(now, cfg) else _due_bounds(now, cfg)
+
+
+def _due_bounds(now: datetime, cfg: RuleSettings) -> tuple[date, date]:
+    today = now.astimezone(cfg.tz).date()
+    earliest = today - timedelta(days=7 * cfg.overdue_max) - WINDOW_MARGIN
+    # Calendar days only (two for each working day, and the margin), so a calendar that cannot
+    # answer fails the rules that ask it, action by action, not the reading of every action.
+    latest = today + timedelta(days=max(2 * cfg.professional_working_days_before,
+                                        cfg.member_days_before)) + WINDOW_MARGIN
+    return earliest, latest
 
 
 def nudges_due(state: PlanState, now: datetime, cal: Calendar,
                cfg: RuleSettings | None = None, on_error: OnError | None = None) -> list[Nudge]:
     """The nudges whose window is open at `now`: these should exist in the outbox."""
     cfg = cfg or RuleSettings()
-    return [n for n in all_nudges(state, now, cal, cfg, on_error) if n.due_at <= now < n.until]
+    return [n for n in all_nudges(state, now, cal, cfg, on_error, open_only=True)
+            if n.due_at <= now < n.until]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from piccolo.table import Table
@@ -61,30 +61,42 @@ async def _rows(table: type[Table], columns: Sequence[Any], where: Any, kind: st
     return rows
 
 
-async def load_state(now: datetime, on_error: OnError | None = None) -> PlanState:
+async def load_state(now: datetime, on_error: OnError | None = None,
+                     due_window: tuple[date, date] | None = None) -> PlanState:
     """Open actions on current plans of open families, conferences to come, and family members.
 
     With `on_error`, a row that cannot be read is reported and left out; the rest still load.
+    With `due_window` (tracker.notify.rules.due_window), only the actions due inside it and the
+    steps that repeat (routines, which have no due date) are read: no other has a nudge open now.
     """
+    which = (Action.status.is_in(sorted(OPEN_STATUSES)) & (Action.plan._.status == "active")
+             & (Action.plan._.family._.status == "open"))
+    if due_window is not None:
+        earliest, latest = due_window
+        which = which & (((Action.due_on >= earliest) & (Action.due_on <= latest))
+                         | Action.due_on.is_null() | (Action.repeats != ""))
     actions = await _rows(Action, (
         Action.id, Action.plan, Action.plan._.family.as_alias("family_id"),
         Action.plan._.family._.name.as_alias("family_name"), Action.description, Action.due_on,
         Action.status, Action.owner_user, Action.owner_member, Action.updated_at,
         Action.repeats, Action.repeat_days, Action.review_on, Action.check_in, Action.created_at,
-    ), Action.status.is_in(sorted(OPEN_STATUSES)) & (Action.plan._.status == "active")
-        & (Action.plan._.family._.status == "open"), "action", on_error)
+    ), which, "action", on_error)
+    since = now - timedelta(days=1)
     conferences = await _rows(Conference, (
         Conference.id, Conference.family, Conference.family.name.as_alias("family_name"),
         Conference.kind, Conference.starts_at, Conference.chair, Conference.decision,
-    ), (Conference.starts_at > now - timedelta(days=1)) & (Conference.family.status == "open"),
+    ), (Conference.starts_at > since) & (Conference.family.status == "open"),
         "conference", on_error)
-    conf_ids = [c["id"] for c in conferences]
     invitees: dict[int, list[InviteeFacts]] = {}
-    if conf_ids:
+    if conferences:
+        # The same conferences by a join, not a list of their ids: at England's size that list
+        # (tens of thousands) is more parameters than PostgreSQL takes in one statement.
         for row in await _rows(ConferenceInvitee, (
             ConferenceInvitee.conference, ConferenceInvitee.user, ConferenceInvitee.report_due_on,
             ConferenceInvitee.report_submitted_at,
-        ), ConferenceInvitee.conference.is_in(conf_ids), "conference_invitee", on_error):
+        ), (ConferenceInvitee.conference._.starts_at > since)
+                & (ConferenceInvitee.conference._.family._.status == "open"),
+                "conference_invitee", on_error):
             invitees.setdefault(row["conference"], []).append(InviteeFacts(
                 user_id=row["user"], report_due_on=row["report_due_on"],
                 submitted=row["report_submitted_at"] is not None))
