@@ -20,9 +20,26 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
+from tracker.errors import NotFound
+from tracker.plans.tables import Plan
+
 # The count of a family's audit events, as a subquery over a family id placeholder (the
 # family_id index answers it).
 FAMILY_VERSION_SQL = "(SELECT COUNT(*) FROM audit_event ae WHERE ae.family_id = {})"
+
+
+_PLAN_FAMILY_SQL = (
+    "SELECT p.family, " + FAMILY_VERSION_SQL.format("p.family") + " AS version "  # noqa: S608
+    "FROM plan p WHERE p.id = {}"
+)
+
+
+async def plan_family_version(plan_id: int) -> tuple[int, int]:
+    """A plan's family and that family's version, in one round trip (NotFound: no such plan)."""
+    rows = await Plan.raw(_PLAN_FAMILY_SQL, plan_id)
+    if not rows:
+        raise NotFound(f"plan {plan_id}")
+    return int(rows[0]["family"]), int(rows[0]["version"])
 
 
 class VersionedCache:
