@@ -77,7 +77,7 @@ class VersionedCache:
 def app_cache(state: Any, name: str, size: int = 2048) -> VersionedCache:
     """The app's cache called `name` (made on first use; an app's state lives as long as it)."""
     cache = state.get(name)
-    if cache is None:
+    if not isinstance(cache, VersionedCache):
         cache = VersionedCache(size)
         state[name] = cache
     return cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
@@ -181,7 +182,8 @@ class PlanController(Controller):
 
     @get("/{plan_id:int}", responses=error_responses(*READ))
     async def get_plan(
-        self, request: Request, plan_id: FromPath[int], caller: NamedDependency[Caller],
+        self, request: Request[Any, Any, Any], plan_id: FromPath[int],
+        caller: NamedDependency[Caller],
         today: NamedDependency[date],
     ) -> PlanOut:
         """A plan with outcomes, actions and SMART results."""
