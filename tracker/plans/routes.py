@@ -37,7 +37,7 @@ from tracker.plans.api_types import (
     ProgressUpdateOut,
 )
 from tracker.plans.common import PlanPolicy
-from tracker.plans.read_cache import app_cache, plan_family_version
+from tracker.plans.read_cache import app_cache, plan_for_reader
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,
@@ -187,10 +187,10 @@ class PlanController(Controller):
         today: NamedDependency[date],
     ) -> PlanOut:
         """A plan with outcomes, actions and SMART results."""
-        # The family's version is read before the plan (tracker.plans.read_cache says why);
-        # the plan's view depends on nothing else but the day (overdue steps, next review).
-        family_id, version = await plan_family_version(plan_id)
-        await require_family(caller, family_id)
+        # Who may read, and the family's version, read before the plan (tracker.plans.read_cache
+        # says why); the plan's view depends on nothing else but the day (overdue steps, next
+        # review).
+        _, version = await plan_for_reader(plan_id, caller)
         cache = app_cache(request.app.state, PLAN_CACHE)
         out: PlanOut | None = cache.get((plan_id, today), version)
         if out is None:
