@@ -7,7 +7,7 @@ the app costs over Litestar plus the in-process client.
 
 Usage:
   .venv/bin/python bench/page_cost.py [--scale 0.01] [--requests 200] [--database-url URL]
-                                      [--profile] [--only family|api]
+                                      [--profile] [--only family|api] [--cold]
 With --database-url, the database must be empty and migrated or not (it is migrated here).
 """
 
@@ -29,13 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-async def _cost(client: Any, url: str, headers: dict[str, str], n: int) -> tuple[float, float]:
-    """CPU ms and wall ms per request over n requests (after a warm-up)."""
+async def _cost(client: Any, url: str, headers: dict[str, str], n: int,
+                forget: Any = None) -> tuple[float, float]:
+    """CPU ms and wall ms per request over n requests (after a warm-up); `forget` is called
+    before each request (to empty the app's caches: the cost of a first view)."""
     for _ in range(5):
         answer = await client.get(url, headers=headers)
         assert answer.status_code == 200, (url, answer.status_code, answer.text[:300])
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(n):
+        if forget is not None:
+            forget()
         await client.get(url, headers=headers)
     return ((time.process_time() - cpu) / n * 1000, (time.perf_counter() - wall) / n * 1000)
 
@@ -98,7 +102,12 @@ async def main(args: argparse.Namespace) -> None:
             finally:
                 cls.run_querystring = original  # type: ignore[method-assign]
             assert answer.status_code == 200
-            cpu, wall = await _cost(client, base + path, headers, args.requests)
+            forget = None
+            if args.cold:
+                def forget() -> None:
+                    for name in ("family_pages", "plan_views"):
+                        app.state.pop(name, None)
+            cpu, wall = await _cost(client, base + path, headers, args.requests, forget)
             print(f"{name:<12} {path:<22} {cpu:7.3f} ms CPU, {wall:7.3f} ms wall a request, "
                   f"{count['n']} queries, {len(answer.content)} bytes")
             if args.profile:
@@ -121,6 +130,8 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", action="store_true", help="pyinstrument (pip install it)")
     parser.add_argument("--only", choices=["family", "api"], default="")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty the app's caches before each request (a first view's cost)")
     ns = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tracker-page-cost-"))
     os.environ["DATABASE_URL"] = ns.database_url or f"sqlite:///{tmp / 'cost.db'}"
