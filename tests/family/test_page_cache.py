@@ -159,3 +159,22 @@ async def test_the_saved_banner_and_the_language_are_part_of_what_is_kept(signed
     saved = (await signed_in.client.get("/family?saved=message")).text
     assert saved != plain
     assert (await signed_in.plan_page()).text == plain
+
+
+async def test_a_kept_page_is_never_shown_once_the_link_is_stopped(signed_in, clock):
+    from tracker.family.links import revoke_member_links
+
+    assert (await signed_in.plan_page()).status_code == 200
+    await revoke_member_links(member_id=signed_in.member_id, reason="revoked_by_lead",
+                              now=clock.now(), actor=SYSTEM)
+    answer = await signed_in.plan_page()
+    assert answer.status_code == 401
+    assert "Walk Rosie to school" not in answer.text
+
+
+async def test_a_kept_page_is_never_shown_after_the_session_expires(signed_in, clock):
+    assert (await signed_in.plan_page()).status_code == 200
+    clock.advance(hours=13)  # sessions last 12 hours
+    answer = await signed_in.plan_page()
+    assert answer.status_code == 401
+    assert "Walk Rosie to school" not in answer.text
