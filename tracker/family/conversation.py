@@ -158,6 +158,7 @@ async def family_conversation(
         PlanMessage.created_at, PlanMessage.id)
     return [{"body": redact(r["body"]) if r["author_user"] else r["body"],
              "created_at": r["created_at"], "from_us": r["author_user"] is not None,
+             "author_user": r["author_user"],
              "author_name": r["author_name"] or "", "author_role": r["author_role"] or ""}
             for r in rows[-FAMILY_PAGE_MESSAGES:]]
 
@@ -171,7 +172,7 @@ async def shared_notes(
         return out
     rows = await ProgressUpdate.select(
         ProgressUpdate.action, ProgressUpdate.note, ProgressUpdate.created_at,
-        ProgressUpdate.author_user.name.as_alias("author_name"),
+        ProgressUpdate.author_user, ProgressUpdate.author_user.name.as_alias("author_name"),
         ProgressUpdate.author_user.role_title.as_alias("author_role"),
     ).where(ProgressUpdate.action.is_in(action_ids)
             & (ProgressUpdate.shared_with_family == True)  # noqa: E712
@@ -179,6 +180,7 @@ async def shared_notes(
         ProgressUpdate.created_at, ProgressUpdate.id)
     for r in rows:
         out[r["action"]].append({"note": redact(r["note"]), "created_at": r["created_at"],
+                                 "author_user": r["author_user"],
                                  "author_name": r["author_name"] or "",
                                  "author_role": r["author_role"] or ""})
     return out

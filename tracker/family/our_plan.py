@@ -12,7 +12,7 @@ from tracker.clock import local_date
 from tracker.db import atomic
 from tracker.errors import FieldErrors
 from tracker.family.our_plan_pdf import plan_pdf
-from tracker.family.service import N_, family_page, family_redactor
+from tracker.family.service import N_, Redactor, family_page, family_redactor
 from tracker.family.sessions import FamilyAccess
 from tracker.notify.outbox import attachment_context, enqueue
 from tracker.notify.quiet import SendWindows
@@ -34,9 +34,9 @@ PLAN_KINDS: dict[str, tuple[str, str]] = {
 DONE_SHOWN = 50
 
 
-async def done_before(access: FamilyAccess) -> list[dict[str, Any]]:
+async def done_before(access: FamilyAccess, redact: Redactor | None = None) -> list[dict[str, Any]]:
     """The member's steps done on earlier versions of the plan, newest first."""
-    redact = await family_redactor(access.family_id)
+    redact = redact or await family_redactor(access.family_id)
     rows = await Action.select(Action.description, Action.updated_at).where(
         (Action.owner_member == access.member_id) & (Action.status == "done")
         & (Action.plan != access.plan_id) & (Action.plan._.family == access.family_id)
@@ -46,7 +46,7 @@ async def done_before(access: FamilyAccess) -> list[dict[str, Any]]:
             for r in rows]
 
 
-async def shared_words(access: FamilyAccess) -> dict[str, str]:
+async def shared_words(access: FamilyAccess, redact: Redactor | None = None) -> dict[str, str]:
     """The children's words and the family's strengths from the conference that made the plan,
     each only when the chair marked it to share."""
     row = await Plan.select(
@@ -58,7 +58,7 @@ async def shared_words(access: FamilyAccess) -> dict[str, str]:
     ).where(Plan.id == access.plan_id).first()
     if row is None:
         return {"plan_kind": "", "children_words": "", "family_strengths": ""}
-    redact = await family_redactor(access.family_id)
+    redact = redact or await family_redactor(access.family_id)
     return {
         "plan_kind": row["kind"],
         "children_words": redact(row["children_views"]) if row["share_children_views"] else "",
@@ -67,11 +67,13 @@ async def shared_words(access: FamilyAccess) -> dict[str, str]:
     }
 
 
-async def theirs(access: FamilyAccess) -> dict[str, Any]:
+async def theirs(access: FamilyAccess, redact: Redactor | None = None) -> dict[str, Any]:
     """What the family page adds for a plan that is theirs (each shown in its own partial)."""
-    words = await shared_words(access)
+    redact = redact or await family_redactor(access.family_id)
+    words = await shared_words(access, redact)
     kind = PLAN_KINDS.get(words["plan_kind"], ("", ""))
-    return {"done_before": await done_before(access), "children_words": words["children_words"],
+    return {"done_before": await done_before(access, redact),
+            "children_words": words["children_words"],
             "family_strengths": words["family_strengths"], "plan_kind_title": kind[0],
             "plan_kind_meaning": kind[1]}
 
@@ -79,7 +81,7 @@ async def theirs(access: FamilyAccess) -> dict[str, Any]:
 async def our_plan(access: FamilyAccess, *, now: datetime, today: date) -> dict[str, Any]:
     """Everything the one-page "Our plan" shows: the family page's words, and what is theirs."""
     data = await family_page(access, now=now, today=today)
-    return {**data, **await theirs(access)}
+    return {**data, **await theirs(access, data["redact"])}
 
 
 async def send_copy(access: FamilyAccess, *, now: datetime, today: date, windows: SendWindows,

@@ -8,17 +8,23 @@ is a plain-English page rather than JSON.
 
 from __future__ import annotations
 
+import html
 import logging
+import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.di import NamedDependency, Provide
+from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
 
 from tracker.api_responses import error_responses
 from tracker.audit import Actor
@@ -39,6 +45,7 @@ from tracker.i18n import language_name, language_used
 from tracker.notify.quiet import SendWindows
 from tracker.people.caller import Caller
 from tracker.plans.access import require_manage
+from tracker.plans.read_cache import app_cache
 from tracker.plans.tables import FamilyMember
 from tracker.plans.visibility import LEAD
 from tracker.security.ratelimit import Limit, attempts, hit, retry_after
@@ -241,8 +248,67 @@ async def _plan_page(
         "family/plan.html", lang=access.language, status_code=status_code, errors=errors,
         values=values or {}, saved=saved if saved in SAVED_KINDS else None,
         note_max=service.NOTE_MAX, message_max=service.MESSAGE_MAX, **data,
-        **await our_plan.theirs(access),
+        **await our_plan.theirs(access, data["redact"]),
     )
+
+
+# The plan page as read (no form errors), rendered once per version of what it shows and kept
+# with a stand-in for the CSRF token, which is each browser's own and put in on the way out.
+PAGE_CACHE = "family_pages"
+_CSRF_STAND_IN = secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class _KeptPage:
+    html: str
+    staff_seen: dict[tuple[int, str], Any]
+    # The booked review's start: from then on the page names the next one (or the date due).
+    until: datetime | None
+
+
+def _csrf_input(token: str) -> str:
+    # As Litestar's Template puts it in a page's context (`csrf_input`).
+    return f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}" />'
+
+
+async def _read_plan_page(
+    request: Request, access: FamilyAccess, *, now: datetime, today: date, saved: str | None,
+) -> Response[bytes]:
+    """The plan page, served again while the family's version and the staff shown are unchanged.
+
+    The version is read first (tracker.plans.read_cache says why that order keeps it right);
+    the key holds everything else the page depends on: the member and plan, their language
+    and name, the day (steps become overdue, dates move), and the "we have saved" banner.
+    """
+    cache = app_cache(request.app.state, PAGE_CACHE)
+    saved = saved if saved in SAVED_KINDS else None
+    key = (access.member_id, access.plan_id, access.language, access.member_name, today, saved)
+    kept = cache.peek(key)
+    staff_ids = [user_id for user_id, _ in kept[1].staff_seen] if kept else []
+    version = await service.page_version(access.family_id, staff_ids)
+    page_html: str | None = None
+    if kept is not None and kept[0] == version.family:
+        entry: _KeptPage = kept[1]
+        if version.shows(entry.staff_seen) and (entry.until is None or now <= entry.until):
+            page_html = entry.html
+    if page_html is None:
+        data = await service.family_page(access, now=now, today=today)
+        response = page(
+            "family/plan.html", lang=access.language, errors={}, values={}, saved=saved,
+            note_max=service.NOTE_MAX, message_max=service.MESSAGE_MAX, **data,
+            **await our_plan.theirs(access, data["redact"]),
+        )
+        engine = request.app.template_engine
+        assert engine is not None  # noqa: S101 - the app always has one
+        page_html = engine.get_template("family/plan.html").render(
+            **response.context, csrf_input=_csrf_input(_CSRF_STAND_IN))
+        cache.put(key, version.family, _KeptPage(
+            html=page_html, staff_seen=data["staff_seen"],
+            until=data["next_review"]["starts_at"]))
+    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+    body = page_html.replace(_csrf_input(_CSRF_STAND_IN), _csrf_input(token))
+    return Response(content=body.encode(), media_type=MediaType.HTML,
+                    headers=dict(FAMILY_HEADERS))
 
 
 class FamilyPageController(Controller):
@@ -256,11 +322,12 @@ class FamilyPageController(Controller):
 
     @get()
     async def plan(
-        self, access: NamedDependency[FamilyAccess], now: NamedDependency[datetime],
-        today: NamedDependency[date], saved: FromQuery[str | None] = None,
-    ) -> Template:
+        self, request: Request, access: NamedDependency[FamilyAccess],
+        now: NamedDependency[datetime], today: NamedDependency[date],
+        saved: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
         """Outcomes, the member's steps, what professionals offered, the next review, contacts."""
-        return await _plan_page(access, now=now, today=today, saved=saved)
+        return await _read_plan_page(request, access, now=now, today=today, saved=saved)
 
     @get("/our-plan")
     async def our_plan_page(

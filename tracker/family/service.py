@@ -10,6 +10,7 @@ any text shown, in case a professional wrote it there).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from tracker.notify.outbox import enqueue
 from tracker.notify.quiet import SendWindows
 from tracker.people.tables import StaffUser
 from tracker.plans import service as plans
+from tracker.plans.read_cache import FAMILY_VERSION_SQL
 from tracker.plans.routines import how_often
 from tracker.plans.schemas import OPEN_STATUSES
 from tracker.plans.tables import (
@@ -172,6 +174,24 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
     notes = await shared_notes([a["id"] for a in actions], redact)
     for a in mine + professionals:
         a["shared_notes"] = notes.get(a["id"], [])
+    conversation = await family_conversation(access.member_id, access.plan_id, redact)
+    # Every professional's detail the page shows, by (their id, the column; None and "" read
+    # alike): a cached page is served again only while each still reads the same
+    # (see page_version).
+    staff_seen: dict[tuple[int, str], Any] = {}
+    for a in actions:
+        if a["owner_user"] is not None:
+            staff_seen[(a["owner_user"], "name")] = a["owner_name"] or ""
+            staff_seen[(a["owner_user"], "role_title")] = a["owner_role"] or ""
+        if a["support_by"] is not None:
+            staff_seen[(a["support_by"], "name")] = a["support_name"] or ""
+    if lead is not None and family is not None:
+        for column in STAFF_COLUMNS:
+            staff_seen[(family["lead_professional"], column)] = lead[column] or ""
+    for said in [n for a_notes in notes.values() for n in a_notes] + conversation:
+        if said["author_user"] is not None:
+            staff_seen[(said["author_user"], "name")] = said["author_name"] or ""
+            staff_seen[(said["author_user"], "role_title")] = said["author_role"] or ""
     return {
         "member_first_name": access.member_name.strip().split(" ")[0],
         "outcomes": [
@@ -188,8 +208,45 @@ async def family_page(access: FamilyAccess, *, now: datetime, today: date) -> di
         "professional_actions": professionals,
         "next_review": await _next_review(access.plan_id, now),
         "lead": lead,
-        "conversation": await family_conversation(access.member_id, access.plan_id, redact),
+        "conversation": conversation,
+        "staff_seen": staff_seen,
+        "redact": redact,
     }
+
+
+STAFF_COLUMNS = ("name", "role_title", "phone", "email")
+
+
+@dataclass(frozen=True)
+class PageVersion:
+    """What a cached family page is checked against: the family's version and staff details."""
+
+    family: int
+    staff: dict[tuple[int, str], Any]
+
+    def shows(self, staff_seen: dict[tuple[int, str], Any]) -> bool:
+        """True when every professional's detail a page showed still reads the same."""
+        return all(self.staff.get(key, None) == value for key, value in staff_seen.items())
+
+
+async def page_version(family_id: int, staff_ids: Iterable[int]) -> PageVersion:
+    """The family's version and these professionals' details, in one round trip.
+
+    Read before the page's data (see tracker.plans.read_cache): professionals' details are
+    not the family's record (a professional's name or phone changes for every family at once),
+    so a cached page keeps the details it showed and is rebuilt when any of them differ.
+    """
+    ids = sorted(set(staff_ids))
+    joined = ("s.id IN (" + ", ".join("{}" for _ in ids) + ")") if ids else "1 = 0"
+    sql = (  # constant text; every value is a bound parameter
+        f"SELECT v.version, s.id, s.name, s.role_title, s.phone, s.email "  # noqa: S608
+        f"FROM (SELECT {FAMILY_VERSION_SQL} AS version) v "
+        f"LEFT JOIN staff_user s ON {joined}"
+    )
+    rows = await Family.raw(sql, family_id, *ids)
+    staff = {(r["id"], column): r[column] or "" for r in rows if r["id"] is not None
+             for column in STAFF_COLUMNS}
+    return PageVersion(family=int(rows[0]["version"]) if rows else 0, staff=staff)
 
 
 async def _family_context(access: FamilyAccess) -> tuple[int | None, str]:

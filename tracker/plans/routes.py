@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET as msgspec_unset
@@ -38,6 +39,7 @@ from tracker.plans.api_types import (
 )
 from tracker.plans.common import PlanPolicy
 from tracker.plans.conferences import Tell
+from tracker.plans.read_cache import app_cache, plan_for_reader
 from tracker.plans.schemas import (
     ActionIn,
     ActionPatch,
@@ -52,6 +54,9 @@ from tracker.plans.schemas import (
     PlanIn,
     ProgressIn,
 )
+
+# A plan's API view, kept per process while its family's version and the day are unchanged.
+PLAN_CACHE = "plan_views"
 
 
 def api_actor(caller: Caller) -> Actor:
@@ -211,12 +216,21 @@ class PlanController(Controller):
 
     @get("/{plan_id:int}", responses=error_responses(*READ))
     async def get_plan(
-        self, plan_id: FromPath[int], caller: NamedDependency[Caller],
+        self, request: Request[Any, Any, Any], plan_id: FromPath[int],
+        caller: NamedDependency[Caller],
         today: NamedDependency[date],
     ) -> PlanOut:
         """A plan with outcomes, actions and SMART results."""
-        await require_family(caller, await service.plan_family(plan_id))
-        return to_out(await service.plan_view(plan_id, today=today), PlanOut)
+        # Who may read, and the family's version, read before the plan (tracker.plans.read_cache
+        # says why); the plan's view depends on nothing else but the day (overdue steps, next
+        # review).
+        _, version = await plan_for_reader(plan_id, caller)
+        cache = app_cache(request.app.state, PLAN_CACHE)
+        out: PlanOut | None = cache.get((plan_id, today), version)
+        if out is None:
+            out = to_out(await service.plan_view(plan_id, today=today), PlanOut)
+            cache.put((plan_id, today), version, out)
+        return out
 
     @post("/{plan_id:int}/end", status_code=200, responses=error_responses(400, 401, 403, 404))
     async def end_plan(
