@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from tracker.clock import local_date
@@ -23,12 +23,25 @@ from tracker.staff.pages import actions_queries as queries
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
 from tracker.staff.saved_checks import saved_checks
+from tracker.validate import parse_id
+
+MAX_PAGE = 1_000
+"""The highest page of action cards /actions accepts (20,000 actions)."""
 
 UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
 """A little over the 10 MB file limit, so a too-big file gets a kind message, not a 413."""
 
 
-async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[str, Any]:
+def read_page(raw: str) -> tuple[int, dict[str, str]]:
+    """The page of action cards asked for, or 1 and a field error."""
+    number = parse_id(raw) if raw else 1
+    if number is None or number > MAX_PAGE:
+        return 1, {"page": f"The page must be a whole number from 1 to {MAX_PAGE:,}."}
+    return number, {}
+
+
+async def _actions_context(staff: Caller, now: datetime, state: State,
+                           page: int = 1) -> dict[str, Any]:
     today = local_date(now)
     invitations = await queries.my_invitations(staff, now)
     for inv in invitations:
@@ -36,7 +49,7 @@ async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[s
                                                       inv["report_file"])
     return {
         "today": today,
-        "mine": await queries.my_actions(staff, today),
+        "mine": await queries.my_actions(staff, today, page=page),
         "news": await queries.family_news(staff, now),
         "invitations": invitations,
         "statuses": ACTION_STATUSES,
@@ -49,9 +62,13 @@ async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[s
 
 @get("/actions")
 async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                          state: State) -> Template:
-    """My actions: overdue first, then due soon, by family; family news; reports to send."""
-    return render("actions.html", **await _actions_context(staff, now, state))
+                          state: State, page: FromQuery[str] = "1") -> Template:
+    """My actions, soonest due first a page at a time: overdue, then due soon, by family;
+    family news; reports to send."""
+    number, errors = read_page(page)
+    context = await _actions_context(staff, now, state, number)
+    context["errors"] = errors
+    return render("actions.html", status=400 if errors else 200, **context)
 
 
 @post("/actions/{action_id:int}/update")
@@ -72,6 +89,8 @@ async def update_action_status(
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     today = local_date(now)
+    # The card's page of /actions, so the answer shows the card where it was.
+    page = read_page(str(data.get("page") or ""))[0]
     # A note shared with the family is checked for the family's reading too.
     checks = [] if errors else saved_checks(
         [("Your note", form.echo["note"], bool(form.echo["share_with_family"]))], policy)
@@ -79,13 +98,16 @@ async def update_action_status(
         # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
         return render("partials/action_card.html", action=await queries.action_card(
             action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
-            form=form.echo if errors else {}, saved=not errors, card_checks=checks)
+            form=form.echo if errors else {}, saved=not errors, card_checks=checks,
+            card_page=page)
     if not errors and not checks:
-        return see_other(f"/actions#action-{action_id}")
+        where = f"/actions?page={page}" if page > 1 else "/actions"
+        return see_other(f"{where}#action-{action_id}")
     if not errors:
         # Saved; the note's wording is worth a second look, so show it here, not after a redirect.
-        return render("actions.html", checks=checks, **await _actions_context(staff, now, state))
-    context = await _actions_context(staff, now, state)
+        return render("actions.html", checks=checks,
+                      **await _actions_context(staff, now, state, page))
+    context = await _actions_context(staff, now, state, page)
     context.update(errors=errors, failed_action=action_id, form=form.echo)
     return render("actions.html", status=400, **context)
 
