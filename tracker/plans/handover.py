@@ -69,24 +69,34 @@ async def flags_for_families(family_ids: Collection[int] | None = None) -> dict[
 
     One query, whatever the number of families: a caseload page passes its page of ids.
     """
+    return (await flags_and_names_for_families(family_ids))[0]
+
+
+async def flags_and_names_for_families(family_ids: Collection[int] | None = None,
+                                       ) -> tuple[dict[int, LeaverFlag], dict[int, str]]:
+    """`flags_for_families`, and the names of the people who have left (as `leaver_names`
+    gives them), from the same one query."""
     if family_ids is not None and not family_ids:
-        return {}
+        return {}, {}
     ids = sorted(set(family_ids)) if family_ids is not None else []
     where = f"AND h.family_id IN ({', '.join('{}' for _ in ids)})" if ids else ""
     # Only fixed SQL and "{}" placeholders are joined here; the ids are bound parameters.
-    sql = f"SELECT h.family_id, h.kind, h.user_id, COUNT(*) AS n FROM ({_HELD_SQL}) h JOIN staff_user u ON u.id = h.user_id WHERE NOT u.active {where} GROUP BY h.family_id, h.kind, h.user_id"  # noqa: S608, E501
+    sql = f"SELECT h.family_id, h.kind, h.user_id, u.name AS user_name, COUNT(*) AS n FROM ({_HELD_SQL}) h JOIN staff_user u ON u.id = h.user_id WHERE NOT u.active {where} GROUP BY h.family_id, h.kind, h.user_id, u.name"  # noqa: S608, E501
     rows = await Action.raw(sql, *ids)
     counts: dict[int, dict[str, Any]] = {}
+    names: dict[int, str] = {}
     for row in rows:
         entry = counts.setdefault(int(row["family_id"]), {"action": 0, "support": 0, "report": 0,
                                                           "holders": set()})
         entry[row["kind"]] += int(row["n"])
         entry["holders"].add(int(row["user_id"]))
-    return {
+        names[int(row["user_id"])] = row["user_name"]
+    flags = {
         family_id: LeaverFlag(actions=c["action"], support=c["support"], reports=c["report"],
                               holder_ids=tuple(sorted(c["holders"])))
         for family_id, c in counts.items()
     }
+    return flags, names
 
 
 async def held_by(user_id: int, family_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
