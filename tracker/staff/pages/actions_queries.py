@@ -12,7 +12,7 @@ from tracker.errors import NotFound
 from tracker.people.caller import Caller
 from tracker.people.tables import StaffUser
 from tracker.plans import service
-from tracker.plans.access import VISIBLE_PLACEHOLDERS, VISIBLE_TO_CALLER_SQL, can_manage_family
+from tracker.plans.access import VISIBLE_FAMILY_IDS_SQL, VISIBLE_PLACEHOLDERS, can_manage_family
 from tracker.plans.tables import (
     Action,
     Conference,
@@ -173,7 +173,7 @@ async def my_actions(caller: Caller, today: date, *, page: int = 1) -> dict[str,
 # Families on the caller's desk, as a condition on family `f`: open, and one they may see
 # (tracker.plans.access's rule, in SQL); for an admin, who may see every family, those they lead
 # or own actions in. Each form's placeholders are all the caller's id.
-_DESK_SQL = "f.status = 'open' AND " + VISIBLE_TO_CALLER_SQL
+_DESK_SQL = "f.status = 'open' AND f.id IN (" + VISIBLE_FAMILY_IDS_SQL + ")"
 _DESK_PLACEHOLDERS = VISIBLE_PLACEHOLDERS
 _ADMIN_DESK_SQL = ("f.status = 'open' AND (f.lead_professional = {} OR f.id IN ("
                    "SELECT p.family FROM action a JOIN plan p ON p.id = a.plan "
