@@ -170,43 +170,43 @@ async def my_actions(caller: Caller, today: date, *, page: int = 1) -> dict[str,
             "last": first + len(cards), "per_page": CARDS_PER_PAGE}
 
 
-# Families on the caller's desk, as a condition on family `f`: open, and one they may see
-# (tracker.plans.access's rule, in SQL); for an admin, who may see every family, those they lead
-# or own actions in. Each form's placeholders are all the caller's id.
-_DESK_SQL = "f.status = 'open' AND f.id IN (" + VISIBLE_FAMILY_IDS_SQL + ")"
+# Families on the caller's desk, as the ids of those they may see (tracker.plans.access's rule);
+# for an admin, who may see every family, those they lead or own actions in. Each form's
+# placeholders are all the caller's id. Closed families drop out where the news is read.
+_DESK_SQL = VISIBLE_FAMILY_IDS_SQL
 _DESK_PLACEHOLDERS = VISIBLE_PLACEHOLDERS
-_ADMIN_DESK_SQL = ("f.status = 'open' AND (f.lead_professional = {} OR f.id IN ("
+_ADMIN_DESK_SQL = ("SELECT vf.id FROM family vf WHERE vf.lead_professional = {} UNION "
                    "SELECT p.family FROM action a JOIN plan p ON p.id = a.plan "
-                   "WHERE a.owner_user = {}))")
+                   "WHERE a.owner_user = {}")
 _ADMIN_DESK_PLACEHOLDERS = 2
 
 # What family members said lately, on the caller's desk: progress notes they wrote and
 # messages they sent, newest first, each with its family's lead (for the visibility rule).
-# Constant text only; every value is a bound parameter.
+# Read from the desk's families outwards (their actions, then each action's notes), never from
+# everyone's recent notes. Constant text only; every value is a bound parameter.
 _NEWS_SQL = """
-WITH desk AS MATERIALIZED (
-    SELECT f.id, f.name, f.lead_professional FROM family f WHERE {desk}
-),
+WITH desk AS MATERIALIZED ({desk}),
 desk_actions AS MATERIALIZED (
-    SELECT a.id, a.description, desk.id AS family_id FROM desk
-    JOIN plan p ON p.family = desk.id JOIN action a ON a.plan = p.id
+    SELECT a.id, a.description, p.family AS family_id
+    FROM desk JOIN plan p ON p.family = desk.id JOIN action a ON a.plan = p.id
 )
 SELECT 'update' AS kind, pu.created_at AS at, pu.visibility AS visibility,
-       pu.author_user AS author_user, desk.lead_professional AS lead_id, desk.id AS family_id,
-       desk.name AS family_name, m.name AS who, pu.note AS text, pu.to_status AS to_status,
+       pu.author_user AS author_user, f.lead_professional AS lead_id, f.id AS family_id,
+       f.name AS family_name, m.name AS who, pu.note AS text, pu.to_status AS to_status,
        da.description AS about, '' AS channel
 FROM desk_actions da
 JOIN progress_update pu ON pu.action = da.id
-JOIN desk ON desk.id = da.family_id
+JOIN family f ON f.id = da.family_id
 LEFT JOIN family_member m ON m.id = pu.author_member
-WHERE pu.author_member IS NOT NULL AND pu.created_at >= {{}}
+WHERE pu.author_member IS NOT NULL AND pu.created_at >= {{}} AND f.status = 'open'
 UNION ALL
-SELECT 'message', pm.created_at, pm.visibility, pm.author_user, desk.lead_professional, desk.id,
-       desk.name, m.name, pm.body, NULL, '', pm.channel
+SELECT 'message', pm.created_at, pm.visibility, pm.author_user, f.lead_professional, f.id,
+       f.name, m.name, pm.body, NULL, '', pm.channel
 FROM desk
 JOIN plan_message pm ON pm.family = desk.id
+JOIN family f ON f.id = desk.id
 LEFT JOIN family_member m ON m.id = pm.member
-WHERE pm.author_user IS NULL AND pm.created_at >= {{}}
+WHERE pm.author_user IS NULL AND pm.created_at >= {{}} AND f.status = 'open'
 ORDER BY at DESC
 """
 _NEWS = _NEWS_SQL.format(desk=_DESK_SQL)
