@@ -188,3 +188,27 @@ def test_nothing_needs_the_postgresql_pool_reset():
             for m in forbidden.finditer(path.read_text())
             if path.name != "db.py"]
     assert hits == []
+
+
+async def test_my_actions_runs_the_same_few_queries_with_no_actions_and_with_a_page_of_them(
+        client, clock):
+    now = clock.now()
+    small, big = await _worlds(now)
+    for k in range(25):
+        await service.add_action(
+            policy=POLICY, plan_id=big.plan_id, actor=SYSTEM, now=now,
+            data=ActionIn(outcome_id=big.outcome_id, owner_user_id=big.invitee.id,
+                          due_on=now.date() + timedelta(days=k - 3),
+                          description=f"Walk to school together on Monday, week {k}.",
+                          success_measure="Walk noted."))
+    # The small world's invitee has no open action at all.
+    await service.record_progress(action_id=small.action_id, status="done", note="Done.",
+                                  actor=SYSTEM, now=now)
+    counts = []
+    for world in (small, big):
+        await as_user(client, world.invitee)
+        status, log = await queries_for(client, "/actions")
+        assert status == 200
+        counts.append(log.count)
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 4, "\n".join(s[:150] for s in log.statements)

@@ -166,8 +166,8 @@ async def my_actions(caller: Caller, today: date, *, page: int = 1) -> dict[str,
                          "shown": len(here), "families": _group_by_family(here)})
     first = (page - 1) * CARDS_PER_PAGE
     return {"total": total, "sections": sections, "page": page,
-            "pages": max(1, -(-total // CARDS_PER_PAGE)), "first": first + 1 if cards else 0,
-            "last": first + len(cards), "per_page": CARDS_PER_PAGE}
+            "pages": max(1, -(-total // CARDS_PER_PAGE)), "shown": len(cards),
+            "first": first + 1, "last": first + len(cards), "per_page": CARDS_PER_PAGE}
 
 
 # Families on the caller's desk, as the ids of those they may see (tracker.plans.access's rule);
