@@ -135,7 +135,9 @@ async def _core_group_starts(family_ids: Sequence[int]) -> dict[int, list[dateti
     for r in await CoreGroupMeeting.raw(
             "SELECT m.plan, m.starts_at FROM core_group_meeting m WHERE m.family IN ("  # noqa: S608
             + ", ".join("{}" for _ in family_ids) + ")", *family_ids):
-        starts.setdefault(r["plan"], []).append(_as_datetime(r["starts_at"]))
+        at = _as_datetime(r["starts_at"])
+        if at is not None:  # starts_at is NOT NULL: always
+            starts.setdefault(r["plan"], []).append(at)
     return starts
 
 
