@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import json
 import os
 import sys
 import tempfile
@@ -69,9 +70,12 @@ async def main(args: argparse.Namespace) -> None:
     cls = type(engine)
     original = cls.run_querystring
     count = {"n": 0}
+    seen: list[Any] = []
 
     async def counted(self: Any, qs: Any, in_pool: bool = False) -> Any:
         count["n"] += 1
+        if args.explain:
+            seen.append(qs)
         started = time.perf_counter()
         try:
             return await original(self, qs, in_pool=in_pool)
@@ -92,6 +96,15 @@ async def main(args: argparse.Namespace) -> None:
             count["n"] = 0
             await client.get(path, headers=headers)
             cls.run_querystring = original  # type: ignore[method-assign]
+            for qs in seen:
+                # PostgreSQL compiles (JIT) a statement whose estimated cost passes
+                # jit_above_cost (100,000 by default): tens of milliseconds each time.
+                sql, values = qs.compile_string(engine_type="postgres")
+                plan = await engine._run_in_new_connection(f"EXPLAIN (FORMAT JSON) {sql}", values)
+                cost = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]["Total Cost"]
+                print(f"   cost {cost:12,.0f}{'  JIT' if cost > 100_000 else ''}  "
+                      f"{' '.join(sql.split())[:90]}")
+            seen.clear()
             profiler = None
             if args.profile:
                 from pyinstrument import Profiler
@@ -120,6 +133,8 @@ if __name__ == "__main__":
     parser.add_argument("--who", choices=("bench", "demo"), default="bench")
     parser.add_argument("--queries", type=int, default=0,
                         help="print each query of one request, cut to this many characters")
+    parser.add_argument("--explain", action="store_true",
+                        help="PostgreSQL: each query's estimated cost (JIT past 100,000)")
     parser.add_argument("--pages", nargs="*", default=list(PAGES))
     ns = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tracker-staffpages-"))
