@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.engine import engine_finder
+
 from tracker.clock import local_date
 from tracker.people.caller import Caller
 from tracker.plans import handover
-from tracker.plans.access import VISIBLE_PLACEHOLDERS, VISIBLE_TO_CALLER_SQL
+from tracker.plans.access import (
+    VISIBLE_FAMILY_IDS_SQL,
+    VISIBLE_PLACEHOLDERS,
+    VISIBLE_TO_CALLER_SQL,
+)
 from tracker.plans.common import PlanPolicy
 from tracker.plans.core_groups import rhythm
 from tracker.plans.tables import (
@@ -49,12 +55,22 @@ def _like(search: str) -> str:
     return f"%{escaped}%"
 
 
+def _visible_clause() -> str:
+    """The access rule on family `f` (tracker.plans.access). On PostgreSQL as an array of the
+    ids worked out first, then looked up by primary key: given `f.id IN (…)`, it guessed
+    hundreds of families and read all of them (50,000, 15 ms a page, in England-sized data)."""
+    engine: Any = engine_finder()
+    if engine is not None and engine.engine_type == "postgres":
+        return "f.id = ANY(ARRAY(" + VISIBLE_FAMILY_IDS_SQL + "))"
+    return VISIBLE_TO_CALLER_SQL
+
+
 def _where(caller: Caller, query: CaseloadQuery) -> tuple[str, list[Any]]:
     """The WHERE clause on family `f` (access rule, filter, search) and its values."""
     clauses = ["1 = 1"]
     args: list[Any] = []
     if not caller.is_admin:
-        clauses.append(VISIBLE_TO_CALLER_SQL)
+        clauses.append(_visible_clause())
         args += [caller.id] * VISIBLE_PLACEHOLDERS
     if query.mine_only:
         clauses.append("f.lead_professional = {}")
