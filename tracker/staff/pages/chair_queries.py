@@ -258,7 +258,9 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
 async def add_leaver_flags(reviews: list[dict[str, Any]]) -> dict[int, str]:
     """Put each review's leaver flag (work held by people who have left) on it, in one query;
     returns the leavers' names."""
-    flags, names = await handover.flags_and_names_for_families([r["family_id"] for r in reviews])
+    # No family has id 0: asked the same way with no reviews, the page's queries stay fixed.
+    flags, names = await handover.flags_and_names_for_families(
+        [r["family_id"] for r in reviews] or [0])
     for r in reviews:
         r["leaver_flag"] = flags.get(r["family_id"])
     return names
