@@ -14,7 +14,7 @@ import aiosqlite
 import httpx
 
 from tests.conftest import TEST_DB
-from tests.support.factories import POLICY, SYSTEM, World, at
+from tests.support.factories import POLICY, SYSTEM, World, at, make_core_group
 from tests.support.queries import counting_queries, queries_for
 from tests.support.staff_pages import as_user, signable_world
 from tracker import db
@@ -110,6 +110,24 @@ async def test_the_chair_dashboard_runs_the_same_queries_for_one_review_and_thre
         assert status == 200
         counts.append(log.count)
     assert counts[0] == counts[1], counts
+    assert counts[0] <= 12, "\n".join(s[:150] for s in log.statements)
+
+
+async def test_the_chair_dashboard_runs_the_same_queries_with_no_conferences_and_with_some(
+        client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    idle = await signable_world(now)
+    await _review(world, world.chair.id, now)
+    await make_core_group(world, now)
+    counts = []
+    # The idle world's chair chaired its initial conference only: nothing coming up.
+    for chair in (idle.chair, world.chair):
+        await as_user(client, chair)
+        status, log = await queries_for(client, "/chair")
+        assert status == 200
+        counts.append(log.count)
+    assert counts[0] == counts[1], counts
 
 
 async def _family_client(app, world: World, now: datetime, n: int) -> httpx.AsyncClient:
@@ -200,3 +218,27 @@ def test_nothing_needs_the_postgresql_pool_reset():
             for m in forbidden.finditer(path.read_text())
             if path.name != "db.py"]
     assert hits == []
+
+
+async def test_my_actions_runs_the_same_five_queries_with_no_actions_and_with_a_page_of_them(
+        client, clock):
+    now = clock.now()
+    small, big = await _worlds(now)
+    for k in range(25):
+        await service.add_action(
+            policy=POLICY, plan_id=big.plan_id, actor=SYSTEM, now=now,
+            data=ActionIn(outcome_id=big.outcome_id, owner_user_id=big.invitee.id,
+                          due_on=now.date() + timedelta(days=k - 3),
+                          description=f"Walk to school together on Monday, week {k}.",
+                          success_measure="Walk noted."))
+    # The small world's invitee has no open action at all.
+    await service.record_progress(action_id=small.action_id, status="done", note="Done.",
+                                  actor=SYSTEM, now=now)
+    counts = []
+    for world in (small, big):
+        await as_user(client, world.invitee)
+        status, log = await queries_for(client, "/actions")
+        assert status == 200
+        counts.append(log.count)
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 5, "\n".join(s[:150] for s in log.statements)

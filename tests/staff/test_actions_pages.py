@@ -178,3 +178,91 @@ async def test_a_user_with_no_actions_sees_a_kind_empty_page(client, clock):
     assert "You have no open actions on current plans." in html
     assert "You are not invited to any conferences coming up." in html
     assert PASSWORD not in html
+
+
+async def _many_actions(world, now, n: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """n more open actions for the invitee, due one a day from 5 days ago (world's own is due
+    later); returns their ids soonest first."""
+    today = now.date()
+    ids = []
+    for k in range(n):
+        ids.append(await service.add_action(
+            policy=POLICY, plan_id=world.plan_id, actor=SYSTEM, now=now,
+            data=ActionIn(outcome_id=world.outcome_id, owner_user_id=world.invitee.id,
+                          description=f"Walk Rosie to school on Monday, week {k:02d}.",
+                          due_on=today + timedelta(days=k - 5), success_measure="Walk noted.")))
+    return ids
+
+
+async def test_my_actions_come_a_page_at_a_time_soonest_first_with_counts_for_them_all(client,
+                                                                                      clock):
+    now = clock.now()
+    world = await signable_world(now)
+    ids = await _many_actions(world, now, 22)
+    await as_user(client, world.invitee)
+    first = (await client.get("/actions")).text
+    # 23 open actions due from 5 days ago to 16 days on (the world's own is due in 14 days,
+    # before the one added for that day): 5 overdue, 16 due in the next 14 days, 2 later.
+    assert "You have 23 open actions on current plans: 5 overdue and 16 due in the next 14 days." in first
+    assert "Showing actions 1 to 20 of 23, soonest due first." in first
+    soonest = [*ids[:19], world.action_id]
+    assert [i for i in [*ids, world.action_id] if f'id="action-{i}"' in first] == soonest
+    positions = [first.index(f'id="action-{i}"') for i in soonest]
+    assert positions == sorted(positions)
+    assert "5 actions</span>" in first  # overdue: all on this page
+    assert "16 actions, 15 on this page" in first
+    assert 'href="/actions?page=2"' in first and "Next 20" in first
+    assert '<input type="hidden" name="page"' not in first
+    second = (await client.get("/actions?page=2")).text
+    assert [i for i in [*ids, world.action_id] if f'id="action-{i}"' in second] == ids[19:]
+    assert "Showing actions 21 to 23 of 23" in second
+    assert '<input type="hidden" name="page" value="2">' in second
+    assert "16 actions, 1 on this page" in second and "2 actions</span>" in second
+    assert 'href="/actions?page=1"' in second and "Previous 20" in second
+    past = await client.get("/actions?page=9")
+    assert past.status_code == 200 and "There is no page 9 of your actions." in past.text
+    assert "You have 23 open actions" in past.text
+
+
+async def test_a_bad_page_of_my_actions_gets_a_field_message(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.invitee)
+    for bad in ("0", "two", "-1", "1001", "²"):
+        page = await client.get("/actions", params={"page": bad})
+        assert page.status_code == 400, bad
+        assert "The page must be a whole number from 1 to 1,000." in page.text
+        assert 'href="#page"' in page.text
+        assert f'id="action-{world.action_id}"' in page.text  # the first page, still useful
+
+
+async def test_an_update_from_the_second_page_comes_back_to_it(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    ids = await _many_actions(world, now, 22)
+    await as_user(client, world.invitee)
+    response = await post_as_form(client, f"/actions/{ids[21]}/update",
+                                  {"status": "in_progress", "note": "Going well.", "page": "2"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/actions?page=2#action-{ids[21]}"
+    card = await post_htmx(client, f"/actions/{ids[21]}/update",
+                           {"status": "done", "note": "Done now.", "page": "2"})
+    assert '<input type="hidden" name="page" value="2">' in card.text
+
+
+async def test_a_card_shows_the_newest_note_everyone_on_the_case_may_read(client, clock):
+    now = clock.now()
+    world = await signable_world(now)
+    await service.record_progress(action_id=world.action_id, status="in_progress",
+                                  note="Shared with the core group.", actor=SYSTEM,
+                                  now=now - timedelta(hours=2))
+    jess = world.family["members"][0]
+    await service.record_progress(action_id=world.action_id, status=None,
+                                  note="Only for my social worker.",
+                                  actor=Actor.member(jess["id"], "Jess"),
+                                  now=now - timedelta(hours=1), visibility="lead")
+    await as_user(client, world.invitee)
+    html = (await client.get("/actions")).text
+    card = html[html.index(f'id="action-{world.action_id}"'):]
+    card = card[:card.index("</form>")]
+    assert "Shared with the core group." in card
+    assert "Only for my social worker." not in card

@@ -34,18 +34,20 @@ _OPEN = ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES))  # a fixed vocabulary
 
 # Work held by any professional (u), by family; the flags keep only inactive holders.
 # _OPEN is the fixed status vocabulary, not input: nothing a caller sends is joined into SQL.
+# {plans} and {conferences} narrow each part to some families (or to all: "TRUE"), so the
+# database reads only those families' plans and conferences. An action is read once for its
+# owner and its supporter (the two-row `k`), which keeps the plan small enough that
+# PostgreSQL does not start parallel workers for a query of a millisecond.
 _HELD_SQL = f"""
-SELECT p.family AS family_id, 'action' AS kind, a.owner_user AS user_id
-  FROM action a JOIN plan p ON a.plan = p.id
- WHERE p.status = 'active' AND a.status IN ({_OPEN}) AND a.owner_user IS NOT NULL
-UNION ALL
-SELECT p.family, 'support', a.support_by
-  FROM action a JOIN plan p ON a.plan = p.id
- WHERE p.status = 'active' AND a.status IN ({_OPEN}) AND a.support_by IS NOT NULL
+SELECT p.family AS family_id, k.kind AS kind,
+       CASE k.kind WHEN 'action' THEN a.owner_user ELSE a.support_by END AS user_id
+  FROM plan p JOIN action a ON a.plan = p.id
+  CROSS JOIN (SELECT 'action' AS kind UNION ALL SELECT 'support') AS k
+ WHERE {{plans}} AND p.status = 'active' AND a.status IN ({_OPEN})
 UNION ALL
 SELECT c.family, 'report', ci."user"
-  FROM conference_invitee ci JOIN conference c ON ci.conference = c.id
- WHERE c.decision IS NULL AND ci.report_submitted_at IS NULL
+  FROM conference c JOIN conference_invitee ci ON ci.conference = c.id
+ WHERE {{conferences}} AND c.decision IS NULL AND ci.report_submitted_at IS NULL
 """  # noqa: S608
 
 
@@ -69,24 +71,36 @@ async def flags_for_families(family_ids: Collection[int] | None = None) -> dict[
 
     One query, whatever the number of families: a caseload page passes its page of ids.
     """
+    return (await flags_and_names_for_families(family_ids))[0]
+
+
+async def flags_and_names_for_families(family_ids: Collection[int] | None = None,
+                                       ) -> tuple[dict[int, LeaverFlag], dict[int, str]]:
+    """`flags_for_families`, and the names of the people who have left (as `leaver_names`
+    gives them), from the same one query."""
     if family_ids is not None and not family_ids:
-        return {}
+        return {}, {}
     ids = sorted(set(family_ids)) if family_ids is not None else []
-    where = f"AND h.family_id IN ({', '.join('{}' for _ in ids)})" if ids else ""
+    marks = ", ".join("{}" for _ in ids)
     # Only fixed SQL and "{}" placeholders are joined here; the ids are bound parameters.
-    sql = f"SELECT h.family_id, h.kind, h.user_id, COUNT(*) AS n FROM ({_HELD_SQL}) h JOIN staff_user u ON u.id = h.user_id WHERE NOT u.active {where} GROUP BY h.family_id, h.kind, h.user_id"  # noqa: S608, E501
-    rows = await Action.raw(sql, *ids)
+    held = _HELD_SQL.format(plans=f"p.family IN ({marks})" if ids else "TRUE",
+                            conferences=f"c.family IN ({marks})" if ids else "TRUE")
+    sql = f"SELECT h.family_id, h.kind, h.user_id, u.name AS user_name, COUNT(*) AS n FROM ({held}) h JOIN staff_user u ON u.id = h.user_id WHERE NOT u.active GROUP BY h.family_id, h.kind, h.user_id, u.name"  # noqa: S608, E501
+    rows = await Action.raw(sql, *ids, *ids)
     counts: dict[int, dict[str, Any]] = {}
+    names: dict[int, str] = {}
     for row in rows:
         entry = counts.setdefault(int(row["family_id"]), {"action": 0, "support": 0, "report": 0,
                                                           "holders": set()})
         entry[row["kind"]] += int(row["n"])
         entry["holders"].add(int(row["user_id"]))
-    return {
+        names[int(row["user_id"])] = row["user_name"]
+    flags = {
         family_id: LeaverFlag(actions=c["action"], support=c["support"], reports=c["report"],
                               holder_ids=tuple(sorted(c["holders"])))
         for family_id, c in counts.items()
     }
+    return flags, names
 
 
 async def held_by(user_id: int, family_ids: Collection[int] | None = None) -> list[dict[str, Any]]:

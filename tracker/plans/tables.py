@@ -29,7 +29,7 @@ class Family(Table, tablename="family"):
 
     id: Serial  # the primary key Piccolo adds; annotated for the type checker, not a column
     name = Varchar(length=200)
-    lead_professional = ForeignKey(StaffUser, null=True)
+    lead_professional = ForeignKey(StaffUser, null=True, index=True)
     status = Varchar(length=20, default="open", index=True)  # open, closed
     created_at = Timestamptz(default=TimestamptzNow())
     # The authority's own case reference (searched in the caseload); "" when not given.

@@ -24,12 +24,25 @@ from tracker.staff.pages import actions_queries as queries
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
 from tracker.staff.saved_checks import saved_checks
+from tracker.validate import parse_id
+
+MAX_PAGE = 1_000
+"""The highest page of action cards /actions accepts (20,000 actions)."""
 
 UPLOAD_BODY_LIMIT = 12 * 1024 * 1024
 """A little over the 10 MB file limit, so a too-big file gets a kind message, not a 413."""
 
 
-async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[str, Any]:
+def read_page(raw: str) -> tuple[int, dict[str, str]]:
+    """The page of action cards asked for, or 1 and a field error."""
+    number = parse_id(raw) if raw else 1
+    if number is None or number > MAX_PAGE:
+        return 1, {"page": f"The page must be a whole number from 1 to {MAX_PAGE:,}."}
+    return number, {}
+
+
+async def _actions_context(staff: Caller, now: datetime, state: State,
+                           page: int = 1) -> dict[str, Any]:
     today = local_date(now)
     invitations = await queries.my_invitations(staff, now)
     for inv in invitations:
@@ -37,7 +50,7 @@ async def _actions_context(staff: Caller, now: datetime, state: State) -> dict[s
                                                       inv["report_file"])
     return {
         "today": today,
-        "mine": await queries.my_actions(staff, today),
+        "mine": await queries.my_actions(staff, today, page=page),
         "news": await queries.family_news(staff, now),
         "invitations": invitations,
         "statuses": ACTION_STATUSES,
@@ -62,13 +75,16 @@ async def _note_checks(saved: str | None, staff: Caller, policy: PlanPolicy) -> 
 @get("/actions")
 async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
                           state: State, policy: NamedDependency[PlanPolicy],
-                          saved: FromQuery[str | None] = None) -> Template:
-    """My actions: overdue first, then due soon, by family; family news; reports to send;
-    just after a note is saved (?saved=note-12), what the wording checks found in it."""
-    context = await _actions_context(staff, now, state)
+                          saved: FromQuery[str | None] = None, page: FromQuery[str] = "1") -> Template:
+    """My actions, soonest due first a page at a time: overdue, then due soon, by family;
+    family news; reports to send; just after a note is saved (?saved=note-12), what the
+    wording checks found in it."""
+    number, errors = read_page(page)
+    context = await _actions_context(staff, now, state, number)
+    context["errors"] = errors
     if checks := await _note_checks(saved, staff, policy):
         context["checks"] = checks
-    return render("actions.html", **context)
+    return render("actions.html", status=400 if errors else 200, **context)
 
 
 @post("/actions/{action_id:int}/update")
@@ -90,6 +106,8 @@ async def update_action_status(
         except FieldErrors as exc:
             errors = form.service_errors(exc)
     today = local_date(now)
+    # The card's page of /actions, so the answer shows the card where it was.
+    page = read_page(str(data.get("page") or ""))[0]
     # A note shared with the family is checked for the family's reading too.
     checks = [] if errors else saved_checks(
         [("Your note", form.echo["note"], bool(form.echo["share_with_family"]))], policy)
@@ -97,14 +115,17 @@ async def update_action_status(
         # 200 even with errors: htmx only swaps 2xx answers, and the card shows the error.
         return render("partials/action_card.html", action=await queries.action_card(
             action_id, today), today=today, statuses=ACTION_STATUSES, errors=errors,
-            form=form.echo if errors else {}, saved=not errors, card_checks=checks)
+            form=form.echo if errors else {}, saved=not errors, card_checks=checks,
+            card_page=page)
     if not errors and not checks:
-        return see_other(f"/actions#action-{action_id}")
+        where = f"/actions?page={page}" if page > 1 else "/actions"
+        return see_other(f"{where}#action-{action_id}")
     if not errors:
         # Saved; the note's wording is worth a second look: post/redirect/get to the page that
         # shows it, so refreshing never adds the note twice.
-        return see_other(f"/actions?saved=note-{update_id}#action-{action_id}")
-    context = await _actions_context(staff, now, state)
+        where = f"/actions?page={page}&saved=note-{update_id}" if page > 1 else f"/actions?saved=note-{update_id}"
+        return see_other(f"{where}#action-{action_id}")
+    context = await _actions_context(staff, now, state, page)
     context.update(errors=errors, failed_action=action_id, form=form.echo)
     return render("actions.html", status=400, **context)
 

@@ -6,13 +6,12 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from piccolo.query.functions.aggregate import Max
-
 from tracker.audit import AuditEvent
 from tracker.clock import local_date
 from tracker.people.caller import Caller
 from tracker.plans import core_group_views, core_groups, handover, service
 from tracker.plans.common import PlanPolicy
+from tracker.plans.schemas import CORE_GROUP_TEXT_FIELDS
 from tracker.plans.tables import (
     Conference,
     ConferenceInvitee,
@@ -22,7 +21,7 @@ from tracker.plans.tables import (
     PlanMessage,
     ProgressUpdate,
 )
-from tracker.plans.visibility import EVERYONE, can_read, message_lead, readable
+from tracker.plans.visibility import EVERYONE, can_read, readable
 from tracker.staff.pages.common_queries import (
     names_for,
     plan_pictures,
@@ -38,37 +37,45 @@ CHAIR_WEEKS = 8
 
 
 
+_REVIEWS_SQL = """
+SELECT c.id, c.kind, c.starts_at, c.family AS family_id, f.name AS family_name,
+       cp.id AS plan_id, cp.version AS plan_version, cp.kind AS plan_kind
+FROM conference c
+JOIN family f ON f.id = c.family
+LEFT JOIN plan cp ON cp.id = (SELECT MAX(p.id) FROM plan p
+                              WHERE p.family = c.family AND p.status = 'active')
+WHERE c.chair = {} AND c.decision IS NULL AND c.starts_at >= {} AND c.starts_at < {}
+ORDER BY c.starts_at, c.id
+"""
+
+
 async def chair_reviews(caller: Caller, now: datetime, policy: PlanPolicy, *,
                         weeks: int = CHAIR_WEEKS) -> list[dict[str, Any]]:
     """Conferences (initial and review) the caller chairs in the next weeks, each with its plan's
     progress, reports, the family's latest words and what the core groups found.
 
-    A fixed number of queries however many conferences: each kind of record is read once for
-    them all, never per conference.
+    A fixed number of queries however many conferences (none included): each kind of record is
+    read once for them all, never per conference.
     """
     today = local_date(now)
-    conferences = await Conference.select(
-        Conference.id, Conference.kind, Conference.starts_at,
-        Conference.family.as_alias("family_id"), Conference.family.name.as_alias("family_name"),
-    ).where(
-        (Conference.chair == caller.id)
-        # A conference whose decision is recorded has happened: its reports are no longer due.
-        & Conference.decision.is_null()
-        & (Conference.starts_at >= start_of_day(today))
-        & (Conference.starts_at < now + timedelta(weeks=weeks))
-    ).order_by(Conference.starts_at)
-    family_ids = sorted({c["family_id"] for c in conferences})
-    plans = await _current_plans(family_ids)
-    progress = await service.plans_progress([p["id"] for p in plans.values()], today=today)
-    found = await core_group_views.findings_since_conference([p["id"] for p in plans.values()], now=now)
-    reports = await _reports_by_conference([c["id"] for c in conferences], today)
+    # A conference whose decision is recorded has happened: its reports are no longer due.
+    conferences = await Conference.raw(_REVIEWS_SQL, caller.id, start_of_day(today),
+                                       now + timedelta(weeks=weeks))
+    family_ids = sorted({c["family_id"] for c in conferences}) or [0]  # no family has id 0
+    plan_ids = sorted({c["plan_id"] for c in conferences if c["plan_id"] is not None}) or [0]
+    progress = await service.plans_progress(plan_ids, today=today)
+    found = await _findings(plan_ids, now)
+    reports = await _reports_by_conference([c["id"] for c in conferences] or [0], today)
     messages = await _latest_messages(caller.id, family_ids)
     activity = await _last_activity(family_ids)
     out = []
     for c in conferences:
-        plan = plans.get(c["family_id"])
+        plan = None
+        if c["plan_id"] is not None:
+            plan = {"id": c["plan_id"], "version": c["plan_version"], "kind": c["plan_kind"]}
         out.append({
-            **c,
+            "id": c["id"], "kind": c["kind"], "starts_at": _as_instant(c["starts_at"]),
+            "family_id": c["family_id"], "family_name": c["family_name"],
             "kind_words": CONFERENCE_KIND_WORDS.get(c["kind"], c["kind"]),
             "is_review": c["kind"] in REVIEW_KINDS,
             "plan": plan,
@@ -82,30 +89,44 @@ async def chair_reviews(caller: Caller, now: datetime, policy: PlanPolicy, *,
     return out
 
 
-async def _current_plans(family_ids: list[int]) -> dict[int, dict[str, Any]]:
-    if not family_ids:
-        return {}
-    rows = await Plan.select(
-        Plan.id, Plan.version, Plan.family, Plan.kind,
-        Plan.conference.kind.as_alias("conference_kind"),
-        Plan.conference.starts_at.as_alias("conference_at"),
-    ).where(Plan.family.is_in(family_ids) & (Plan.status == "active"))
-    return {r["family"]: r for r in rows}
+def _marks(ids: list[int]) -> str:
+    return ", ".join("{}" for _ in ids)
+
+
+async def _findings(plan_ids: list[int], now: datetime) -> dict[int, list[dict[str, Any]]]:
+    """What the core groups found on each plan: the meetings held and recorded, oldest first,
+    with the actions they reviewed (two queries)."""
+    held = f"m.plan IN ({_marks(plan_ids)}) AND m.starts_at <= {{}} AND m.recorded_at IS NOT NULL"
+    # Constant text and "{}" placeholders only; every value is a bound parameter.
+    meetings = await CoreGroupMeeting.raw(
+        f"SELECT m.id, m.plan, m.starts_at, {', '.join('m.' + f for f in CORE_GROUP_TEXT_FIELDS)} "  # noqa: S608
+        f"FROM core_group_meeting m WHERE {held} ORDER BY m.starts_at, m.id", *plan_ids, now)
+    reviews = await CoreGroupMeeting.raw(
+        "SELECT r.meeting, r.status, r.note, a.description FROM core_group_action_review r "  # noqa: S608
+        "JOIN core_group_meeting m ON m.id = r.meeting LEFT JOIN action a ON a.id = r.action "
+        f"WHERE {held} ORDER BY r.id", *plan_ids, now)
+    by_meeting: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in reviews:
+        by_meeting[r["meeting"]].append({"description": r["description"] or "",
+                                         "status": r["status"], "note": r["note"]})
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in meetings:
+        found[m["plan"]].append({**m, "starts_at": _as_instant(m["starts_at"]),
+                                 "action_reviews": by_meeting[m["id"]]})
+    return found
 
 
 async def _reports_by_conference(conference_ids: list[int], today: date,
                                  ) -> dict[int, list[dict[str, Any]]]:
-    if not conference_ids:
-        return {}
-    rows = await ConferenceInvitee.select(
-        ConferenceInvitee.conference, ConferenceInvitee.user.as_alias("user_id"),
-        ConferenceInvitee.user.name.as_alias("name"),
-        ConferenceInvitee.user.agency.as_alias("agency"),
-        ConferenceInvitee.report_due_on, ConferenceInvitee.report_submitted_at,
-        ConferenceInvitee.report_file,
-    ).where(ConferenceInvitee.conference.is_in(conference_ids)).order_by(ConferenceInvitee.id)
+    rows = await ConferenceInvitee.raw(
+        'SELECT ci.conference, ci."user" AS user_id, u.name, u.agency, ci.report_due_on, '  # noqa: S608
+        "ci.report_submitted_at, ci.report_file FROM conference_invitee ci "
+        'JOIN staff_user u ON u.id = ci."user" '
+        f"WHERE ci.conference IN ({_marks(conference_ids)}) ORDER BY ci.id", *conference_ids)
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
+        r["report_due_on"] = _as_day(r["report_due_on"])
+        r["report_submitted_at"] = _as_instant(r["report_submitted_at"])
         r["state"] = report_state(r["report_due_on"], r["report_submitted_at"], today)
         found[r.pop("conference")].append(r)
     return found
@@ -114,27 +135,33 @@ async def _reports_by_conference(conference_ids: list[int], today: date,
 async def _latest_messages(reader_id: int, family_ids: list[int], per_family: int = 3,
                            ) -> dict[int, list[dict[str, Any]]]:
     """The family's latest words this reader may read (the one visibility rule), per family."""
-    if not family_ids:
-        return {}
-    rows = await PlanMessage.select(
-        PlanMessage.family, PlanMessage.body, PlanMessage.created_at,
-        PlanMessage.member.name.as_alias("who"),
-        PlanMessage.visibility, PlanMessage.author_user, message_lead(),
-    ).where(PlanMessage.family.is_in(family_ids) & PlanMessage.author_user.is_null()
-            ).order_by(PlanMessage.created_at, ascending=False)
+    rows = await PlanMessage.raw(
+        "SELECT pm.family, pm.body, pm.created_at, m.name AS who, pm.visibility, "  # noqa: S608
+        "pm.author_user, f.lead_professional AS lead_id FROM plan_message pm "
+        "JOIN family f ON f.id = pm.family LEFT JOIN family_member m ON m.id = pm.member "
+        f"WHERE pm.family IN ({_marks(family_ids)}) AND pm.author_user IS NULL "
+        "ORDER BY pm.created_at DESC, pm.id DESC", *family_ids)
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in readable(reader_id, rows):
         if len(found[r["family"]]) < per_family:
+            r["created_at"] = _as_instant(r["created_at"])
             found[r["family"]].append(r)
     return found
 
 
 async def _last_activity(family_ids: list[int]) -> dict[int, datetime | None]:
-    if not family_ids:
-        return {}
-    rows = await AuditEvent.select(AuditEvent.family_id, Max(AuditEvent.at, alias="last")).where(
-        AuditEvent.family_id.is_in(family_ids)).group_by(AuditEvent.family_id)
+    rows = await AuditEvent.raw(
+        "SELECT a.family_id, MAX(a.at) AS last FROM audit_event a "  # noqa: S608
+        f"WHERE a.family_id IN ({_marks(family_ids)}) GROUP BY a.family_id", *family_ids)
     return {r["family_id"]: _as_instant(r["last"]) for r in rows}
+
+
+def _as_day(value: Any) -> date | None:
+    if isinstance(value, str):  # SQLite, where a column's type is not known
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
 
 
 def _as_instant(value: Any) -> datetime | None:
@@ -148,23 +175,23 @@ def _as_instant(value: Any) -> datetime | None:
 async def overdue_core_groups(caller: Caller, now: datetime,
                               policy: PlanPolicy) -> list[dict[str, Any]]:
     """Current child protection plans of families whose conferences the caller chairs, whose
-    next core group is past its date with none booked (three queries)."""
-    chaired = await Conference.select(Conference.family).where(Conference.chair == caller.id)
-    family_ids = sorted({r["family"] for r in chaired})
-    if not family_ids:
-        return []
-    plans = await Plan.select(
-        Plan.id, Plan.family, Plan.family.name.as_alias("family_name"),
-        Plan.conference.kind.as_alias("conference_kind"),
-        Plan.conference.starts_at.as_alias("conference_at"),
-    ).where(Plan.family.is_in(family_ids) & (Plan.status == "active")
-            & (Plan.kind == "child_protection")).order_by(Plan.id)
-    if not plans:
-        return []
+    next core group is past its date with none booked (two queries)."""
+    plans = await Plan.raw(
+        "SELECT p.id, p.family, f.name AS family_name, c.kind AS conference_kind, "
+        "c.starts_at AS conference_at FROM plan p JOIN family f ON f.id = p.family "
+        "LEFT JOIN conference c ON c.id = p.conference "
+        "WHERE p.family IN (SELECT cc.family FROM conference cc WHERE cc.chair = {}) "
+        "AND p.status = 'active' AND p.kind = 'child_protection' ORDER BY p.id", caller.id)
+    for p in plans:
+        p["conference_at"] = _as_instant(p["conference_at"])
+    plan_ids = [p["id"] for p in plans] or [0]
     starts: dict[int, list[datetime]] = defaultdict(list)
-    for m in await CoreGroupMeeting.select(CoreGroupMeeting.plan, CoreGroupMeeting.starts_at).where(
-            CoreGroupMeeting.plan.is_in([p["id"] for p in plans])):
-        starts[m["plan"]].append(m["starts_at"])
+    for m in await CoreGroupMeeting.raw(
+            "SELECT m.plan, m.starts_at FROM core_group_meeting m "  # noqa: S608
+            f"WHERE m.plan IN ({_marks(plan_ids)})", *plan_ids):
+        at = _as_instant(m["starts_at"])
+        if at is not None:  # starts_at is NOT NULL: always
+            starts[m["plan"]].append(at)
     today = local_date(now)
     out = []
     for p in plans:
@@ -231,7 +258,9 @@ async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
 async def add_leaver_flags(reviews: list[dict[str, Any]]) -> dict[int, str]:
     """Put each review's leaver flag (work held by people who have left) on it, in one query;
     returns the leavers' names."""
-    flags = await handover.flags_for_families([r["family_id"] for r in reviews])
+    # No family has id 0: asked the same way with no reviews, the page's queries stay fixed.
+    flags, names = await handover.flags_and_names_for_families(
+        [r["family_id"] for r in reviews] or [0])
     for r in reviews:
         r["leaver_flag"] = flags.get(r["family_id"])
-    return await handover.leaver_names(list(flags.values()))
+    return names
