@@ -4,12 +4,10 @@ Usage:
   .venv/bin/python bench/notify_speed.py [--postgres URL] [--rows 1000] [--scale 0.02] [--no-sqlite]
 
 For each database (a throwaway SQLite file; a throwaway PostgreSQL database), in its own process:
-migrate, seed the demo, generate `--scale` of England-sized data (bench/generate.py); then the
-dispatcher's figure exactly as `make bench` measures it (bench/web_child.py's dispatch_rate: the
-same settings, code path and default --rows, one text to each of that many generated family
-members, each with their family link, the loopback Twilio in its own process, throttle off), the
-same with a ready-made link, and one materialise step over every action, twice. Prints
-per-message and per-action figures so a small run on a shared machine extrapolates honestly.
+migrate, seed the demo, one dispatcher tick over `--rows` texts to the loopback Twilio-speaking
+server (throttle off, each with a family link), then generate `--scale` of England-sized data
+(bench/generate.py) and time one materialise step over every action. Prints per-message and
+per-action figures so a small run on a shared machine extrapolates honestly.
 """
 
 from __future__ import annotations
@@ -29,17 +27,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.web_child import DISPATCH_ROWS  # noqa: E402
+from bench.web_child import DISPATCH_ROWS  # noqa: E402 - the same figure as make bench's
 
 
 async def child(args: argparse.Namespace) -> dict[str, Any]:
-    from dataclasses import asdict
     from datetime import UTC, datetime, timedelta
 
     from piccolo.engine import engine_finder
 
     from bench.generate import generate
-    from bench.web_child import dispatch_rate, generated_members, materialise_time
+    from bench.web_child import dispatch_rate, materialise_time
     from tracker import db
     from tracker.cli_support import run_migrations
     from tracker.demo import seed_demo
@@ -53,33 +50,39 @@ async def child(args: argparse.Namespace) -> dict[str, Any]:
     await seed_demo(now=datetime.now(UTC) - timedelta(minutes=5),
                     policy=PlanPolicy.from_settings(get_settings()))
     out: dict[str, Any] = {"label": os.environ.get("BENCH_LABEL", "db")}
-    made = await generate(os.environ["DATABASE_URL"], args.scale)
-    made = {**made, "sizes": asdict(made["sizes"])}
-    out["generated_seconds"] = made["seconds"]
-    members = generated_members(made, args.rows)
-    # The same code path and settings as make bench's figure (bench/web_child.py dispatch_rate).
-    out["dispatch"] = await dispatch_rate(args.rows, members)
+    out["dispatch"] = await dispatch_rate(args.rows)
     d = out["dispatch"]
     d["ms_per_message"] = d["seconds"] / max(d["messages"], 1) * 1000
     print(f"  {out['label']} dispatch: {d}", flush=True)
+    # The send path alone: the same texts with a ready-made link (issuing family links is
+    # being changed to one reusable link per member; this is the rest of the path).
+    import tracker.bootstrap as bootstrap
 
-    # The send path alone: the same texts with a ready-made link instead of each member's own.
+    real_build = bootstrap.build_dispatcher
+
     async def ready_link(**_: Any) -> str:
         return "http://127.0.0.1:8000/f/bench-link"
 
-    out["dispatch_no_link"] = await dispatch_rate(args.rows, members, link_issuer=ready_link)
+    bootstrap.build_dispatcher = lambda *a, **k: real_build(*a, link_issuer=ready_link, **k)
+    try:
+        out["dispatch_no_link"] = await dispatch_rate(args.rows)
+    finally:
+        bootstrap.build_dispatcher = real_build
     n = out["dispatch_no_link"]
     n["ms_per_message"] = n["seconds"] / max(n["messages"], 1) * 1000
     print(f"  {out['label']} dispatch, ready-made link: {n}", flush=True)
-    m = await materialise_time()
-    m["us_per_action"] = m["seconds"] / max(m["actions"], 1) * 1e6
-    out["materialise"] = m
-    print(f"  {out['label']} materialise: {m}", flush=True)
-    # A second tick over the same facts: idempotent, and what a steady tick costs.
-    again = await materialise_time()
-    again["us_per_action"] = again["seconds"] / max(again["actions"], 1) * 1e6
-    out["materialise_again"] = again
-    print(f"  {out['label']} materialise again: {again}", flush=True)
+    if args.scale > 0:
+        made = await generate(os.environ["DATABASE_URL"], args.scale)
+        out["generated_seconds"] = made["seconds"]
+        m = await materialise_time()
+        m["us_per_action"] = m["seconds"] / max(m["actions"], 1) * 1e6
+        out["materialise"] = m
+        print(f"  {out['label']} materialise: {m}", flush=True)
+        # A second tick over the same facts: idempotent, and what a steady tick costs.
+        again = await materialise_time()
+        again["us_per_action"] = again["seconds"] / max(again["actions"], 1) * 1e6
+        out["materialise_again"] = again
+        print(f"  {out['label']} materialise again: {again}", flush=True)
     await db.stop(engine)
     return out
 
@@ -95,18 +98,19 @@ def run_child(url: str, label: str, args: argparse.Namespace, tmp: Path) -> dict
 
 
 async def main(args: argparse.Namespace) -> None:
-    from bench.web import pg_create, pg_drop, pg_reachable, run_name
+    from bench.web import _drop, _pg_database
 
     tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-notify-"))
     results = []
     if not args.no_sqlite:
         results.append(run_child(f"sqlite:///{tmp / 'bench.db'}", "SQLite", args, tmp))
-    if args.postgres and await pg_reachable(args.postgres):
-        name = run_name("notify")
+    made = await _pg_database(args.postgres) if args.postgres else None
+    if made:
+        url, name = made
         try:
-            results.append(run_child(await pg_create(args.postgres, name), "PostgreSQL", args, tmp))
+            results.append(run_child(url, "PostgreSQL", args, tmp))
         finally:
-            await pg_drop(args.postgres, name)
+            await _drop(args.postgres, name)
     print(f"load average {os.getloadavg()[0]:.1f}")
     for r in results:
         for key in ("dispatch", "dispatch_no_link"):
@@ -125,7 +129,7 @@ if __name__ == "__main__":
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--rows", type=int, default=DISPATCH_ROWS)
+    parser.add_argument("--rows", type=int, default=DISPATCH_ROWS, help="as make bench's figure")
     parser.add_argument("--scale", type=float, default=0.02)
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--child", action="store_true")

@@ -171,7 +171,11 @@ def _targets(result: dict[str, Any]) -> list[str]:
         out.append(f"- {label}: dispatch {per_minute:,.0f} messages a minute (target ≥ {target:,.0f}): "
                    f"{_verdict(per_minute >= target)}")
     mat = result.get("materialise", {})
-    if label == "PostgreSQL" and mat:
+    if mat.get("error"):
+        out.append(f"- {label}: materialising nudges (target < 60 s for 1,000,000 on PostgreSQL): not "
+                   f"measured (failed over {mat['actions']:,} actions after {mat['seconds']:.1f} s: "
+                   f"{mat['error'][:200]})")
+    elif label == "PostgreSQL" and mat:
         per_million = mat["seconds"] / max(mat["actions"], 1) * 1_000_000
         scaled = "" if mat["actions"] >= 1_000_000 else f", {per_million:,.0f} s scaled to 1,000,000"
         out.append(f"- {label}: materialising nudges for {mat['actions']:,} actions took "
@@ -206,9 +210,11 @@ def render(results: list[dict[str, Any]], *, machine: str, scale: float) -> str:
                   f"{d.get('seconds', 0):.2f} s = {d.get('per_minute', 0):,.0f} a minute "
                   f"({d.get('seconds', 0) / max(d.get('messages', 0), 1) * 1000:.2f} ms each; the server "
                   f"received {d.get('twilio_got', 0):,}).",
-                  f"Materialising the nudge rules over {m.get('actions', 0):,} actions (first tick): "
-                  f"{m.get('seconds', 0):.1f} s = {m.get('seconds', 0) / max(m.get('actions', 0), 1) * 1e6:.0f} µs "
-                  f"an action ({m.get('materialised', 0):,} new outbox rows).",
+                  (f"Materialising the nudge rules over {m.get('actions', 0):,} actions (first tick): FAILED "
+                   f"after {m.get('seconds', 0):.1f} s: {str(m['error'])[:300]}." if m.get("error") else
+                   f"Materialising the nudge rules over {m.get('actions', 0):,} actions (first tick): "
+                   f"{m.get('seconds', 0):.1f} s = {m.get('seconds', 0) / max(m.get('actions', 0), 1) * 1e6:.0f} µs "
+                   f"an action ({m.get('materialised', 0):,} new outbox rows)."),
                   f"Encoding the demo plan ({e.get('bytes', 0):,} bytes): msgspec {e.get('msgspec_us', 0):.1f} µs, "
                   f"json.dumps {e.get('json_us', 0):.1f} µs.", ""]
     lines += ["### Against the targets", ""]

@@ -311,13 +311,37 @@ class LoopbackTwilio:
             self.proc.kill()
 
 
-async def dispatch_rate(rows: int, members: list[int], batch: int = 0, **link: Any) -> dict[str, Any]:
+async def texting_members(rows: int) -> list[int]:
+    """`rows` adults in families with a current plan, one text each: the ones there are (the
+    generated data has two a family), then more added to those families when there are too few
+    (the demo alone has a handful)."""
+    from tracker.plans.tables import FamilyMember, Plan
+
+    families = [row["family"] for row in await Plan.select(Plan.family).where(Plan.status == "active")
+                .order_by(Plan.family)]
+    if not families:
+        raise RuntimeError("no family has a current plan to text")
+    found = [row["id"] for row in await FamilyMember.select(FamilyMember.id).where(
+        FamilyMember.family.is_in(families[:rows]) & (FamilyMember.preferred_channel == "sms")).order_by(
+        FamilyMember.id).limit(rows)]
+    for i in range(rows - len(found)):
+        made = await FamilyMember.insert(FamilyMember(
+            family=families[i % len(families)], name="Bench adult", relationship="Parent",
+            preferred_channel="sms", sms_consent=True, safe_to_contact=True, language="en")).returning(
+            FamilyMember.id)
+        found.append(made[0]["id"])
+    return found
+
+
+async def dispatch_rate(rows: int, members: list[int] | None = None, batch: int = 0,
+                        **link: Any) -> dict[str, Any]:
     """The dispatcher's texts a minute: `rows` texts, each with a family link, one to each of
-    `members` (fewer texts when there are fewer members), sent by consecutive ticks of one dispatcher as
-    tracker/bootstrap.py builds it, to the loopback Twilio; throttle off, the batch size (unless
-    `batch` is given) and concurrency the settings give (DISPATCH_BATCH_SIZE, DISPATCH_CONCURRENCY). Only the notify
-    package's public entry points: enqueue, build_dispatcher, Dispatcher.tick.
-    `link` passes build_dispatcher's options through (bench/notify_speed.py's ready-made link)."""
+    `members` (default: texting_members; fewer texts when fewer members are given), sent by
+    consecutive ticks of one dispatcher as tracker/bootstrap.py builds it, to the loopback
+    Twilio; throttle off, the batch size (unless `batch` is given) and the concurrency the
+    settings give (DISPATCH_BATCH_SIZE, DISPATCH_CONCURRENCY). Only the notify package's public
+    entry points: enqueue, build_dispatcher, Dispatcher.tick. `link` passes build_dispatcher's
+    options through (a ready-made link, say)."""
     import dataclasses
 
     from tests.notify.conftest import ACCOUNT_SID, AUTH_TOKEN
@@ -330,6 +354,7 @@ async def dispatch_rate(rows: int, members: list[int], batch: int = 0, **link: A
     from tracker.settings import get_settings
 
     # One text a member: more would meet a member's weekly cap (deferred, not sent).
+    members = members if members is not None else await texting_members(rows)
     rows = min(rows, len(members))
     twilio = LoopbackTwilio()
     try:
@@ -354,13 +379,14 @@ async def dispatch_rate(rows: int, members: list[int], batch: int = 0, **link: A
                           key=f"bench:dispatch:{run}:{i}", recipient_member_id=chosen[i],
                           context={"name": "Jess", "due_on": now.date().isoformat(), "needs_link": True})
         dispatcher = build_dispatcher(settings, clock, providers_for(settings), **link)
-        sent = deferred = ticks = 0
+        sent = deferred = other = ticks = 0
         started = time.perf_counter()
         while True:
             report = await dispatcher.tick(materialise=False)
             ticks += 1
             sent += report.sent
             deferred += report.deferred
+            other += report.retrying + report.failed + report.suppressed + report.errors
             if not report.claimed:
                 break
         took = time.perf_counter() - started
@@ -368,7 +394,8 @@ async def dispatch_rate(rows: int, members: list[int], batch: int = 0, **link: A
         got = twilio.received()
     finally:
         twilio.close()
-    return {"messages": sent, "asked": rows, "members": len(chosen), "deferred": deferred, "ticks": ticks,
+    return {"messages": sent, "asked": rows, "members": len(chosen), "deferred": deferred,
+            "not_sent": other, "ticks": ticks,
             "batch": settings.dispatch_batch_size, "concurrency": settings.dispatch_concurrency,
             "seconds": took, "per_minute": sent / took * 60 if took else 0.0, "twilio_got": got}
 
@@ -393,12 +420,17 @@ async def materialise_time() -> dict[str, Any]:
     dispatcher = build_dispatcher(settings, FixedClock(now), providers_for(settings))
     actions = await Action.count()
     report = TickReport(now=now)
+    error = None
     started = time.perf_counter()
-    await dispatcher.materialise(now, report)
+    try:
+        await dispatcher.materialise(now, report)
+    except Exception as exc:  # noqa: BLE001 - a failure is a figure too: reported, not a crash
+        error = f"{type(exc).__name__}: {exc}"
+        print(f"  {LABEL} materialise FAILED: {error}", flush=True)
     took = time.perf_counter() - started
     await dispatcher.providers.close()
     return {"actions": actions, "seconds": took, "materialised": report.materialised,
-            "skipped": report.skipped}
+            "skipped": report.skipped, "error": error}
 
 
 async def encoding() -> dict[str, Any]:
@@ -447,13 +479,6 @@ def generated_actors(made: dict[str, Any]) -> Actors:
     family_n = staff  # family n=staff is led by professional 1
     return Actors(f"bench{lead}@bench.example", f"bench{off['staff_user'] + 2}@bench.example",
                   BENCH_PASSWORD, off["plan"] + family_n, off["family_member"] + 2 * family_n - 1)
-
-
-def generated_members(made: dict[str, Any], count: int) -> list[int]:
-    """Up to `count` generated adults (two a family), spread over the families."""
-    off, adults = made["offsets"], 2 * made["sizes"]["families"]
-    step = max(1, adults // max(count, 1))
-    return [off["family_member"] + 1 + i * step for i in range(min(count, adults))]
 
 
 async def start_engine() -> Any:
@@ -517,7 +542,7 @@ async def measure_all(args: argparse.Namespace) -> dict[str, Any]:
     figures["in_process"] = await in_process(who, args.in_process_requests, profile_dir)
     clients = [int(c) for c in args.clients.split(",")]
     figures["load"] = await load_all(who, args.seconds, clients, args.max_seconds)
-    figures["dispatch"] = await dispatch_rate(args.dispatch_rows, generated_members(made, args.dispatch_rows))
+    figures["dispatch"] = await dispatch_rate(args.dispatch_rows)
     print(f"  {LABEL} dispatch: {figures['dispatch']}", flush=True)
     figures["materialise"] = await materialise_time()
     print(f"  {LABEL} materialise: {figures['materialise']}", flush=True)
