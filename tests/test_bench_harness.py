@@ -115,3 +115,11 @@ def test_a_kept_database_is_keyed_by_scale_and_database() -> None:
     assert reuse_key(0.1, "PostgreSQL") != key
     assert reuse_key(1.0, "SQLite") != key
     assert not kept_at(key + "0", 1.0)
+
+
+def test_a_materialise_that_failed_is_not_measured() -> None:
+    result = figures(BARE, materialise={"actions": 1_000_008, "seconds": 2.5, "materialised": 0,
+                                        "error": "InterfaceError: the number of query arguments cannot exceed 32767"})
+    text = line(report._targets(result), "- PostgreSQL: materialising")
+    assert "not measured (failed over 1,000,008 actions after 2.5 s: InterfaceError" in text
+    assert not text.endswith("met")
