@@ -11,7 +11,7 @@ its own (bench/web_child.py; Piccolo binds one engine per process):
 2. build: migrate, seed the demo, fill England-sized data (bench/generate.py; `--scale`, a tenth
    on SQLite). With --reuse the built database is kept (PostgreSQL: a database named by the
    generator's version, the scale and a hash of the generator and the migrations; SQLite: a file
-   under var/bench/) and later runs copy it (CREATE DATABASE … TEMPLATE; SQLite's backup API)
+   under var/bench/ named the same way) and later runs copy it (CREATE DATABASE … TEMPLATE; SQLite's backup API)
    instead of generating again; the output says which it did;
 3. measure, on the built data: queries per request at full size; CPU a request in-process (with
    --profile, a pyinstrument profile of each endpoint into docs/profiles/); `tracker serve
@@ -51,6 +51,7 @@ from bench.load import ensure_wrk  # noqa: E402
 DEFAULT_PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KEPT = ROOT / "var" / "bench"
 PROFILES = ROOT / "docs" / "profiles"
+TAGS = {"SQLite": "sqlite", "PostgreSQL": "pg"}
 
 
 def reuse_key(scale: float, label: str) -> str:
@@ -60,7 +61,8 @@ def reuse_key(scale: float, label: str) -> str:
     for path in [ROOT / "bench" / "generate.py", *sorted(ROOT.glob("tracker/**/migrations/*.py"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return f"tracker_bench_g{GENERATOR_VERSION}_s{str(scale).replace('.', '_')}_{digest.hexdigest()[:10]}"
+    return (f"tracker_bench_{TAGS[label]}_g{GENERATOR_VERSION}_s{str(scale).replace('.', '_')}_"
+            f"{digest.hexdigest()[:10]}")
 
 
 # ---------------------------------------------------------------- PostgreSQL databases
@@ -165,8 +167,8 @@ async def sqlite_half(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         made = json.loads(meta.read_text())
         note = f"reused the kept database {kept.relative_to(ROOT)} (generation skipped)"
     else:
-        for stale in KEPT.glob("tracker_bench_*"):
-            if kept_at(stale.stem, args.scale):
+        for stale in KEPT.glob("tracker_bench_sqlite_*"):
+            if kept_at(stale.stem, args.scale, label):
                 stale.unlink()
         made = build(f"sqlite:///{kept}", label, args, tmp)
         meta.write_text(json.dumps(made))
@@ -217,15 +219,16 @@ async def pg_kept(admin_url: str, scale: float) -> list[str]:
     """Kept databases at this scale (any generator or migrations: a new key replaces them)."""
     conn = await _admin(admin_url)
     try:
-        rows = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'tracker_bench_g%'")
+        rows = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'tracker_bench_pg_%'")
     finally:
         await conn.close()
-    return [row["datname"] for row in rows if kept_at(row["datname"], scale)]
+    return [row["datname"] for row in rows if kept_at(row["datname"], scale, "PostgreSQL")]
 
 
-def kept_at(name: str, scale: float) -> bool:
-    """Whether `name` is a kept database (or file stem) made at this scale."""
-    return re.fullmatch(rf"tracker_bench_g\d+_s{str(scale).replace('.', '_')}_[0-9a-f]{{10}}", name) is not None
+def kept_at(name: str, scale: float, label: str) -> bool:
+    """Whether `name` is a kept database (or file stem) of this database made at this scale."""
+    pattern = rf"tracker_bench_{TAGS[label]}_g\d+_s{str(scale).replace('.', '_')}_[0-9a-f]{{10}}"
+    return re.fullmatch(pattern, name) is not None
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -110,11 +110,15 @@ def test_wrk_output_is_read_with_its_timeouts_and_errors_apart() -> None:
 
 def test_a_kept_database_is_keyed_by_scale_and_database() -> None:
     key = reuse_key(1.0, "PostgreSQL")
-    assert kept_at(key, 1.0)
-    assert not kept_at(key, 0.1)
+    assert kept_at(key, 1.0, "PostgreSQL")
+    assert not kept_at(key, 0.1, "PostgreSQL")
+    assert not kept_at(key + "0", 1.0, "PostgreSQL")
     assert reuse_key(0.1, "PostgreSQL") != key
-    assert reuse_key(1.0, "SQLite") != key
-    assert not kept_at(key + "0", 1.0)
+    # Clearing SQLite's stale files never touches PostgreSQL's (nor the other way round).
+    sqlite_key = reuse_key(1.0, "SQLite")
+    assert kept_at(sqlite_key, 1.0, "SQLite")
+    assert not kept_at(sqlite_key, 1.0, "PostgreSQL")
+    assert not kept_at(key, 1.0, "SQLite")
 
 
 def test_a_materialise_that_failed_is_not_measured() -> None:
