@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.web_child import DISPATCH_ROWS  # noqa: E402 - the same figure as make bench's
+from bench.report import DISPATCH_ROWS  # noqa: E402 - the same figure as make bench's
 
 
 async def child(args: argparse.Namespace) -> dict[str, Any]:

@@ -18,6 +18,7 @@ START, END = "<!-- web-bench:start -->", "<!-- web-bench:end -->"
 RATIO_TARGETS = {"plan API": 0.05, "family page": 0.03, "/actions": 0.02, "/families": 0.02}
 P95_TARGETS = {"family page": 50.0, "/chair": 150.0}
 DISPATCH_TARGETS = {"PostgreSQL": 6000.0, "SQLite": 3000.0}
+DISPATCH_ROWS = 1000  # texts in the dispatcher figure (bench/notify_speed.py's default too)
 
 
 BARE = ("bare Litestar", "bare Litestar (again)")

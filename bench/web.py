@@ -116,6 +116,18 @@ def run_name(what: str) -> str:
     return f"tracker_bench_{what}_{uuid.uuid4().hex[:8]}"
 
 
+async def _pg_database(admin_url: str) -> tuple[str, str] | None:
+    """A fresh throwaway database (URL, name), or None when PostgreSQL does not answer
+    (bench/notify_speed.py's helper)."""
+    if not await pg_reachable(admin_url):
+        return None
+    name = run_name("notify")
+    return await pg_create(admin_url, name), name
+
+
+_drop = pg_drop
+
+
 # ---------------------------------------------------------------- the phases
 
 def child(phase: str, database_url: str, label: str, args: argparse.Namespace, out: Path,

@@ -36,12 +36,12 @@ import httpx  # noqa: E402
 
 from bench.generate import BENCH_PASSWORD, GENERATOR_VERSION, Sizes, generate  # noqa: E402
 from bench.load import measure  # noqa: E402
+from bench.report import DISPATCH_ROWS  # noqa: E402
 from tracker.demo import DEMO_PASSWORD  # noqa: E402
 
 LABEL = os.environ.get("BENCH_LABEL", "db")
 DATABASE_URL = os.environ["DATABASE_URL"]
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-DISPATCH_ROWS = 1000  # texts in the dispatcher figure (bench/notify_speed.py uses the same)
 
 
 @dataclass
