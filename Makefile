@@ -94,7 +94,11 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 # Figures, not pass/fail, and never part of `make test`. The web bench (bench/web.py) fills
-# England-sized data and loads the pages with wrk; BENCH_ARGS="--scale 0.1 --seconds 3" runs it small.
+# England-sized data (scale 1: 1,000,000 actions on PostgreSQL, a tenth on SQLite), loads the
+# pages with wrk, times the dispatcher and materialising, and writes profiles of each endpoint.
+# --reuse keeps the generated databases (var/bench/ and a tracker_bench_g* PostgreSQL database,
+# about 3 GB at scale 1) for the next run; BENCH_ARGS="--scale 0.05 --seconds 3" runs it small.
+BENCH_ARGS ?= --reuse --profile
 bench: setup
 	$(PY) bench/language_check_report.py
 	$(PY) bench/language_heldout.py

@@ -12,9 +12,17 @@ shape at a tenth of that (`--scale` multiplies either). `--scale 0.001` makes a 
 
 Written fast: every table is filled by one set-based `INSERT … SELECT` per chunk that the
 database generates itself (`generate_series` on PostgreSQL, a recursive CTE on SQLite), so no
-row crosses the wire from Python; that beats COPY, which still ships every row. Ids continue
-from whatever the tables already hold (the demo, say), and PostgreSQL's sequences are moved
-past them afterwards. Every generated professional's password is BENCH_PASSWORD.
+row crosses the wire from Python; that beats COPY, which still ships every row. While filling,
+the filled tables' secondary indexes (and, on PostgreSQL, their foreign keys) are dropped; they
+are then rebuilt from the definitions the migrations left in the catalogue (pg_indexes /
+pg_constraint, sqlite_master), so the finished schema is exactly the migrated one, each index
+built once in bulk and each foreign key checked once, then ANALYZE. Primary keys and unique
+constraints stay in place throughout. Ids continue from whatever the tables already hold (the
+demo, say), and PostgreSQL's sequences are moved past them afterwards. Every generated
+professional's password is BENCH_PASSWORD.
+
+GENERATOR_VERSION changes whenever what is generated changes: bench/web.py --reuse keys a kept
+database by it (with the migrations and the scale).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+GENERATOR_VERSION = 2
 BENCH_PASSWORD = "bench-restorative-2026"  # noqa: S105 - a throwaway benchmark database
 TODAY = "2026-11-24"
 NOON = "2026-11-24 10:00:00"
@@ -227,11 +236,60 @@ class Generator:
         return self.off
 
 
+FILLED = ("staff_user", "family", "family_member", "child", "conference", "conference_invitee",
+          "plan", "outcome", "outcome_child", "action", "progress_update", "notify_outbox")
+
+
+async def pg_drop_secondary(conn: Any) -> list[str]:
+    """PostgreSQL: drop the filled tables' foreign keys and secondary indexes (those not backing a
+    primary key or unique constraint); return the statements that recreate them as they were."""
+    fks = await conn.fetch(
+        "SELECT format('%I', c.conname) AS name, format('%I', t.relname) AS tbl, "
+        "pg_get_constraintdef(c.oid) AS def FROM pg_constraint c "
+        "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace s ON s.oid = t.relnamespace "
+        "WHERE c.contype = 'f' AND s.nspname = current_schema() AND t.relname = ANY($1::text[]) "
+        "ORDER BY t.relname, c.conname", list(FILLED))
+    indexes = await conn.fetch(
+        "SELECT format('%I', i.indexname) AS name, i.indexdef AS def FROM pg_indexes i "
+        "WHERE i.schemaname = current_schema() AND i.tablename = ANY($1::text[]) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+        "format('%I.%I', i.schemaname, i.indexname)::regclass) ORDER BY i.tablename, i.indexname",
+        list(FILLED))
+    for fk in fks:
+        await conn.execute(f"ALTER TABLE {fk['tbl']} DROP CONSTRAINT {fk['name']}")
+    for index in indexes:
+        await conn.execute(f"DROP INDEX {index['name']}")
+    return ([index["def"] for index in indexes] +
+            [f"ALTER TABLE {fk['tbl']} ADD CONSTRAINT {fk['name']} {fk['def']}" for fk in fks])
+
+
+def sqlite_drop_secondary(conn: Any) -> list[str]:
+    """SQLite: drop the filled tables' explicit indexes (unique and primary keys made by the table
+    definition are automatic indexes and stay); return the statements that recreate them."""
+    marks = ",".join("?" for _ in FILLED)
+    rows = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                        f"AND tbl_name IN ({marks}) ORDER BY tbl_name, name", FILLED).fetchall()
+    for name, _ in rows:
+        conn.execute(f'DROP INDEX "{name}"')
+    conn.commit()
+    return [sql for _, sql in rows]
+
+
+async def rebuild(generator: Generator, statements: list[str]) -> float:
+    """Recreate the dropped indexes and foreign keys, one statement each."""
+    started = time.perf_counter()
+    for sql in statements:
+        await generator.execute(sql)
+    if generator.sqlite:
+        generator.conn.commit()
+    took = time.perf_counter() - started
+    print(f"  {len(statements)} indexes and foreign keys rebuilt in {took:6.1f} s", flush=True)
+    return took
+
+
 async def reset_sequences(conn: Any) -> None:
     """PostgreSQL: move each filled table's id sequence past the ids written here."""
-    for table in ("staff_user", "family", "family_member", "child", "conference",
-                  "conference_invitee", "plan", "outcome", "outcome_child", "action",
-                  "progress_update", "notify_outbox"):
+    for table in FILLED:
         await conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
@@ -256,7 +314,10 @@ async def generate(database_url: str, scale: float) -> dict[str, Any]:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")
         try:
-            offsets = await Generator(conn, sizes, sqlite=True).run(password_hash)
+            generator = Generator(conn, sizes, sqlite=True)
+            recreate = sqlite_drop_secondary(conn)
+            offsets = await generator.run(password_hash)
+            await rebuild(generator, recreate)
             conn.execute("ANALYZE")
             conn.commit()
         finally:
@@ -267,7 +328,11 @@ async def generate(database_url: str, scale: float) -> dict[str, Any]:
         pg = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
         try:
             await pg.execute("SET synchronous_commit = off")
-            offsets = await Generator(pg, sizes, sqlite=False).run(password_hash)
+            await pg.execute("SET maintenance_work_mem = '512MB'")
+            generator = Generator(pg, sizes, sqlite=False)
+            recreate = await pg_drop_secondary(pg)
+            offsets = await generator.run(password_hash)
+            await rebuild(generator, recreate)
             await reset_sequences(pg)
         finally:
             await pg.close()

@@ -1,7 +1,7 @@
 """Only the nudge parts of `make bench`: the dispatcher's texts a minute and materialising.
 
 Usage:
-  .venv/bin/python bench/notify_speed.py [--postgres URL] [--rows 500] [--scale 0.02] [--no-sqlite]
+  .venv/bin/python bench/notify_speed.py [--postgres URL] [--rows 1000] [--scale 0.02] [--no-sqlite]
 
 For each database (a throwaway SQLite file; a throwaway PostgreSQL database), in its own process:
 migrate, seed the demo, one dispatcher tick over `--rows` texts to the loopback Twilio-speaking
@@ -33,6 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.report import DISPATCH_ROWS  # noqa: E402 - the same figure as make bench's
 
 
 async def child(args: argparse.Namespace) -> dict[str, Any]:
@@ -185,7 +187,7 @@ if __name__ == "__main__":
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=DISPATCH_ROWS, help="as make bench's figure")
     parser.add_argument("--scale", type=float, default=0.02)
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--child", action="store_true")
