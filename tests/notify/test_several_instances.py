@@ -235,9 +235,14 @@ async def test_a_rolling_restart_loses_no_request_sends_each_nudge_once_and_leav
         for old, new in zip(list(webs), fresh, strict=True):  # each web process in turn
             load.webs.append(new)
             before = load.ok
+            # As a proxy does: take the old process out of the pool, then SIGTERM it at once,
+            # while the requests already sent to it are still in flight; they must all finish.
+            # (Sending it new connections while its listening socket closes would lose those the
+            # kernel had queued but uvicorn had not yet accepted: no server can answer them.)
+            load.webs.remove(old)
+            await asyncio.sleep(0.02)
             # uvicorn re-raises the signal once its graceful shutdown is done.
             assert await old.stop() in (0, -signal.SIGTERM)
-            load.webs.remove(old)
             await until(lambda before=before: _more(load, before))
         await until(all_sent)
     finally:
