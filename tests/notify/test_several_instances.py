@@ -64,7 +64,8 @@ class Web:
             "--port", str(self.port), cwd=PROJECT_ROOT, env=_env(),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         async with httpx.AsyncClient() as client:
-            for _ in range(600):
+            # Up to two minutes: on a busy 2-core machine importing the app alone can take 30 s.
+            for _ in range(2400):
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get(f"{self.url}/health")).status_code == 200:
                         return
