@@ -4,6 +4,7 @@ and handed on in one step by an admin or the family's lead: audited, the new hol
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from tests.support.factories import POLICY, SYSTEM, WINDOWS, at, make_user, make_world
@@ -129,7 +130,10 @@ async def test_the_chair_dashboard_flags_a_leavers_work(client, clock):
     world, _ = await _leaver_world(clock)
     await as_user(client, world.chair)
     dashboard = await client.get("/chair")
-    assert dashboard.status_code == 200 and 'id="leaver-flag"' in dashboard.text
+    # One flag per conference card, each with its own id (two flagged families must not share one).
+    assert dashboard.status_code == 200 and 'id="leaver-flag-' in dashboard.text
+    ids = re.findall(r'id="(leaver-flag[^"]*)"', dashboard.text)
+    assert len(ids) == len(set(ids))
     assert "1 action, 1 offer of support, 1 report for a conference" in " ".join(dashboard.text.split())
 
 
