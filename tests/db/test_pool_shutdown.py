@@ -7,6 +7,7 @@ import os
 
 import pytest
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
 
 from tracker import db
 
@@ -30,3 +31,20 @@ async def test_stop_closes_an_idle_pool_at_once():
     await engine.start_connection_pool(min_size=1, max_size=2)
     await asyncio.wait_for(db.stop(engine, grace_seconds=30), timeout=5)
     assert engine.pool is None
+
+
+async def test_the_engine_turns_jit_off_on_every_connection():
+    """Short OLTP statements must not pay JIT compilation when a big table's estimate is high."""
+    from tracker.settings import Settings
+
+    engine = db.engine_for(Settings(database_url=os.environ["DATABASE_URL"]))
+    assert isinstance(engine, PostgresEngine)
+    await db.start(engine, Settings(database_url=os.environ["DATABASE_URL"]))
+    try:
+        assert engine.pool is not None
+        async with engine.pool.acquire() as conn:
+            assert await conn.fetchval("SHOW jit") == "off"
+        rows = await engine.run_querystring(QueryString("SHOW jit"))
+        assert [dict(r) for r in rows] == [{"jit": "off"}]
+    finally:
+        await db.stop(engine)
