@@ -48,7 +48,7 @@ async def test_a_private_message_stays_with_the_lead_who_answers_in_the_product(
     await family.get_by_role("button", name="Continue to your plan").click()
     await family.wait_for_url(f"{live_server}/family")
     words = family.locator("section[aria-labelledby=your-words]")
-    assert await words.get_by_label("Only Sam, your lead professional").is_checked()
+    assert await words.get_by_label("Only Sam, who leads your plan").is_checked()
     await words.get_by_label("Your words").fill(PRIVATE)
     await words.get_by_role("button", name="Send").click()
     await family.wait_for_url(f"{live_server}/family?saved=message")

@@ -56,7 +56,7 @@ async def messages_for(client, world: World, user) -> list[dict]:  # type: ignor
 
 async def test_the_family_form_offers_the_lead_by_name_and_keeps_words_to_the_lead_by_default(signed_in):
     page = await signed_in.plan_page()
-    assert "Only Sam, your lead professional" in page.text  # the factory's lead has no role title
+    assert "Only Sam, who leads your plan" in page.text  # the factory's lead has no role title
     assert "Everyone working with your family" in page.text
     assert (await write(signed_in, "I am scared of Tom when he drinks.")).status_code == 303
     assert (await write(signed_in, "Rosie liked breakfast club.", "core_group")).status_code == 303

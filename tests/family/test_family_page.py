@@ -33,7 +33,7 @@ async def test_the_page_shows_what_better_looks_like_their_steps_the_professiona
     assert "Your next review meeting will be on or before Saturday 23 January 2027" in text
     assert text.count("<li>") >= 7 and "This is your family's meeting." in text
     # Who to contact.
-    assert "Your lead professional is Sam Lead." in text
+    assert "Sam Lead leads your plan with you." in text
     assert f"mailto:{signed_in.world.lead.email}" in text
 
 

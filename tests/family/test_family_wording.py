@@ -29,8 +29,9 @@ async def test_the_lead_and_the_helper_are_named_without_grammar_slips(signed_in
                                 patch=ActionPatch(support_offered="A bus pass for the school run.",
                                                   support_by_user_id=world.invitee.id))
     page = (await signed_in.plan_page()).text
-    assert "Your lead professional is Sam Lead, your social worker." in page
+    assert "Sam Lead, your social worker, leads your plan with you." in page
     assert "(Social worker)" not in page
+    assert "lead professional" not in page.lower()  # a professionals' word: the page says who leads
     assert "Who offers it: Helen School" in page and "(Helen School)" not in page
 
 

@@ -86,7 +86,7 @@ async def test_unknown_expired_and_revoked_links_get_the_same_kind_page(world, c
     assert {a.status_code for a in answers} == {404}
     assert answers[0].text == answers[1].text == answers[2].text
     assert "This link does not work now" in answers[0].text
-    assert "ask your lead professional" in answers[0].text
+    assert "ask the person who leads your plan" in answers[0].text
     assert answers[0].headers["cache-control"] == "no-store"
     # Continuing (a POST) says the same, and makes no session.
     page = await client.get("/f/" + token_of(await texted_link(world.family["members"][0]["id"], clock.now())))

@@ -48,7 +48,7 @@ async def test_what_you_have_done_stays_on_the_page_after_the_plan_is_revised(si
     assert "What you have done" in after
     section = after.split('id="done-before"', 1)[1].split("</section>", 1)[0]
     assert "Walk Rosie to school so she is in class by 8:50 each day." in section
-    assert "Tuesday 24 November 2026" in section
+    assert "Done on Tuesday 24 November 2026" in section  # when it was done, not a deadline
     # The step itself was not carried (it is done), so it is not also an open step.
     assert await Action.count().where(Action.carried_from == world.member_action_id) == 0
 

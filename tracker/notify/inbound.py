@@ -103,7 +103,7 @@ async def _act_on(*, from_number: str, body: str, now: datetime, inbound_id: int
         # Nothing is stored about a number we don't know.
         return InboundResult("unknown_number", (
             f"Sorry, we don't recognise this number. If you are part of a family plan with "
-            f"{authority_name}, please contact your lead professional."))
+            f"{authority_name}, please contact the person who leads your plan."))
     word = keyword(body)
     if word in STOP_WORDS:
         for m in members:
@@ -153,7 +153,7 @@ def _help_reply(lead: dict[str, Any] | None, authority_name: str) -> str:
     if lead:
         contact = f"{lead['name']}" + (f" on {lead['phone']}" if lead["phone"] else "")
     else:
-        contact = "your lead professional"
+        contact = "the person who leads your plan"
     return (f"This number sends reminders about your family's plan from {authority_name}. "
             f"For help, please contact {contact}. Reply STOP to stop these texts.")
 
@@ -181,7 +181,7 @@ async def _save_reply(member: dict[str, Any], lead: dict[str, Any] | None, body:
                 context={"member_name": member["name"], "family_name": family["name"] if family else "",
                          "body": text, "plan_id": plan_id, "family_id": member["family"]},
             )
-    who = first_name(lead["name"]) if lead else "your lead professional"
+    who = first_name(lead["name"]) if lead else "the person who leads your plan"
     return InboundResult("saved", (
         f"Thank you, {first_name(member['name'])}. Your message has been added to your plan "
         f"and {who} will see it."))
