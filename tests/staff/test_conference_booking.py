@@ -41,8 +41,13 @@ async def _book(world, now) -> int:
 
 
 async def _nudge_keys(conference_id: int, now) -> list[str]:
-    state = await load_state(now)
-    return [n.key for n in all_nudges(state, now, service.working_calendar(), RuleSettings())
+    """This conference's nudges. Other tests' rows that cannot be worked out (the poisoned-dates
+    tests leave some in the shared database) are skipped, as the dispatcher skips them."""
+    def skip(*_: object) -> None:
+        return None
+
+    state = await load_state(now, on_error=skip)
+    return [n.key for n in all_nudges(state, now, service.working_calendar(), RuleSettings(), on_error=skip)
             if f"conference:{conference_id}:" in n.key]
 
 
