@@ -102,7 +102,7 @@ BENCH_ARGS ?= --reuse --profile
 bench: setup
 	$(PY) bench/language_check_report.py
 	$(PY) bench/language_heldout.py
-	$(PY) bench/outbox_claim.py --big 200000
+	$(PY) bench/outbox_claim.py --big 200000 --postgres $(TEST_POSTGRES_URL)
 	$(PY) bench/web.py $(BENCH_ARGS)
 
 clean:

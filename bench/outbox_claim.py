@@ -251,14 +251,15 @@ async def main(args: argparse.Namespace) -> None:
 
     await Outbox.delete(force=True)
     await sqlite_claim(args.small)
-    if not args.postgres:
-        log("\n(no --postgres: PostgreSQL parts skipped)")
-        return
     from piccolo.engine import engine_finder
 
     from tracker import db
 
+    # Close the SQLite engine's long-lived connections: their threads would keep the process alive.
     await db.stop(engine_finder())
+    if not args.postgres:
+        log("\n(no --postgres: PostgreSQL parts skipped)")
+        return
     url, name = await create_database(args.postgres)
     try:
         child = await asyncio.create_subprocess_exec(
