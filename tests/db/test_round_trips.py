@@ -30,6 +30,19 @@ GROW_OUTCOMES = 4
 ACTIONS_PER_OUTCOME = 3
 
 
+async def _same_count(client, path: str, users, at_most: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Each user (signed in in turn) gets `path` in the same number of queries (and at most `at_most`)."""
+    counts, log = [], None
+    for user in users:
+        await as_user(client, user)
+        status, log = await queries_for(client, path)
+        assert status == 200
+        counts.append(log.count)
+    assert len(set(counts)) == 1, counts
+    if at_most is not None:
+        assert log is not None and counts[0] <= at_most, "\n".join(s[:150] for s in log.statements)
+
+
 async def _grow(world: World, now: datetime) -> None:
     """More outcomes, each with actions for the invitee and the family, and progress notes."""
     today = now.date()
@@ -87,13 +100,7 @@ async def test_the_plan_api_runs_the_same_queries_for_a_small_and_a_big_plan(cli
 
 async def test_my_actions_runs_the_same_queries_for_few_and_many_actions(client, clock):
     small, big = await _worlds(clock.now())
-    counts = []
-    for world in (small, big):
-        await as_user(client, world.invitee)
-        status, log = await queries_for(client, "/actions")
-        assert status == 200
-        counts.append(log.count)
-    assert counts[0] == counts[1], counts
+    await _same_count(client, "/actions", (small.invitee, big.invitee))
 
 
 async def test_the_chair_dashboard_runs_the_same_queries_for_one_review_and_three(client, clock):
@@ -103,14 +110,7 @@ async def test_the_chair_dashboard_runs_the_same_queries_for_one_review_and_thre
     others = [await signable_world(now) for _ in range(2)]
     for world in (big, *others):
         await _review(world, big.chair.id, now)
-    counts = []
-    for world in (small, big):
-        await as_user(client, world.chair)
-        status, log = await queries_for(client, "/chair")
-        assert status == 200
-        counts.append(log.count)
-    assert counts[0] == counts[1], counts
-    assert counts[0] <= 12, "\n".join(s[:150] for s in log.statements)
+    await _same_count(client, "/chair", (small.chair, big.chair), at_most=12)
 
 
 async def test_the_chair_dashboard_runs_the_same_queries_with_no_conferences_and_with_some(
@@ -120,14 +120,8 @@ async def test_the_chair_dashboard_runs_the_same_queries_with_no_conferences_and
     idle = await signable_world(now)
     await _review(world, world.chair.id, now)
     await make_core_group(world, now)
-    counts = []
     # The idle world's chair chaired its initial conference only: nothing coming up.
-    for chair in (idle.chair, world.chair):
-        await as_user(client, chair)
-        status, log = await queries_for(client, "/chair")
-        assert status == 200
-        counts.append(log.count)
-    assert counts[0] == counts[1], counts
+    await _same_count(client, "/chair", (idle.chair, world.chair))
 
 
 async def _family_client(app, world: World, now: datetime, n: int) -> httpx.AsyncClient:
@@ -234,11 +228,4 @@ async def test_my_actions_runs_the_same_five_queries_with_no_actions_and_with_a_
     # The small world's invitee has no open action at all.
     await service.record_progress(action_id=small.action_id, status="done", note="Done.",
                                   actor=SYSTEM, now=now)
-    counts = []
-    for world in (small, big):
-        await as_user(client, world.invitee)
-        status, log = await queries_for(client, "/actions")
-        assert status == 200
-        counts.append(log.count)
-    assert counts[0] == counts[1], counts
-    assert counts[0] <= 5, "\n".join(s[:150] for s in log.statements)
+    await _same_count(client, "/actions", (small.invitee, big.invitee), at_most=5)
