@@ -144,3 +144,17 @@ async def test_a_weekend_meeting_is_warned_about_then_kept_and_the_plan_page_con
     assert "has been sent an email invitation" in page
     again = (await client.get(f"/plans/{world.plan_id}")).text
     assert "is arranged for" not in again  # the confirmation shows once, after saving
+
+
+async def test_a_bad_invitee_search_gets_a_field_message_and_arranges_nothing(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    url = f"/plans/{world.plan_id}/core-groups/new"
+    for bad in ("Helen\x00", "x" * 101):
+        answer = await post_as_form(client, url, {"starts-on-day": "30", "starts-on-month": "11",
+                                                  "starts-on-year": "2026", "starts_time": "14:00",
+                                                  "invitee_q": bad, "find_invitees": "1"})
+        # A NUL is refused at the edge for every form ("Nothing was saved"); a long search on its field.
+        assert answer.status_code == 400
+        assert ("Nothing was saved" in answer.text) if "\x00" in bad else ('href="#invitee-q"' in answer.text)
+    assert await CoreGroupMeeting.count().where(CoreGroupMeeting.plan == world.plan_id) == 0

@@ -277,3 +277,18 @@ async def test_opening_a_family_for_another_lead_says_so_in_the_caseload(client,
     assert response.headers["location"] == "/families?opened=1"
     page = (await client.get(response.headers["location"])).text
     assert "The family is open" in page
+
+
+async def test_a_bad_lead_search_gets_a_field_message_and_saves_nothing(client, clock):
+    world = await signable_world(clock.now())
+    await as_user(client, world.lead)
+    before = await Family.count()
+    for bad in ("Sam\x00", "x" * 101):
+        answer = await post_as_form(client, "/families/new", {"name": "Kept family", "lead": str(world.lead.id),
+                                                              "lead_q": bad, "find_lead": "1"})
+        # A NUL is refused at the edge for every form ("Nothing was saved"); a long search on its field.
+        assert answer.status_code == 400
+        assert ("Nothing was saved" in answer.text) if "\x00" in bad else ('href="#lead-q"' in answer.text)
+        if "\x00" not in bad:
+            assert 'value="Kept family"' in answer.text
+    assert await Family.count() == before
