@@ -1,4 +1,4 @@
-"""CPU milliseconds and queries per request for the family page and the plan API, in-process.
+"""CPU milliseconds and queries per request for each `make bench` endpoint, in-process.
 
 Load on a shared machine skews wall-clock figures; CPU time per request (time.process_time
 around N in-process requests through httpx.ASGITransport) and queries per request do not move
@@ -7,7 +7,8 @@ the app costs over Litestar plus the in-process client.
 
 Usage:
   .venv/bin/python bench/page_cost.py [--scale 0.01] [--requests 200] [--database-url URL]
-                                      [--profile] [--only family|api] [--cold]
+                                      [--profile] [--queries]
+                                      [--only family|api|actions|families|chair] [--cold]
 With --database-url, the database must be empty and migrated or not (it is migrated here).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -65,6 +67,7 @@ async def main(args: argparse.Namespace) -> None:
     await seed_demo(now=datetime.now(UTC) - timedelta(minutes=5),
                     policy=PlanPolicy.from_settings(get_settings()))
     made = await generate(os.environ["DATABASE_URL"], args.scale)
+    made = {**made, "sizes": dataclasses.asdict(made["sizes"])}  # as bench/web.py hands it on
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's lines, not the app's
@@ -80,15 +83,22 @@ async def main(args: argparse.Namespace) -> None:
     print(f"bare Litestar hello: {bare_cpu:.3f} ms CPU a request (in-process client included)")
 
     app = create_app(get_settings(), scheduler=False)
+    logging.getLogger("tracker.access").setLevel(logging.WARNING)  # a line a request
     cls = type(engine)
     count = {"n": 0}
+    timed: list[tuple[float, str]] = []
     original = cls.run_querystring
 
     async def counted(self: Any, qs: Any, in_pool: bool = False) -> Any:
         count["n"] += 1
-        return await original(self, qs, in_pool=in_pool)
+        started = time.perf_counter()
+        try:
+            return await original(self, qs, in_pool=in_pool)
+        finally:
+            timed.append(((time.perf_counter() - started) * 1000, str(qs)))
 
-    wanted = {"family": "family page", "api": "plan API"}
+    wanted = {"family": "family page", "api": "plan API", "actions": "/actions",
+              "families": "/families", "chair": "/chair"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base) as client:
         found = await endpoints(client, base, generated_actors(made))
         for name, (path, headers) in found.items():
@@ -98,10 +108,16 @@ async def main(args: argparse.Namespace) -> None:
             cls.run_querystring = counted  # type: ignore[method-assign]
             count["n"] = 0
             try:
-                answer = await client.get(base + path, headers=headers)
+                for _ in range(3 if args.queries else 1):  # the last of three: warm caches
+                    timed.clear()
+                    count["n"] = 0
+                    answer = await client.get(base + path, headers=headers)
             finally:
                 cls.run_querystring = original  # type: ignore[method-assign]
             assert answer.status_code == 200
+            if args.queries:
+                for ms, sql in timed:
+                    print(f"  {ms:7.2f} ms  {' '.join(sql.split())[:160]}")
             forget = None
             if args.cold:
                 def forget() -> None:
@@ -129,7 +145,10 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", action="store_true", help="pyinstrument (pip install it)")
-    parser.add_argument("--only", choices=["family", "api"], default="")
+    parser.add_argument("--only", choices=["family", "api", "actions", "families", "chair"],
+                        default="")
+    parser.add_argument("--queries", action="store_true",
+                        help="print each query of one (warm) request with its wall time")
     parser.add_argument("--cold", action="store_true",
                         help="empty the app's caches before each request (a first view's cost)")
     ns = parser.parse_args()
