@@ -110,7 +110,8 @@ async def test_the_chair_dashboard_runs_the_same_queries_for_one_review_and_thre
     others = [await signable_world(now) for _ in range(2)]
     for world in (big, *others):
         await _review(world, big.chair.id, now)
-    await _same_count(client, "/chair", (small.chair, big.chair), at_most=12)
+    # A first view builds the page: its version, then 12 reads (a kept view is 2: test_chair_kept).
+    await _same_count(client, "/chair", (small.chair, big.chair), at_most=13)
 
 
 async def test_the_chair_dashboard_runs_the_same_queries_with_no_conferences_and_with_some(

@@ -30,10 +30,25 @@ from tracker.staff.pages.common_queries import (
     reports_for,
     start_of_day,
 )
+from tracker.staff.pages.kept import STAFF_VERSION_SQL, families_version_sql
 from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS, REVIEW_KINDS
 
 CHAIR_WEEKS = 8
-"""The chair's dashboard looks this far ahead."""
+"""The chair's dashboard looks this far ahead (to the end of that day)."""
+
+# Every family the dashboard can show: those with a conference the caller chairs (its reviews
+# and the core groups overdue are both drawn from them).
+_CHAIRED_FAMILIES_SQL = "SELECT cc.family FROM conference cc WHERE cc.chair = {}"
+# Constant text only; the chair's id is a bound parameter.
+_VERSION_SQL = (
+    "SELECT " + families_version_sql(_CHAIRED_FAMILIES_SQL) + " AS families, "  # noqa: S608
+    + STAFF_VERSION_SQL + " AS staff")
+
+
+async def chair_version(caller: Caller) -> tuple[int, int]:
+    """The dashboard's version (tracker.staff.pages.kept): read before its data."""
+    rows = await Conference.raw(_VERSION_SQL, caller.id)
+    return int(rows[0]["families"]), int(rows[0]["staff"])
 
 
 
@@ -59,8 +74,9 @@ async def chair_reviews(caller: Caller, now: datetime, policy: PlanPolicy, *,
     """
     today = local_date(now)
     # A conference whose decision is recorded has happened: its reports are no longer due.
+    # To the end of the day: the list changes with the day, never within one.
     conferences = await Conference.raw(_REVIEWS_SQL, caller.id, start_of_day(today),
-                                       now + timedelta(weeks=weeks))
+                                       start_of_day(today + timedelta(weeks=weeks, days=1)))
     family_ids = sorted({c["family_id"] for c in conferences}) or [0]  # no family has id 0
     plan_ids = sorted({c["plan_id"] for c in conferences if c["plan_id"] is not None}) or [0]
     progress = await service.plans_progress(plan_ids, today=today)
@@ -172,10 +188,11 @@ def _as_instant(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-async def overdue_core_groups(caller: Caller, now: datetime,
-                              policy: PlanPolicy) -> list[dict[str, Any]]:
+async def overdue_core_groups(caller: Caller, now: datetime, policy: PlanPolicy,
+                              ) -> tuple[list[dict[str, Any]], datetime | None]:
     """Current child protection plans of families whose conferences the caller chairs, whose
-    next core group is past its date with none booked (two queries)."""
+    next core group is past its date with none booked (two queries); and the soonest start of a
+    meeting booked for any of them (from then on it has been held, and the list may change)."""
     plans = await Plan.raw(
         "SELECT p.id, p.family, f.name AS family_name, c.kind AS conference_kind, "
         "c.starts_at AS conference_at FROM plan p JOIN family f ON f.id = p.family "
@@ -194,13 +211,16 @@ async def overdue_core_groups(caller: Caller, now: datetime,
             starts[m["plan"]].append(at)
     today = local_date(now)
     out = []
+    booked: list[datetime] = []
     for p in plans:
         state = core_groups.rhythm(conference_kind=p["conference_kind"],
                                    conference_at=p["conference_at"], meetings=starts[p["id"]],
                                    now=now, rules=policy.statutory)
+        if state.booked_at is not None:
+            booked.append(state.booked_at)
         if state.overdue(today):
             out.append({**p, "next_by": state.next_by, "last_met_at": state.last_met_at})
-    return out
+    return out, min(booked, default=None)
 
 
 async def review_summary(plan_id: int, now: datetime) -> dict[str, Any]:
