@@ -146,3 +146,26 @@ async def test_chairs_never_see_each_others_kept_page_and_each_browser_keeps_its
         out = await second.post("/signout", data={"_csrf_token": their_token.group(1)})
         assert out.status_code in (302, 303)
     assert world.family["name"] in await _dashboard(client)
+
+
+async def test_a_conference_handed_to_another_chair_or_given_to_this_one_shows_on_the_next_view(
+        client, clock):
+    from tracker.plans.schemas import ConferencePatch
+
+    now = clock.now()
+    world, conference_id = await _world_with_review(client, now)
+    other_world = await signable_world(now)
+    other_review = await service.create_conference(policy=POLICY, data=ConferenceIn(
+        family_id=other_world.family["id"], kind="review_cp",
+        starts_at=at(now.date() + timedelta(days=12)), chair_id=other_world.chair.id,
+        invitee_ids=[other_world.lead.id]), actor=SYSTEM, now=now)
+    html = await _dashboard(client)
+    assert world.family["name"] in html and other_world.family["name"] not in html
+    # The families the page can show change in both directions at once.
+    await service.update_conference(conference_id=conference_id, actor=SYSTEM, now=now,
+                                    policy=POLICY, patch=ConferencePatch(chair_id=other_world.chair.id))
+    await service.update_conference(conference_id=other_review, actor=SYSTEM, now=now,
+                                    policy=POLICY, patch=ConferencePatch(chair_id=world.chair.id))
+    html = await _dashboard(client)
+    assert other_world.family["name"] in html
+    assert html.count(CARD) == 1 and f'href="/plans/{other_world.plan_id}/review-summary"' in html

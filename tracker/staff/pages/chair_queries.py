@@ -30,7 +30,7 @@ from tracker.staff.pages.common_queries import (
     reports_for,
     start_of_day,
 )
-from tracker.staff.pages.kept import STAFF_VERSION_SQL, families_version_sql
+from tracker.staff.pages.kept import Version, read_version, version_sql
 from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS, REVIEW_KINDS
 
 CHAIR_WEEKS = 8
@@ -38,17 +38,12 @@ CHAIR_WEEKS = 8
 
 # Every family the dashboard can show: those with a conference the caller chairs (its reviews
 # and the core groups overdue are both drawn from them).
-_CHAIRED_FAMILIES_SQL = "SELECT cc.family FROM conference cc WHERE cc.chair = {}"
-# Constant text only; the chair's id is a bound parameter.
-_VERSION_SQL = (
-    "SELECT " + families_version_sql(_CHAIRED_FAMILIES_SQL) + " AS families, "  # noqa: S608
-    + STAFF_VERSION_SQL + " AS staff")
+_VERSION_SQL = version_sql("SELECT DISTINCT cc.family AS id FROM conference cc WHERE cc.chair = {}")
 
 
-async def chair_version(caller: Caller) -> tuple[int, int]:
+async def chair_version(caller: Caller) -> Version:
     """The dashboard's version (tracker.staff.pages.kept): read before its data."""
-    rows = await Conference.raw(_VERSION_SQL, caller.id)
-    return int(rows[0]["families"]), int(rows[0]["staff"])
+    return await read_version(_VERSION_SQL, caller.id)
 
 
 

@@ -4,7 +4,7 @@ A kept page's version is read in the request BEFORE its data, for the reason
 tracker.plans.read_cache gives (a change committing between the two reads is in the data,
 never missing from it). It is two numbers:
 
-- the audit events of the families the page can show: every change to a family, its plans,
+- the audit events of each family the page can show: every change to a family, its plans,
   actions, progress, conferences, reports, core groups and messages appends one in the change's
   own transaction, and audit events are never updated or deleted, so the count goes up exactly
   when something about those families changed;
@@ -36,18 +36,39 @@ from litestar.response import Response, Template
 from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
 
+from tracker.audit import AuditEvent
 from tracker.plans.read_cache import app_cache
 
 STAFF_VERSION_SQL = (
     "(SELECT COALESCE(MAX(cc.n), -1) FROM change_counter cc WHERE cc.name = 'staff_user')")
 """The change count of professionals' records, as a scalar subquery."""
 
+Version = tuple[int, tuple[tuple[int, int], ...]]
+"""The staff change count, and each family the page can show with its audit event count."""
 
-def families_version_sql(family_ids_sql: str) -> str:
-    """The number of audit events of the families a subquery names, as a scalar subquery (the
-    audit_event family_id index answers it)."""
+
+def version_sql(family_ids_sql: str) -> str:
+    """The statement reading a page's version, given a subquery naming (as `id`) the families
+    the page can show: one row per family with its number of audit events (the audit_event
+    family_id index answers each), and the staff change count on every row (one row with no
+    family when there are none).
+
+    Each family is named, not only counted: were the families summed, one leaving the page and
+    another joining with as many events would leave the sum, and so a stale page, unchanged.
+    """
     # Constant SQL text around a constant subquery: every value stays a bound parameter.
-    return f"(SELECT COUNT(*) FROM audit_event ae WHERE ae.family_id IN ({family_ids_sql}))"  # noqa: S608
+    return ("SELECT s.staff, v.id AS family_id, "  # noqa: S608
+            "(SELECT COUNT(*) FROM audit_event ae WHERE ae.family_id = v.id) AS n "
+            f"FROM (SELECT {STAFF_VERSION_SQL} AS staff) s "
+            f"LEFT JOIN ({family_ids_sql}) v ON 1 = 1")
+
+
+async def read_version(statement: str, *values: Any) -> Version:
+    """Run a version_sql statement: read it BEFORE the data it guards."""
+    rows = await AuditEvent.raw(statement, *values)
+    families = sorted((int(r["family_id"]), int(r["n"])) for r in rows
+                      if r["family_id"] is not None)
+    return int(rows[0]["staff"]), tuple(families)
 
 
 @dataclass(frozen=True)
