@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from tracker.clock import local_date
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import require_action_update, require_family
+from tracker.plans.access import (
+    VISIBLE_FAMILY_IDS_SQL,
+    VISIBLE_PLACEHOLDERS,
+    require_action_update,
+    require_family,
+)
 from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import ACTION_STATUSES
 from tracker.plans.tables import ProgressUpdate
@@ -23,6 +28,7 @@ from tracker.staff import report_files
 from tracker.staff.pages import actions_queries as queries
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
+from tracker.staff.pages.kept import kept_page, read_version, version_sql
 from tracker.staff.saved_checks import saved_checks
 from tracker.validate import parse_id
 
@@ -72,19 +78,45 @@ async def _note_checks(saved: str | None, staff: Caller, policy: PlanPolicy) -> 
                         policy) if row else []
 
 
+ACTIONS_CACHE = "actions_pages"
+# Every family a professional may see (tracker.plans.access): their actions, the news and the
+# reports they are asked for all come from these families.
+_VERSION_SQL = version_sql(VISIBLE_FAMILY_IDS_SQL)
+
+
 @get("/actions")
-async def my_actions_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                          state: State, policy: NamedDependency[PlanPolicy],
-                          saved: FromQuery[str | None] = None, page: FromQuery[str] = "1") -> Template:
+async def my_actions_page(request: Request[Any, Any, Any], staff: NamedDependency[Caller],
+                          now: NamedDependency[datetime], state: State,
+                          policy: NamedDependency[PlanPolicy], saved: FromQuery[str | None] = None,
+                          page: FromQuery[str] = "1") -> Template | Response[bytes]:
     """My actions, soonest due first a page at a time: overdue, then due soon, by family;
     family news; reports to send; just after a note is saved (?saved=note-12), what the
-    wording checks found in it."""
+    wording checks found in it.
+
+    A professional's pages are kept and served again while none of the families they may see
+    has changed (tracker.staff.pages.kept); an admin's are not (they may see every family)."""
     number, errors = read_page(page)
-    context = await _actions_context(staff, now, state, number)
-    context["errors"] = errors
-    if checks := await _note_checks(saved, staff, policy):
-        context["checks"] = checks
-    return render("actions.html", status=400 if errors else 200, **context)
+
+    async def build() -> tuple[Template, datetime | None]:
+        context = await _actions_context(staff, now, state, number)
+        context["errors"] = errors
+        if checks := await _note_checks(saved, staff, policy):
+            context["checks"] = checks
+        return render("actions.html", status=400 if errors else 200, **context), _news_ends(
+            context["news"])
+
+    if staff.is_admin or errors or saved:
+        return (await build())[0]
+    version = await read_version(_VERSION_SQL, *[staff.id] * VISIBLE_PLACEHOLDERS)
+    return await kept_page(request, cache_name=ACTIONS_CACHE, version=version, now=now,
+                           key=(staff, number, local_date(now)), build=build)
+
+
+def _news_ends(news: list[dict[str, Any]]) -> datetime | None:
+    """When the oldest piece of family news shown grows too old to show (the clock alone
+    changes the page then)."""
+    shown = [item["at"] for family in news for item in family["items"]]
+    return min(shown) + timedelta(days=queries.NEWS_DAYS) if shown else None
 
 
 @post("/actions/{action_id:int}/update")

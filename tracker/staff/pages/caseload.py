@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Response, Template
 
+from tracker.clock import local_date
 from tracker.people.caller import Caller
+from tracker.plans.access import VISIBLE_FAMILY_IDS_SQL, VISIBLE_PLACEHOLDERS
 from tracker.plans.common import PlanPolicy
 from tracker.staff.pages import caseload_queries as queries
 from tracker.staff.pages.caseload_queries import MAX_PAGE, SEARCH_MAX, CaseloadQuery
 from tracker.staff.pages.common import render
+from tracker.staff.pages.kept import kept_page, read_version, version_sql
 from tracker.validate import parse_id, text_problem
 from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS
 
@@ -39,16 +42,44 @@ def read_query(q: str, who: str, page: str) -> tuple[CaseloadQuery, dict[str, st
     return CaseloadQuery(search=search, mine_only=who == "mine", page=number or 1), errors
 
 
+CASELOAD_CACHE = "caseload_pages"
+# Every family a professional may see (tracker.plans.access): what their caseload can show.
+_VERSION_SQL = version_sql(VISIBLE_FAMILY_IDS_SQL)
+
+
 @get("/families")
-async def caseload_page(staff: NamedDependency[Caller], now: NamedDependency[datetime],
-                        policy: NamedDependency[PlanPolicy], q: FromQuery[str] = "",
-                        who: FromQuery[str] = "all", page: FromQuery[str] = "1",
-                        opened: FromQuery[str] = "") -> Template:
-    """Families I can see: search by name or reference, mine as lead or all, a page at a time."""
+async def caseload_page(request: Request[Any, Any, Any], staff: NamedDependency[Caller],
+                        now: NamedDependency[datetime], policy: NamedDependency[PlanPolicy],
+                        q: FromQuery[str] = "", who: FromQuery[str] = "all",
+                        page: FromQuery[str] = "1", opened: FromQuery[str] = "",
+                        ) -> Template | Response[bytes]:
+    """Families I can see: search by name or reference, mine as lead or all, a page at a time.
+
+    A professional's pages are kept and served again while none of the families they may see
+    has changed (tracker.staff.pages.kept). An admin's are not: they may see every family, and
+    counting every family's changes would cost more than the page.
+    """
     query, errors = read_query(q, who, page)
-    found = await queries.caseload(staff, query, now=now, policy=policy)
     form: dict[str, Any] = {"q": q[:SEARCH_MAX * 2], "who": who if who in dict(FILTERS) else "all"}
-    return render("caseload.html", status=400 if errors else 200, errors=errors, form=form,
-                  query=query, filters=FILTERS, plan_words=PLAN_KIND_WORDS,
-                  conference_words=CONFERENCE_KIND_WORDS, now=now, opened=opened == "1",
-                  **found)
+
+    async def build() -> tuple[Template, datetime | None]:
+        found = await queries.caseload(staff, query, now=now, policy=policy)
+        return render("caseload.html", status=400 if errors else 200, errors=errors, form=form,
+                      query=query, filters=FILTERS, plan_words=PLAN_KIND_WORDS,
+                      conference_words=CONFERENCE_KIND_WORDS, now=now, opened=opened == "1",
+                      **found), _changes_by_itself(found["rows"], now)
+
+    if staff.is_admin or errors or opened:
+        return (await build())[0]
+    version = await read_version(_VERSION_SQL, *[staff.id] * VISIBLE_PLACEHOLDERS)
+    return await kept_page(request, cache_name=CASELOAD_CACHE, version=version, now=now,
+                           key=(staff, query, local_date(now)), build=build)
+
+
+def _changes_by_itself(rows: list[dict[str, Any]], now: datetime) -> datetime | None:
+    """The first moment the clock alone changes the page: a next conference or a booked core
+    group starting (from then on another is next, or the meeting has been held)."""
+    starts = [r["next_conference"]["starts_at"] for r in rows if r["next_conference"]]
+    starts += [r["next_core_group"]["booked_at"] for r in rows
+               if r["next_core_group"] and r["next_core_group"]["booked_at"]]
+    return min((at for at in starts if at is not None and at >= now), default=None)
