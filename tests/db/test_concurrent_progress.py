@@ -84,3 +84,36 @@ async def test_each_status_change_starts_from_the_status_the_previous_one_left(m
             assert before == status
             status = after
     assert total_changes > UPDATERS  # the statuses really changed, many times over
+
+
+async def test_reports_sent_at_once_each_record_the_file_the_one_before_left(migrated, clock):
+    """Twelve sends of one report at once (a double-click, two tabs): each audit event's old
+    file is the file the previous send stored, so the trail and the replaced files agree."""
+    from tracker.plans.tables import ConferenceInvitee
+
+    now = clock.now()
+    world = await make_world(now)
+    actor = Actor.user(world.invitee.id, world.invitee.name, channel="web")
+
+    async def send(n: int) -> str | None:
+        await asyncio.sleep(0)
+        return await service.mark_report_submitted(
+            conference_id=world.conference_id, user_id=world.invitee.id, actor=actor, now=now,
+            file_path=f"reports/{n}.pdf")
+
+    replaced = await asyncio.gather(*(send(n) for n in range(12)))
+    row = await ConferenceInvitee.select().where(
+        (ConferenceInvitee.conference == world.conference_id)
+        & (ConferenceInvitee.user == world.invitee.id)).first()
+    events = await AuditEvent.select(AuditEvent.changes).where(
+        (AuditEvent.record_type == "conference_invitee") & (AuditEvent.record_id == row["id"])
+    ).order_by(AuditEvent.id)
+    sends = [json.loads(e["changes"]) for e in events]
+    chain = [c["report_file"] for c in sends if "report_file" in c]
+    assert len(chain) == 12
+    assert chain[0][0] is None
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert after[0] == before[1], chain  # each starts from what the one before left
+    assert row["report_file"] == chain[-1][1]
+    # Every stored file but the last was handed back once, to be deleted.
+    assert sorted(r for r in replaced if r) == sorted(c[1] for c in chain[:-1])

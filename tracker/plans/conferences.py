@@ -321,16 +321,18 @@ async def mark_report_submitted(
     Returns the stored file a newly attached one replaces (for the caller to delete once
     this has committed), else None.
     """
-    row = await ConferenceInvitee.select().where(
-        (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == user_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"invitation to conference {conference_id}")
     family_id = await conference_family(conference_id)
     values: dict[str, Any] = {"report_submitted_at": now}
     if file_path is not None:
         values["report_file"] = file_path
     async with atomic():
+        # Read under the lock: two submissions at once queue here, so each audit event's old
+        # values (and the file it replaces) are what the one before left.
+        row = await for_update(ConferenceInvitee.select().where(
+            (ConferenceInvitee.conference == conference_id) & (ConferenceInvitee.user == user_id)
+        )).first()
+        if row is None:
+            raise NotFound(f"invitation to conference {conference_id}")
         await ConferenceInvitee.update(by_name(values)).where(ConferenceInvitee.id == row["id"])
         await audit.record(
             actor=actor, now=now, record_type="conference_invitee", record_id=row["id"],
