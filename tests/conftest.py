@@ -47,6 +47,23 @@ def _postgres_database() -> str | None:
     return f"{base}/{name}"
 
 
+def _drop_postgres_database(url: str) -> None:
+    """Drop this run's database (its connections are closed first: FORCE, PostgreSQL 13+)."""
+    import asyncpg
+
+    name = url.rpartition("/")[2]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(TEST_POSTGRES_URL, timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+_url: str | None = None
 if TEST_DB == "postgres":
     _url = _postgres_database()
     os.environ["DATABASE_URL"] = _url or f"sqlite:///{_TMP / 'unused.db'}"
@@ -65,6 +82,16 @@ bootstrap.wire()
 
 # Tuesday 24 November 2026, 10:00 in London (UTC in winter).
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A PostgreSQL run drops the database it made (a machine running the suite often would
+    otherwise fill its disk with them); KEEP_TEST_DB=1 keeps it to look into a failure."""
+    if _url and not os.environ.get("KEEP_TEST_DB"):
+        try:
+            _drop_postgres_database(_url)
+        except Exception as exc:  # noqa: BLE001 - never turn a finished run into a failure
+            print(f"\nCould not drop the test database {_url.rpartition('/')[2]}: {exc!r}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
