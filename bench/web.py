@@ -55,10 +55,11 @@ TAGS = {"SQLite": "sqlite", "PostgreSQL": "pg"}
 
 
 def reuse_key(scale: float, label: str) -> str:
-    """What a kept database is valid for: the generator (its version and source), every
-    migration, the scale and the database."""
+    """What a kept database is valid for: the generator (its version and its modules' source),
+    every migration, the scale and the database."""
     digest = hashlib.sha256(f"{GENERATOR_VERSION}:{scale}:{label}".encode())
-    for path in [ROOT / "bench" / "generate.py", *sorted(ROOT.glob("tracker/**/migrations/*.py"))]:
+    for path in [*sorted((ROOT / "bench").glob("generate*.py")),
+                 *sorted(ROOT.glob("tracker/**/migrations/*.py"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return (f"tracker_bench_{TAGS[label]}_g{GENERATOR_VERSION}_s{str(scale).replace('.', '_')}_"
