@@ -1,4 +1,5 @@
-"""England-sized data for the benchmarks: families, plans, actions, progress notes and outbox rows.
+"""England-sized data for the benchmarks: families, plans, actions, progress notes, outbox rows and
+the audit trail all of that would have left.
 
 Usage:
   .venv/bin/python bench/generate.py --database-url postgresql://postgres@127.0.0.1:5432/tracker_bench \\
@@ -6,9 +7,14 @@ Usage:
 
 At `--scale 1` on PostgreSQL: about 50,000 families (two adults and a child each), 60,000 plans
 (10,000 families also have an older, superseded plan), 180,000 outcomes, 1,000,000 actions,
-5,000,000 progress updates and 5,000,000 outbox rows, 10,000 professionals (a tenth of them chairs)
-and a review conference in the next six months for every current plan. On SQLite the same
-shape at a tenth of that (`--scale` multiplies either). `--scale 0.001` makes a tiny set.
+5,000,000 progress updates (three in eight written by a parent, through their family link or by
+text; the rest by professionals) and 5,000,000 outbox rows, 10,000 professionals (a tenth of
+them chairs), a review conference in the next six months for every current plan, and 6,680,000
+audit events: the one the app appends for each of those records' creation and each progress
+update (so a family's version, the count of its events, reads a real history: about 110
+events, 220 with an older plan), one for each older plan superseded, and two for each
+professional (bench/generate_audit.py). On SQLite the same shape at a tenth of that (`--scale` multiplies
+either). `--scale 0.001` makes a tiny set.
 
 Written fast: every table is filled by one set-based `INSERT … SELECT` per chunk that the
 database generates itself (`generate_series` on PostgreSQL, a recursive CTE on SQLite), so no
@@ -16,10 +22,12 @@ row crosses the wire from Python; that beats COPY, which still ships every row. 
 the filled tables' secondary indexes (and, on PostgreSQL, their foreign keys) are dropped; they
 are then rebuilt from the definitions the migrations left in the catalogue (pg_indexes /
 pg_constraint, sqlite_master), so the finished schema is exactly the migrated one, each index
-built once in bulk and each foreign key checked once, then ANALYZE. Primary keys and unique
-constraints stay in place throughout. Ids continue from whatever the tables already hold (the
-demo, say), and PostgreSQL's sequences are moved past them afterwards. Every generated
-professional's password is BENCH_PASSWORD.
+built once in bulk and each foreign key checked once, then ANALYZE (VACUUM (ANALYZE) on
+PostgreSQL). Primary keys and unique constraints stay in place throughout, and so do the
+triggers that keep audit events append-only (they refuse updates, deletes and truncation, not
+inserts). Ids continue from whatever the tables already hold (the demo, say), and PostgreSQL's
+sequences are moved past them afterwards. Every generated professional's password is
+BENCH_PASSWORD.
 
 GENERATOR_VERSION changes whenever what is generated changes: bench/web.py --reuse keys a kept
 database by it (with the migrations and the scale).
@@ -38,7 +46,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-GENERATOR_VERSION = 2
+from bench.generate_audit import fill_audit  # noqa: E402
+from bench.generate_schema import pg_drop_secondary, rebuild, reset_sequences, sqlite_drop_secondary  # noqa: E402
+
+GENERATOR_VERSION = 3
 BENCH_PASSWORD = "bench-restorative-2026"  # noqa: S105 - a throwaway benchmark database
 TODAY = "2026-11-24"
 NOON = "2026-11-24 10:00:00"
@@ -71,6 +82,19 @@ class Sizes:
         leads about 5 families and owns about 50 actions; every tenth is also a chair."""
         return max(20, self.families // 5)
 
+    @property
+    def older(self) -> int:
+        """Families that also have an older, superseded plan."""
+        return self.plans - self.families
+
+    @property
+    def audit(self) -> int:
+        """Audit events (bench/generate_audit.py): two for each professional, one for each
+        created record and each progress update, one for each plan superseded."""
+        f, plans = self.families, self.plans
+        return (2 * self.staff + f + 2 * f + f + (2 * f + self.older) + 2 * f + plans + self.older
+                + 3 * plans + self.actions + self.progress)
+
 
 class Dialect:
     """The few expressions that differ between PostgreSQL and SQLite."""
@@ -102,6 +126,13 @@ class Dialect:
         """A number as text."""
         return f"CAST({expr} AS TEXT)"
 
+    def iso(self, minutes: str) -> str:
+        """NOON (UTC) plus `minutes` as text, the way Python's isoformat writes it into JSON."""
+        if self.sqlite:
+            return f"(strftime('%Y-%m-%dT%H:%M:%S', '{NOON}', ({minutes}) || ' minutes') || '+00:00')"
+        return (f"(to_char(TIMESTAMP '{NOON}' + ({minutes}) * INTERVAL '1 minute', "
+                f"'YYYY-MM-DD\"T\"HH24:MI:SS') || '+00:00')")
+
 
 class Generator:
     """Fills the tables on one connection (asyncpg or sqlite3)."""
@@ -128,8 +159,8 @@ class Generator:
         for table in tables:
             self.off[table] = int(await self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
 
-    async def fill(self, table: str, columns: str, select: str, total: int) -> float:
-        """INSERT … SELECT over n in 1..total, in chunks; `select` uses `n` and {off}."""
+    async def fill(self, table: str, columns: str, select: str, total: int, label: str = "") -> float:
+        """INSERT … SELECT over n in 1..total, in chunks; `select` uses `n`."""
         started = time.perf_counter()
         for lo in range(1, total + 1, CHUNK):
             hi = min(lo + CHUNK - 1, total)
@@ -138,14 +169,49 @@ class Generator:
             if self.sqlite:
                 self.conn.commit()
         took = time.perf_counter() - started
-        print(f"  {table:<20} {total:>10,} rows in {took:6.1f} s", flush=True)
+        print(f"  {label or table:<32} {total:>10,} rows in {took:6.1f} s", flush=True)
         return took
+
+    # Where generated rows belong, by 1-based index (add self.off[table] for an id); the audit
+    # trail (bench/generate_audit.py) follows the same rules as the rows it records.
+    def plan_family(self, p: str) -> str:
+        """Plans 1..families are each family's current plan, the rest the older ones."""
+        return f"(CASE WHEN ({p}) <= {self.sizes.families} THEN ({p}) ELSE ({p}) - {self.sizes.families} END)"
+
+    def action_plan(self, k: str) -> str:
+        return f"(1 + (({k}) - 1) % {self.sizes.plans})"
+
+    def progress_action(self, n: str) -> str:
+        return f"(1 + (({n}) - 1) % {self.sizes.actions})"
+
+    def progress_family(self, n: str) -> str:
+        return self.plan_family(self.action_plan(self.progress_action(n)))
+
+    def lead(self, f: str) -> str:
+        """The professional (index) leading family f; also who creates its records."""
+        return f"(1 + ({f}) % {self.sizes.staff})"
+
+    @staticmethod
+    def progress_by(n: str) -> str:
+        """Who wrote progress update n: 'link' (a parent through their family link, 1 in 4),
+        'sms' (a parent by text, 1 in 8) or 'web' (a professional)."""
+        return f"(CASE ({n}) % 8 WHEN 1 THEN 'link' WHEN 5 THEN 'link' WHEN 3 THEN 'sms' ELSE 'web' END)"
+
+    def progress_member(self, n: str) -> str:
+        """The parent who wrote progress update n (NULL when a professional did): parent one
+        through the link, parent two by text."""
+        f = self.progress_family(n)
+        return (f"(CASE ({n}) % 8 WHEN 1 THEN 2 * {f} - 1 WHEN 5 THEN 2 * {f} - 1 "
+                f"WHEN 3 THEN 2 * {f} ELSE NULL END)")
+
+    def progress_user(self, n: str) -> str:
+        return f"(CASE WHEN ({n}) % 8 IN (1, 3, 5) THEN NULL ELSE 1 + ({n}) % {self.sizes.staff} END)"
 
     async def run(self, password_hash: str) -> dict[str, int]:
         s, d, o = self.sizes, self.d, self.off
         await self.offsets(["staff_user", "family", "family_member", "child", "conference",
                             "conference_invitee", "plan", "outcome", "outcome_child", "action",
-                            "progress_update", "notify_outbox"])
+                            "progress_update", "notify_outbox", "audit_event"])
         staff, fam, older = s.staff, s.families, s.plans - s.families
         now = d.moment("0")
         user = f"({o['staff_user']} + 1 + (n % {staff}))"
@@ -217,12 +283,16 @@ class Generator:
             f"'Four Monday meetings noted by the school.', "
             f"CASE n % 5 WHEN 0 THEN 'done' WHEN 1 THEN 'in_progress' ELSE 'not_started' END, "
             f"{now}, {now}", s.actions)
+        by = self.progress_by("n")
         await self.fill(
-            "progress_update", "id, action, author_user, from_status, to_status, note, channel, "
-            "created_at",
-            f"{o['progress_update']} + n, {o['action']} + 1 + (n - 1) % {s.actions}, "
-            f"{o['staff_user']} + 1 + (n % {staff}), 'not_started', 'in_progress', "
-            f"'Went well this week.', 'web', {d.moment('-(n % 100000)')}", s.progress)
+            "progress_update", "id, action, author_user, author_member, from_status, to_status, note, "
+            "channel, visibility, created_at",
+            f"{o['progress_update']} + n, {o['action']} + {self.progress_action('n')}, "
+            f"{o['staff_user']} + {self.progress_user('n')}, "
+            f"{o['family_member']} + {self.progress_member('n')}, 'not_started', 'in_progress', "
+            f"'Went well this week.', CASE {by} WHEN 'link' THEN 'family_link' ELSE {by} END, "
+            f"CASE {by} WHEN 'web' THEN 'core_group' ELSE 'lead' END, {d.moment('-(n % 100000)')}",
+            s.progress)
         await self.fill(
             "notify_outbox", "key, rule, channel, template, context, recipient_user, status, due_at, "
             "attempts, next_attempt_at, error_text, subject, body_preview, created_at, updated_at",
@@ -233,67 +303,9 @@ class Generator:
             f"{d.moment('-(n % 50000)')}, 1, "
             f"CASE WHEN n % 200 = 0 THEN {d.moment('1440 * 30')} ELSE {d.moment('-(n % 50000)')} END, "
             f"'', '', '', {now}, {now}", s.outbox)
+        written = await fill_audit(self)
+        assert written == s.audit, (written, s.audit)
         return self.off
-
-
-FILLED = ("staff_user", "family", "family_member", "child", "conference", "conference_invitee",
-          "plan", "outcome", "outcome_child", "action", "progress_update", "notify_outbox")
-
-
-async def pg_drop_secondary(conn: Any) -> list[str]:
-    """PostgreSQL: drop the filled tables' foreign keys and secondary indexes (those not backing a
-    primary key or unique constraint); return the statements that recreate them as they were."""
-    fks = await conn.fetch(
-        "SELECT format('%I', c.conname) AS name, format('%I', t.relname) AS tbl, "
-        "pg_get_constraintdef(c.oid) AS def FROM pg_constraint c "
-        "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace s ON s.oid = t.relnamespace "
-        "WHERE c.contype = 'f' AND s.nspname = current_schema() AND t.relname = ANY($1::text[]) "
-        "ORDER BY t.relname, c.conname", list(FILLED))
-    indexes = await conn.fetch(
-        "SELECT format('%I', i.indexname) AS name, i.indexdef AS def FROM pg_indexes i "
-        "WHERE i.schemaname = current_schema() AND i.tablename = ANY($1::text[]) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
-        "format('%I.%I', i.schemaname, i.indexname)::regclass) ORDER BY i.tablename, i.indexname",
-        list(FILLED))
-    for fk in fks:
-        await conn.execute(f"ALTER TABLE {fk['tbl']} DROP CONSTRAINT {fk['name']}")
-    for index in indexes:
-        await conn.execute(f"DROP INDEX {index['name']}")
-    return ([index["def"] for index in indexes] +
-            [f"ALTER TABLE {fk['tbl']} ADD CONSTRAINT {fk['name']} {fk['def']}" for fk in fks])
-
-
-def sqlite_drop_secondary(conn: Any) -> list[str]:
-    """SQLite: drop the filled tables' explicit indexes (unique and primary keys made by the table
-    definition are automatic indexes and stay); return the statements that recreate them."""
-    marks = ",".join("?" for _ in FILLED)
-    rows = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                        f"AND tbl_name IN ({marks}) ORDER BY tbl_name, name", FILLED).fetchall()
-    for name, _ in rows:
-        conn.execute(f'DROP INDEX "{name}"')
-    conn.commit()
-    return [sql for _, sql in rows]
-
-
-async def rebuild(generator: Generator, statements: list[str]) -> float:
-    """Recreate the dropped indexes and foreign keys, one statement each."""
-    started = time.perf_counter()
-    for sql in statements:
-        await generator.execute(sql)
-    if generator.sqlite:
-        generator.conn.commit()
-    took = time.perf_counter() - started
-    print(f"  {len(statements)} indexes and foreign keys rebuilt in {took:6.1f} s", flush=True)
-    return took
-
-
-async def reset_sequences(conn: Any) -> None:
-    """PostgreSQL: move each filled table's id sequence past the ids written here."""
-    for table in FILLED:
-        await conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
-    await conn.execute("ANALYZE")
 
 
 async def generate(database_url: str, scale: float) -> dict[str, Any]:

@@ -189,8 +189,9 @@ def render(results: list[dict[str, Any]], *, machine: str, scale: float) -> str:
     """The whole section, in Markdown."""
     lines = [START, "## Pages and API under load (`make bench`)", "", f"Machine: {machine}", "",
              f"Scale {scale} (PostgreSQL at scale 1: 50,000 families, 60,000 plans, 1,000,000 actions, "
-             "5,000,000 progress updates, 5,000,000 outbox rows; SQLite a tenth). Each load run lasts "
-             "at least the given seconds and is lengthened (to 60 s at most) until 50 requests finish; "
+             "5,000,000 progress updates, 5,000,000 outbox rows, 6,680,000 audit events; SQLite a tenth). "
+             "Each load run lasts at least the given seconds and is lengthened (to 60 s at most) until 50 "
+             "requests finish; "
              f"a run with any error or timeout (no answer in {TIMEOUT_S:.0f} s) is \"not measured\". "
              "The bare endpoint is loaded before and after the others; ratios use the mean of the two.",
              ""]
@@ -199,7 +200,8 @@ def render(results: list[dict[str, Any]], *, machine: str, scale: float) -> str:
         lines += [f"### {result['label']}", "",
                   f"Data: {g.get('families', 0):,} families, {g.get('plans', 0):,} plans, "
                   f"{g.get('actions', 0):,} actions, {g.get('progress', 0):,} progress updates, "
-                  f"{g.get('outbox', 0):,} outbox rows, generated in {g.get('seconds', 0):.0f} s; "
+                  f"{g.get('outbox', 0):,} outbox rows, {g.get('audit', 0):,} audit events, "
+                  f"generated in {g.get('seconds', 0):.0f} s; "
                   f"{result.get('database', '')}.", ""]
         lines += _load_table(result)
         lines += [""] + _endpoint_table(result) + [""]

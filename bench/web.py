@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from bench.generate import GENERATOR_VERSION  # noqa: E402
+from bench.generate import GENERATOR_VERSION, Sizes  # noqa: E402
 from bench.load import ensure_wrk  # noqa: E402
 
 DEFAULT_PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -55,10 +55,11 @@ TAGS = {"SQLite": "sqlite", "PostgreSQL": "pg"}
 
 
 def reuse_key(scale: float, label: str) -> str:
-    """What a kept database is valid for: the generator (its version and source), every
-    migration, the scale and the database."""
+    """What a kept database is valid for: the generator (its version and its modules' source),
+    every migration, the scale and the database."""
     digest = hashlib.sha256(f"{GENERATOR_VERSION}:{scale}:{label}".encode())
-    for path in [ROOT / "bench" / "generate.py", *sorted(ROOT.glob("tracker/**/migrations/*.py"))]:
+    for path in [*sorted((ROOT / "bench").glob("generate*.py")),
+                 *sorted(ROOT.glob("tracker/**/migrations/*.py"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return (f"tracker_bench_{TAGS[label]}_g{GENERATOR_VERSION}_s{str(scale).replace('.', '_')}_"
@@ -161,8 +162,8 @@ def measure(url: str, label: str, args: argparse.Namespace, tmp: Path, made: dic
     if args.profile:
         extra += ["--profile-dir", str(PROFILES)]
     result = child("measure", url, label, args, tmp / f"{label}-measured.json", *extra)
-    return {**result, "queries_demo": demo, "generated": {**made["sizes"], "seconds": made["seconds"]},
-            "database": note}
+    generated = {**made["sizes"], "audit": Sizes(**made["sizes"]).audit, "seconds": made["seconds"]}
+    return {**result, "queries_demo": demo, "generated": generated, "database": note}
 
 
 async def sqlite_half(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
