@@ -89,9 +89,14 @@ def _load_table(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _measured(value: Any) -> bool:
+    """A count (or "N built, M kept"), not a missing one or "answered 500"."""
+    return isinstance(value, int) or (isinstance(value, str) and value.endswith(" kept"))
+
+
 def _same(demo: dict[str, Any], full: dict[str, Any], name: str) -> str:
     a, b = demo.get(name), full.get(name)
-    if not isinstance(a, int) or not isinstance(b, int):
+    if not _measured(a) or not _measured(b):
         return "not measured"
     return "same" if a == b else f"DIFFER ({a} / {b})"
 
@@ -99,7 +104,7 @@ def _same(demo: dict[str, Any], full: dict[str, Any], name: str) -> str:
 def _endpoint_table(result: dict[str, Any]) -> list[str]:
     demo, full = result.get("queries_demo", {}), result.get("queries_full", {})
     inproc = result.get("in_process", {})
-    lines = ["| endpoint | queries at demo size | at full size | demo and full | CPU ms a request "
+    lines = ["| endpoint | queries at demo size (built afresh, kept) | at full size | demo and full | CPU ms a request "
              "(in-process) | wall ms a request | CPU ms built afresh (first view after a change) "
              "| profile |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name in dict.fromkeys([*demo, *full, *inproc]):

@@ -127,3 +127,12 @@ def test_a_materialise_that_failed_is_not_measured() -> None:
     text = line(report._targets(result), "- PostgreSQL: materialising")
     assert "not measured (failed over 1,000,008 actions after 2.5 s: InterfaceError" in text
     assert not text.endswith("met")
+
+
+def test_query_counts_built_and_kept_are_compared_whole():
+    from bench.report import _same
+
+    same = {"/chair": "13 built, 2 kept"}
+    assert _same(same, dict(same), "/chair") == "same"
+    assert _same(same, {"/chair": "14 built, 2 kept"}, "/chair").startswith("DIFFER")
+    assert _same(same, {"/chair": "answered 500"}, "/chair") == "not measured"
