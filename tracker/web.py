@@ -73,13 +73,36 @@ def status_words(value: str) -> str:
     return STATUS_WORDS.get(value, value.replace("_", " "))
 
 
+# Every name a plain dict answers as an attribute (its methods and object's): the only names
+# for which `getattr(a_dict, name)` does not raise AttributeError.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class DictFirstEnvironment(Environment):
+    """Jinja's environment, with `row.name` on a plain dict looked up as a key straight away.
+
+    Jinja tries `getattr(obj, name)` first and falls back to `obj[name]` on the AttributeError;
+    our pages show database rows as dicts, so every `row.name` raised and caught an exception.
+    A name dict itself has (`items`, `get`, ...) still goes the usual way, so results are the
+    same; dict subclasses (which may add attributes or `__missing__`) go the usual way too.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def jinja_environment(*, auto_reload: bool = False) -> Environment:
     """The one Jinja environment for pages: autoescaped, strict about missing names.
 
     Templates are compiled once and kept (`auto_reload` off: no stat of the file on every
     render) except in development, where edits show on the next request.
     """
-    env = Environment(
+    env = DictFirstEnvironment(
         auto_reload=auto_reload,
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -7,11 +7,13 @@ progress notes, review conferences), and must run the same number of queries bot
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 import httpx
+import pytest
 
 from tests.conftest import TEST_DB
 from tests.support.factories import POLICY, SYSTEM, World, at, make_core_group
@@ -200,6 +202,36 @@ async def test_reads_reuse_one_sqlite_connection(migrated, clock):
     finally:
         aiosqlite.connect = real_connect  # type: ignore[assignment]
     assert opened == []
+
+
+async def test_a_sqlite_statement_is_one_trip_to_its_connections_thread(migrated, clock):
+    """SQLite: a read, a write and a statement inside a transaction each cross to aiosqlite's
+    connection thread once (execute and fetch together), and rows still come back as dicts."""
+    if TEST_DB != "sqlite":
+        return
+    trips = []
+    real_execute = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(getattr(fn, "__name__", fn))
+        return await real_execute(self, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
+    try:
+        trips.clear()
+        rows = await Plan.select(Plan.id).limit(1)
+        assert trips == ["_execute_fetchall"] and isinstance(rows, list)
+        trips.clear()
+        assert await Plan.update({Plan.status: Plan.status}).where(Plan.id == -1) == []
+        assert trips == ["_execute_fetchall"]
+        async with db.atomic():
+            trips.clear()
+            assert await Plan.count() >= 0
+            assert trips == ["_execute_fetchall"]
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await Plan.raw("SELECT * FROM no_such_table")
+    finally:
+        aiosqlite.Connection._execute = real_execute  # type: ignore[method-assign]
 
 
 def test_nothing_needs_the_postgresql_pool_reset():

@@ -1,9 +1,10 @@
 """Unit tests for statutory conference dates and the England working calendar."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from tracker.plans import dates
 from tracker.plans.dates import (
     StatutoryRules,
     WorkingCalendar,
@@ -145,6 +146,39 @@ def test_working_days_between_inverts_add_working_days(cal):
 
 
 # --- add_months ------------------------------------------------------------------------
+
+
+def _counted_by_hand(cal: WorkingCalendar, d: date, n: int) -> date:
+    """add_working_days the slow way: a day at a time, with no remembered answers."""
+    step = timedelta(days=1 if n >= 0 else -1)
+    if n == 0 and cal.is_working_day(d):
+        return d
+    left = max(abs(n), 1)
+    while left:
+        d += step
+        left -= cal.is_working_day(d)
+    return d
+
+
+def test_remembered_working_day_sums_match_counting_by_hand_every_time(cal):
+    days = [date(2026, 12, 1) + timedelta(days=k) for k in range(150)]
+    for _ in range(2):  # the second pass answers from what the first remembered
+        for d in days:
+            for n in (-10, -2, -1, 0, 1, 2, 10):
+                assert cal.add_working_days(d, n) == _counted_by_hand(cal, d, n), (d, n)
+            assert cal.next_working_day(d) == _counted_by_hand(cal, d, 1)
+            assert cal.previous_working_day(d) == _counted_by_hand(cal, d, -1)
+
+
+def test_remembered_answers_are_bounded_and_a_datetime_is_still_refused(monkeypatch):
+    monkeypatch.setattr(dates, "_REMEMBERED_MOVES", 5)
+    cal = WorkingCalendar([date(2027, 3, 3)])
+    for k in range(12):
+        assert cal.add_working_days(date(2027, 3, 1) + timedelta(days=k), 1).weekday() < 5
+        assert len(cal._moved) <= 5
+    assert cal.add_working_days(date(2027, 3, 2), 1) == date(2027, 3, 4)
+    with pytest.raises(TypeError):
+        cal.add_working_days(datetime(2027, 3, 2, 9, 0), 1)
 
 
 def test_add_months_keeps_the_day_of_month():

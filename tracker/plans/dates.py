@@ -15,6 +15,9 @@ from tracker.vocabulary import CONFERENCE_KINDS
 __all__ = ["CONFERENCE_KINDS"]
 
 _ONE_DAY = timedelta(days=1)
+# add_working_days answers a calendar keeps (then starts afresh): a bound on a long-lived
+# process's memory, far above the dates and offsets the pages ask about.
+_REMEMBERED_MOVES = 20_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class WorkingCalendar:
         self._fixed = frozenset(non_working_days)
         self._holidays_for_year = holidays_for_year
         self._by_year: dict[int, frozenset[date]] = {}
+        self._moved: dict[tuple[date, int], date] = {}
 
     @classmethod
     def england(cls, years: Iterable[int] | None = None) -> WorkingCalendar:
@@ -76,17 +80,11 @@ class WorkingCalendar:
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after `d`."""
-        d += _ONE_DAY
-        while not self.is_working_day(d):
-            d += _ONE_DAY
-        return d
+        return self.add_working_days(d, 1)
 
     def previous_working_day(self, d: date) -> date:
         """The last working day strictly before `d`."""
-        d -= _ONE_DAY
-        while not self.is_working_day(d):
-            d -= _ONE_DAY
-        return d
+        return self.add_working_days(d, -1)
 
     def add_working_days(self, d: date, n: int) -> date:
         """Move `n` working days from `d` (backwards when `n` is negative).
@@ -96,11 +94,28 @@ class WorkingCalendar:
         result is `d` when it is a working day, otherwise the next working day, so the
         result is always a working day.
         """
+        # Pages ask this for every plan they list, mostly about the same few dates; a
+        # calendar's days never change, so each answer is worked out once.
+        moved = self._moved.get((d, n))
+        if moved is None:
+            moved = self._count_working_days(d, n)
+            if len(self._moved) >= _REMEMBERED_MOVES:
+                self._moved.clear()
+            self._moved[(d, n)] = moved
+        return moved
+
+    def _count_working_days(self, d: date, n: int) -> date:
         if n == 0:
-            return d if self.is_working_day(d) else self.next_working_day(d)
-        step = self.next_working_day if n > 0 else self.previous_working_day
+            return d if self.is_working_day(d) else self._step(d, _ONE_DAY)
+        step = _ONE_DAY if n > 0 else -_ONE_DAY
         for _ in range(abs(n)):
-            d = step(d)
+            d = self._step(d, step)
+        return d
+
+    def _step(self, d: date, step: timedelta) -> date:
+        d += step
+        while not self.is_working_day(d):
+            d += step
         return d
 
     def working_days_between(self, start: date, end: date) -> int:

@@ -83,22 +83,23 @@ async def end_user_sessions(user_id: int, *, now: datetime, reason: str) -> int:
     return len(ended)
 
 
+# Every signed-in page looks its session up: one statement written once, not a join (and its
+# aliased, deep-copied columns) built by Piccolo per request.
+_SESSION_CALLER_SQL = """
+SELECT s.id, s.last_seen_at, s.expires_at,
+       u.id AS uid, u.name AS name, u.email AS email, u.roles AS roles, u.active AS active
+FROM staff_session s JOIN staff_user u ON u.id = s."user"
+WHERE s.session_hash = {} AND s.ended_at IS NULL
+LIMIT 1
+"""
+
+
 async def caller_for_session(raw: str, *, now: datetime) -> Caller | None:
     """The active user behind a session cookie, or None; ends sessions that have timed out."""
     if not tokens.presented(raw):
         return None
-    row = await StaffSession.select(
-        StaffSession.id,
-        StaffSession.last_seen_at,
-        StaffSession.expires_at,
-        StaffSession.user.id.as_alias("uid"),
-        StaffSession.user.name.as_alias("name"),
-        StaffSession.user.email.as_alias("email"),
-        StaffSession.user.roles.as_alias("roles"),
-        StaffSession.user.active.as_alias("active"),
-    ).where(
-        tokens.matches(StaffSession.session_hash, raw) & StaffSession.ended_at.is_null()
-    ).first()
+    rows = await StaffSession.raw(_SESSION_CALLER_SQL, tokens.hash_token(raw))
+    row = rows[0] if rows else None
     if row is None:
         return None
     reason = None
