@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -60,8 +61,8 @@ class ReadReusingSQLiteEngine(SQLiteEngine):
     SQLite has one writer at a time anyway, and a write waiting on the busy lock then holds up
     only other writes, never the readers.
     Transactions (`atomic()`) keep Piccolo's behaviour: a connection of their own for their life.
-    Each statement is one trip to its connection's thread (`execute_fetchall`: execute, fetch
-    every row, let the cursor go), not three (execute, fetchall, close), which Piccolo's
+    Each statement is one trip to its connection's thread (`_one_trip`: execute, fetch every
+    row, close the cursor), not three (execute, fetchall, close), which Piccolo's
     `async with connection.execute(...)` takes.
     """
 
@@ -104,7 +105,7 @@ class ReadReusingSQLiteEngine(SQLiteEngine):
         if shared is None:
             return await super()._run_in_new_connection(
                 query=query, args=args, query_type=query_type, table=table)
-        return await shared.execute_fetchall(query, args or [])
+        return await _one_trip(shared, query, args)
 
     async def _run_in_existing_connection(
         self, connection: Any, query: str, args: list[Any] | None = None,
@@ -112,7 +113,28 @@ class ReadReusingSQLiteEngine(SQLiteEngine):
     ) -> Any:
         # Piccolo re-sends "PRAGMA foreign_keys = 1" before every statement in a transaction:
         # a wasted trip to the connection's thread each time. The connection got it when opened.
-        return await connection.execute_fetchall(query, args or [])
+        return await _one_trip(connection, query, args)
+
+
+def _fetch_all_and_close(conn: sqlite3.Connection, query: str, args: list[Any]) -> list[Any]:
+    """In the connection's thread: run the statement, fetch every row, and always let the
+    statement go. aiosqlite's execute_fetchall leaves the cursor to the garbage collector: a
+    row that fails to convert (an unreadable date) then kept the statement, and with it the
+    shared reader's snapshot, alive as long as the error was, so every later read on that
+    connection saw the database as it was then (new professionals "did not exist")."""
+    cursor = conn.execute(query, args)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+async def _one_trip(connection: aiosqlite.Connection, query: str, args: list[Any] | None) -> Any:
+    """One statement in one trip to the connection's thread (Piccolo's `async with
+    connection.execute(...)` takes three: execute, fetchall, close). `_execute` is how aiosqlite
+    runs its own helpers there (version pinned in requirements.lock)."""
+    return await connection._execute(  # noqa: SLF001
+        _fetch_all_and_close, connection._conn, query, args or [])  # noqa: SLF001
 
 
 def _is_read(query: str, query_type: str) -> bool:
