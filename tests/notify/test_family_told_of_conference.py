@@ -122,6 +122,8 @@ async def test_a_move_on_the_staff_page_tells_each_adult_who_may_be_told_once_wi
     adults = await _adults(world, now)
     conference_id = await _book(world, now)
     await as_user(hooks, world.lead)
+    page = (await hooks.get(f"/conferences/{conference_id}/move")).text
+    assert "Each adult in the family who has agreed to messages is told the new date" in page
     thursday = _next_weekday(now.astimezone(LONDON).date() + timedelta(days=7), 3)
     moved = await post_as_form(hooks, f"/conferences/{conference_id}/move", _form_date(thursday))
     assert moved.status_code == 303, moved.text[:600]
