@@ -9,7 +9,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
 from tracker.clock import Clock, local_date
-from tracker.notify.conference_news import email_teller
+from tracker.notify.conference_news import conference_teller
 from tracker.notify.quiet import SendWindows
 from tracker.people.accounts import caller_for_token
 from tracker.people.caller import Caller
@@ -35,10 +35,10 @@ async def provide_windows(state: State) -> SendWindows:
 
 
 async def provide_conference_tell(state: State) -> Tell:
-    """Tells the people invited to a conference, and its chair, that it moved or is cancelled:
-    an email queued in the change's own transaction (tracker.notify.conference_news)."""
+    """Tells the people invited to a conference, its chair and the family that it moved or is
+    cancelled: messages queued in the change's own transaction (tracker.notify.conference_news)."""
     windows: SendWindows = state["send_windows"]
-    return email_teller(windows, clock_of(state).now())
+    return conference_teller(windows, clock_of(state).now())
 
 
 async def provide_now(state: State) -> datetime:

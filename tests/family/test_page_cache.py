@@ -178,3 +178,33 @@ async def test_a_kept_page_is_never_shown_after_the_session_expires(signed_in, c
     answer = await signed_in.plan_page()
     assert answer.status_code == 401
     assert "Walk Rosie to school" not in answer.text
+
+
+class _NobodyTold:
+    """Who is told of a move is tests/notify/test_family_told_of_conference.py's concern."""
+
+    async def professional(self, user_id: int, news: dict) -> None:  # type: ignore[type-arg]
+        pass
+
+    async def family(self, news: dict) -> None:  # type: ignore[type-arg]
+        pass
+
+
+async def test_a_booked_review_moved_or_cancelled_shows_on_the_next_view(signed_in, clock):
+    world = signed_in.world
+    first = clock.now().date() + timedelta(days=20)
+    conference_id = await service.create_conference(
+        policy=POLICY, actor=SYSTEM, now=clock.now(),
+        data=ConferenceIn(family_id=world.family["id"], kind="review_cp",
+                          starts_at=at(first), chair_id=world.chair.id))
+    assert f"{first:%A} {first.day} {first:%B}" in (await signed_in.plan_page()).text
+    moved_to = first + timedelta(days=2)
+    await service.move_conference(conference_id=conference_id, starts_at=at(moved_to, 14),
+                                  actor=SYSTEM, now=clock.now(), policy=POLICY, tell=_NobodyTold())
+    text = (await signed_in.plan_page()).text
+    assert f"{moved_to:%A} {moved_to.day} {moved_to:%B}" in text and "2:00" in text
+    assert f"{first:%A} {first.day} {first:%B}" not in text
+    await service.cancel_conference(conference_id=conference_id, reason="A new date is needed.",
+                                    actor=SYSTEM, now=clock.now(), tell=_NobodyTold())
+    text = (await signed_in.plan_page()).text
+    assert "Your next review meeting is on" not in text and "will be on or before" in text

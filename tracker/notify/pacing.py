@@ -80,13 +80,16 @@ class MemberPacing:
 
 def falls_due_on(row: dict[str, Any], day: date, tz: ZoneInfo = LONDON) -> bool:
     """True when the message is about something that falls due that very day: a step due that
-    day, or a review meeting that day or the next (its "tomorrow" reminder)."""
+    day, or a meeting that day or the next: its "tomorrow" reminder, or a meeting moved to or
+    from then, or cancelled (`was_at`), which the family must hear of before they set out."""
     context = json.loads(row["context"] or "{}")
     if context.get("due_on") and str(context["due_on"])[:10] == day.isoformat():
         return True
-    if context.get("conference_at"):
-        meeting = datetime.fromisoformat(str(context["conference_at"])).astimezone(tz).date()
-        return day <= meeting <= day + timedelta(days=1)
+    for name in ("conference_at", "was_at"):
+        if context.get(name):
+            meeting = datetime.fromisoformat(str(context[name])).astimezone(tz).date()
+            if day <= meeting <= day + timedelta(days=1):
+                return True
     return False
 
 

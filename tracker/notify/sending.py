@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,6 +108,31 @@ class Suppressed(Exception):
         self.reason = reason
 
 
+def member_refusal(m: Mapping[str, Any], channel: str) -> str | None:
+    """Why this family member must not be sent a message on `channel` now; None when they may.
+
+    One rule for the dispatcher (at send time) and for whoever chooses whom to queue a message
+    for: safe to contact, not opted out, a channel they chose, consent to texts, an address.
+    """
+    if not m["safe_to_contact"]:
+        return "not_safe_to_contact"
+    if m["opted_out_at"] is not None:
+        return "opted_out"
+    if m["preferred_channel"] == "none":
+        return "prefers_no_messages"
+    if channel == "sms":
+        if not m["sms_consent"]:
+            return "no_sms_consent"
+        return None if m["mobile"] else "no_mobile"
+    return None if m["email"] else "no_email"
+
+
+def member_channel(m: Mapping[str, Any]) -> str | None:
+    """The channel the member chose ("sms" or "email"), when they may be messaged on it now."""
+    channel = "email" if m["preferred_channel"] == "email" else "sms"
+    return None if member_refusal(m, channel) else channel
+
+
 async def recipient_for(row: dict[str, Any]) -> Recipient:
     """The address to use, or Suppressed with why (checked at send time: things change)."""
     channel = row["channel"]
@@ -115,21 +140,9 @@ async def recipient_for(row: dict[str, Any]) -> Recipient:
         m = await FamilyMember.select().where(FamilyMember.id == row["recipient_member"]).first()
         if m is None:
             raise Suppressed("recipient_gone")
-        if not m["safe_to_contact"]:
-            raise Suppressed("not_safe_to_contact")
-        if m["opted_out_at"] is not None:
-            raise Suppressed("opted_out")
-        if m["preferred_channel"] == "none":
-            raise Suppressed("prefers_no_messages")
-        if channel == "sms":
-            if not m["sms_consent"]:
-                raise Suppressed("no_sms_consent")
-            if not m["mobile"]:
-                raise Suppressed("no_mobile")
-            return Recipient(m["mobile"], m["name"], m)
-        if not m["email"]:
-            raise Suppressed("no_email")
-        return Recipient(m["email"], m["name"], m)
+        if (why := member_refusal(m, channel)) is not None:
+            raise Suppressed(why)
+        return Recipient(m["mobile"] if channel == "sms" else m["email"], m["name"], m)
     u = await StaffUser.select().where(StaffUser.id == row["recipient_user"]).first()
     if u is None or not u["active"]:
         raise Suppressed("inactive_user")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tracker import audit
 from tracker.audit import Actor
@@ -53,9 +52,27 @@ STEP_MAX = 20_000
 SHARE_FIELDS = ("share_children_views", "share_family_reflections")
 NO_CHAIR = "Choose who will chair the conference."
 NOT_BEFORE_TODAY = "The date of the conference must be today or later."
-# Told inside a move's or a cancellation's transaction: (whom, what changed). The caller passes a
-# function that queues the email, so the email commits, or not, with the change.
-Tell = Callable[[int, dict[str, Any]], Awaitable[None]]
+
+
+# Checkable at run time: Litestar checks a dependency's value against its declared type.
+@runtime_checkable
+class Tell(Protocol):
+    """Who is told that a booked conference moved or is not going ahead.
+
+    Called inside the move's or the cancellation's transaction: the caller (the composition
+    root: tracker.deps) passes one that queues the messages, so they commit, or not, with the
+    change. The news is a dict: "news" ("moved" or "cancelled"), conference_id, family_id, kind,
+    was_at; a move adds conference_at and report_due_on, a cancellation its reason (which only
+    a signed-in professional may read).
+    """
+
+    async def professional(self, user_id: int, news: dict[str, Any]) -> None:
+        """Tell one professional (invited, or the chair)."""
+
+    async def family(self, news: dict[str, Any]) -> None:
+        """Tell the family: it is their meeting (each adult who may be messaged, by their choice)."""
+
+
 # What a conference decides and records: none of it can be saved before the conference starts.
 RECORD_FIELDS = (*STEP_FIELDS, "decision", "categories", "next_review_on")
 
@@ -254,7 +271,7 @@ async def update_conference(
 
     With `tell`, moving a booked conference (no decision yet) tells the people invited both
     before and after the change, and the chair if they stay, of the new date (never the person
-    making the change).
+    making the change); and the family.
     """
     current = await Conference.select().where(Conference.id == conference_id).first()
     if current is None:
@@ -305,11 +322,13 @@ async def update_conference(
             still = await _people_to_tell({**current, "chair": values.get("chair", current["chair"])},
                                           actor.user_id)
             due = report_due_on(local_date(starts_at), working_calendar(), policy.statutory)
+            news = {"news": "moved", "conference_id": conference_id,
+                    "family_id": current["family"], "kind": current["kind"],
+                    "was_at": current["starts_at"], "conference_at": starts_at,
+                    "report_due_on": due}
             for user_id in (u for u in told_before if u in still):
-                await tell(user_id, {"news": "moved", "conference_id": conference_id,
-                                     "family_id": current["family"], "kind": current["kind"],
-                                     "was_at": current["starts_at"], "conference_at": starts_at,
-                                     "report_due_on": due})
+                await tell.professional(user_id, news)
+            await tell.family(news)
 
 
 async def mark_report_submitted(
@@ -447,8 +466,8 @@ async def move_conference(
     """Move a booked conference to a new date and time (today or later).
 
     Everyone's report due date follows (the reminders and report-due nudges are keyed by the
-    dates, so the dispatcher re-dates them); the invitees and the chair are told. Returns False
-    when the conference was already at that time (nothing changed, nobody told).
+    dates, so the dispatcher re-dates them); the invitees, the chair and the family are told.
+    Returns False when the conference was already at that time (nothing changed, nobody told).
     """
     async with atomic():
         current = await _booking(conference_id)
@@ -467,7 +486,7 @@ async def cancel_conference(
 ) -> dict[str, Any]:
     """Cancel a booked conference: it, and its invitations, are taken off the family's record
     (the audit keeps what it was and why it was cancelled); its reminders and report-due nudges
-    stop, since the dispatcher no longer finds it. The invitees and the chair are told.
+    stop, since the dispatcher no longer finds it. The invitees, the chair and the family are told.
 
     A conference that has happened (its decision recorded, or a plan made from it) stays; so does
     one with a report already in, which would otherwise be lost. Returns what was cancelled
@@ -506,9 +525,10 @@ async def cancel_conference(
             changes={**{name: [current[name], None] for name in kept},
                      "cancelled_because": [None, reason]},
             family_id=family_id)
+        news = {"news": "cancelled", "conference_id": conference_id, "family_id": family_id,
+                "kind": current["kind"], "was_at": current["starts_at"], "reason": reason}
         for user_id in told:
-            await tell(user_id, {"news": "cancelled", "conference_id": conference_id,
-                                 "family_id": family_id, "kind": current["kind"],
-                                 "was_at": current["starts_at"], "reason": reason})
+            await tell.professional(user_id, news)
+        await tell.family(news)
     return {"id": conference_id, "family_id": family_id, "kind": current["kind"],
             "was_at": current["starts_at"], "told_user_ids": told}
