@@ -15,12 +15,7 @@ from tracker.clock import local_date
 from tracker.errors import FieldErrors, NotFound
 from tracker.people.caller import Caller
 from tracker.plans import service
-from tracker.plans.access import (
-    VISIBLE_FAMILY_IDS_SQL,
-    VISIBLE_PLACEHOLDERS,
-    require_action_update,
-    require_family,
-)
+from tracker.plans.access import require_action_update, require_family
 from tracker.plans.common import PlanPolicy
 from tracker.plans.schemas import ACTION_STATUSES
 from tracker.plans.tables import ProgressUpdate
@@ -28,7 +23,7 @@ from tracker.staff import report_files
 from tracker.staff.pages import actions_queries as queries
 from tracker.staff.pages import fields, forms
 from tracker.staff.pages.common import is_htmx, render, see_other, web_actor
-from tracker.staff.pages.kept import kept_page, read_version, version_sql
+from tracker.staff.pages.kept import kept_page, visible_families_version
 from tracker.staff.saved_checks import saved_checks
 from tracker.validate import parse_id
 
@@ -79,9 +74,6 @@ async def _note_checks(saved: str | None, staff: Caller, policy: PlanPolicy) -> 
 
 
 ACTIONS_CACHE = "actions_pages"
-# Every family a professional may see (tracker.plans.access): their actions, the news and the
-# reports they are asked for all come from these families.
-_VERSION_SQL = version_sql(VISIBLE_FAMILY_IDS_SQL)
 
 
 @get("/actions")
@@ -107,7 +99,7 @@ async def my_actions_page(request: Request[Any, Any, Any], staff: NamedDependenc
 
     if staff.is_admin or errors or saved:
         return (await build())[0]
-    version = await read_version(_VERSION_SQL, *[staff.id] * VISIBLE_PLACEHOLDERS)
+    version = await visible_families_version(staff)
     return await kept_page(request, cache_name=ACTIONS_CACHE, version=version, now=now,
                            key=(staff, number, local_date(now)), build=build)
 

@@ -12,12 +12,11 @@ from litestar.response import Response, Template
 
 from tracker.clock import local_date
 from tracker.people.caller import Caller
-from tracker.plans.access import VISIBLE_FAMILY_IDS_SQL, VISIBLE_PLACEHOLDERS
 from tracker.plans.common import PlanPolicy
 from tracker.staff.pages import caseload_queries as queries
 from tracker.staff.pages.caseload_queries import MAX_PAGE, SEARCH_MAX, CaseloadQuery
 from tracker.staff.pages.common import render
-from tracker.staff.pages.kept import kept_page, read_version, version_sql
+from tracker.staff.pages.kept import kept_page, visible_families_version
 from tracker.validate import parse_id, text_problem
 from tracker.vocabulary import CONFERENCE_KIND_WORDS, PLAN_KIND_WORDS
 
@@ -43,8 +42,6 @@ def read_query(q: str, who: str, page: str) -> tuple[CaseloadQuery, dict[str, st
 
 
 CASELOAD_CACHE = "caseload_pages"
-# Every family a professional may see (tracker.plans.access): what their caseload can show.
-_VERSION_SQL = version_sql(VISIBLE_FAMILY_IDS_SQL)
 
 
 @get("/families")
@@ -71,7 +68,7 @@ async def caseload_page(request: Request[Any, Any, Any], staff: NamedDependency[
 
     if staff.is_admin or errors or opened:
         return (await build())[0]
-    version = await read_version(_VERSION_SQL, *[staff.id] * VISIBLE_PLACEHOLDERS)
+    version = await visible_families_version(staff)
     return await kept_page(request, cache_name=CASELOAD_CACHE, version=version, now=now,
                            key=(staff, query, local_date(now)), build=build)
 

@@ -37,6 +37,8 @@ from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
 
 from tracker.audit import AuditEvent
+from tracker.people.caller import Caller
+from tracker.plans.access import VISIBLE_FAMILY_IDS_SQL, VISIBLE_PLACEHOLDERS
 from tracker.plans.read_cache import app_cache
 
 STAFF_VERSION_SQL = (
@@ -69,6 +71,15 @@ async def read_version(statement: str, *values: Any) -> Version:
     families = sorted((int(r["family_id"]), int(r["n"])) for r in rows
                       if r["family_id"] is not None)
     return int(rows[0]["staff"]), tuple(families)
+
+
+_VISIBLE_VERSION_SQL = version_sql(VISIBLE_FAMILY_IDS_SQL)
+
+
+async def visible_families_version(caller: Caller) -> Version:
+    """The version of a page drawn from every family a professional may see
+    (tracker.plans.access): their caseload and their desk."""
+    return await read_version(_VISIBLE_VERSION_SQL, *[caller.id] * VISIBLE_PLACEHOLDERS)
 
 
 @dataclass(frozen=True)
